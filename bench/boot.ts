@@ -1,0 +1,165 @@
+// Linux boot time of the Debian guest (../shared/guest), measured from outside: spawn `rvkvm run` (and QEMU)
+// with an initramfs whose /init prints a unique marker, time spawn -> marker line, and let /init power off.
+// rvkvm's guest instruction count comes from its `--stats` line; QEMU's (optional) from a second run with
+// `-icount shift=0,sleep=off`, where the guest clock advances 1 ns per instruction.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildInitramfs } from '../src/vmm/initramfs.js';
+import { parseStatsLine, parseUptimeAfter, type BootEntry } from './report.js';
+
+export const KERNEL_APPEND = 'console=ttyS0 panic=-1 quiet';
+export const QEMU_BINARY = 'qemu-system-riscv64';
+export const QEMU_MISSING = `${QEMU_BINARY} not found: install Debian's qemu-system-misc for the side-by-side boot`;
+
+export interface GuestFiles { kernel: string; busybox: string }
+
+export function guestFiles(guestDir: string): GuestFiles {
+  const names = readdirSync(guestDir);
+  const kernel = names.find((n) => /^linux-.*-riscv64\.Image$/.test(n));
+  const busybox = names.find((n) => /^busybox-.*-riscv64$/.test(n));
+  if (!kernel || !busybox) throw new Error(`${guestDir} has no linux-*-riscv64.Image or busybox-*-riscv64 (see its README.md)`);
+  return { kernel: join(guestDir, kernel), busybox: join(guestDir, busybox) };
+}
+
+/** /init: the marker first (that is what the boot time is measured to), then the guest clock, then power off. */
+export function benchInitScript(marker: string): string {
+  return [
+    '#!/bin/busybox sh',
+    `/bin/busybox echo ${marker}`,
+    '/bin/busybox mount -t proc proc /proc',
+    '/bin/busybox cat /proc/uptime',
+    '/bin/busybox poweroff -f',
+    '',
+  ].join('\n');
+}
+
+export interface BootImage { dir: string; initrd: string; marker: string; kernel: string; dispose(): void }
+
+/** Writes the initramfs (uncompressed newc: both rvkvm and QEMU's kernel accept it) to a fresh temp dir. */
+export function prepareBootImage(files: GuestFiles): BootImage {
+  const marker = `rvkvm-bench-marker-${randomBytes(6).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-bench-'));
+  const initrd = join(dir, 'initrd.cpio');
+  writeFileSync(initrd, buildInitramfs({ busybox: readFileSync(files.busybox), init: benchInitScript(marker) }));
+  return { dir, initrd, marker, kernel: files.kernel, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TimedRun {
+  secondsToMarker: number | null;
+  secondsTotal: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  peakRssBytes: number | null;
+  spawnError?: string;
+}
+
+/** Peak resident set of a live process (Linux: VmHWM in /proc/PID/status), or null where unavailable. */
+function readPeakRss(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Spawns a command, times spawn -> first console line containing `marker`, waits for exit (or kills at timeout). */
+export function timeUntilMarker(command: string, args: readonly string[], marker: string, timeoutSeconds: number): Promise<TimedRun> {
+  return new Promise((resolveRun) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', markerAt: number | null = null, peakRss: number | null = null, timedOut = false;
+    let spawnError: string | undefined;
+    const sample = (): void => {
+      if (child.pid === undefined) return;
+      const rss = readPeakRss(child.pid);
+      if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss);
+    };
+    const poll = setInterval(sample, 50);
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('latin1');
+      if (markerAt === null) {
+        const at = stdout.indexOf(marker);
+        if (at >= 0 && stdout.indexOf('\n', at) >= 0) markerAt = performance.now();
+        sample();
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    child.stdin.on('error', () => {});
+    child.on('error', (e: NodeJS.ErrnoException) => { spawnError = e.code ?? e.message; });
+    child.on('close', (code, signal) => {
+      clearInterval(poll); clearTimeout(timer);
+      resolveRun({
+        secondsToMarker: markerAt === null ? null : (markerAt - t0) / 1000,
+        secondsTotal: (performance.now() - t0) / 1000,
+        exitCode: code, signal, timedOut, stdout, stderr, peakRssBytes: peakRss,
+        ...(spawnError ? { spawnError } : {}),
+      });
+    });
+  });
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join(' | ');
+}
+
+function failureNote(what: string, r: TimedRun, timeoutSeconds: number): string {
+  if (r.spawnError) return `${what} could not be started (${r.spawnError})`;
+  if (r.timedOut) return `${what} did not print the marker within ${timeoutSeconds} s; last console: ${tail(r.stdout, 3) || '(none)'}`;
+  return `${what} exited (code ${r.exitCode ?? r.signal}) without printing the marker: ${tail(r.stderr, 3) || tail(r.stdout, 3) || '(no output)'}`;
+}
+
+export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds: number): Promise<BootEntry> {
+  const args = [cliMain, 'run', '--kernel', img.kernel, '--initrd', img.initrd, '--append', KERNEL_APPEND,
+    '--mem', '512M', '--smp', '1', '--timeout', String(timeoutSeconds), '--stats'];
+  const r = await timeUntilMarker(process.execPath, args, img.marker, timeoutSeconds + 10);
+  const stats = parseStatsLine(r.stderr);
+  const ok = r.secondsToMarker !== null;
+  const notes: string[] = [];
+  if (!ok) notes.push(failureNote('rvkvm run', r, timeoutSeconds));
+  if (!stats) notes.push("rvkvm printed no 'rvkvm: stats: instructions=N wall=S' line at exit (--stats): instruction count missing");
+  return {
+    vm: 'rvkvm', ok,
+    secondsToMarker: r.secondsToMarker, secondsTotal: r.secondsTotal,
+    instructions: stats?.instructions ?? null,
+    instructionsPerSecond: stats && stats.wallSeconds > 0 ? stats.instructions / stats.wallSeconds : null,
+    peakRssBytes: r.peakRssBytes,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
+}
+
+export function qemuAvailable(): boolean {
+  const r = spawnSync(QEMU_BINARY, ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+export async function bootQemu(img: BootImage, timeoutSeconds: number, icount: boolean): Promise<BootEntry> {
+  const args = ['-M', 'virt', '-cpu', 'rv64', '-smp', '1', '-m', '512M', '-nographic', '-bios', 'default',
+    '-kernel', img.kernel, '-initrd', img.initrd, '-append', KERNEL_APPEND, '-no-reboot',
+    ...(icount ? ['-icount', 'shift=0,sleep=off'] : [])];
+  const r = await timeUntilMarker(QEMU_BINARY, args, img.marker, timeoutSeconds);
+  const ok = r.secondsToMarker !== null;
+  // with -icount shift=0 the guest clock is the instruction count (1 ns each); it starts with the kernel's
+  // clocksource, so OpenSBI's few instructions before it are not included
+  const uptime = icount && ok ? parseUptimeAfter(r.stdout, img.marker) : null;
+  const instructions = uptime === null ? null : Math.round(uptime * 1e9);
+  const notes: string[] = [];
+  if (!ok) notes.push(failureNote(QEMU_BINARY, r, timeoutSeconds));
+  if (icount && ok && uptime === null) notes.push('no /proc/uptime line after the marker');
+  if (instructions !== null) notes.push('instructions = guest /proc/uptime at the marker x 1e9 (icount shift=0), 10 M resolution');
+  return {
+    vm: icount ? 'qemu-icount' : 'qemu', ok,
+    secondsToMarker: r.secondsToMarker, secondsTotal: r.secondsTotal,
+    instructions,
+    instructionsPerSecond: instructions !== null && r.secondsToMarker ? instructions / r.secondsToMarker : null,
+    peakRssBytes: r.peakRssBytes,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
+}

@@ -1,0 +1,148 @@
+// Pure helpers of the benchmark suite: the result document (its shape and a validator), the parser for the
+// line `rvkvm run --stats` prints, the text table, and the host description that goes into each result file.
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, platform, arch, release } from 'node:os';
+
+export const RESULT_SCHEMA = 'rvkvm-bench/1';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  os: string;
+  node: string;
+}
+
+export interface MipsEntry {
+  name: string; description: string; runs: number; instructions: number; seconds: number; mips: number; bestMips: number;
+}
+
+/** One boot measurement; numbers are null when that part could not be measured (see `note`). */
+export interface BootEntry {
+  vm: 'rvkvm' | 'qemu' | 'qemu-icount';
+  ok: boolean;
+  /** spawn to the marker line on the console */
+  secondsToMarker: number | null;
+  /** spawn to process exit */
+  secondsTotal: number | null;
+  /** guest instructions during the boot (rvkvm: its --stats line; qemu-icount: guest uptime at the marker x 1e9) */
+  instructions: number | null;
+  instructionsPerSecond: number | null;
+  peakRssBytes: number | null;
+  note?: string;
+}
+
+export interface BenchResult {
+  schema: typeof RESULT_SCHEMA;
+  startedAt: string;
+  gitCommit: string | null;
+  machine: MachineInfo;
+  options: { only: string[]; quick: boolean };
+  mips: MipsEntry[];
+  boot: BootEntry[];
+  /** rvkvm wall seconds to the marker divided by QEMU's, when both booted */
+  bootRatioRvkvmToQemu: number | null;
+  errors: string[];
+}
+
+export function machineInfo(): MachineInfo {
+  const cpuList = cpus();
+  return {
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    cores: cpuList.length,
+    memoryBytes: totalmem(),
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+  };
+}
+
+export function gitCommit(cwd: string): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses `rvkvm: stats: instructions=N wall=S [mips=M]` out of stderr text (the last such line wins). */
+export function parseStatsLine(text: string): { instructions: number; wallSeconds: number } | null {
+  let found: { instructions: number; wallSeconds: number } | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^rvkvm: stats: instructions=(\d+) wall=(\d+(?:\.\d+)?)(?:\s|$)/.exec(line.trim());
+    if (m) found = { instructions: Number(m[1]), wallSeconds: Number(m[2]) };
+  }
+  return found;
+}
+
+/** Parses the first field of /proc/uptime as printed on the console after the marker (`12.34 5.67`). */
+export function parseUptimeAfter(consoleText: string, marker: string): number | null {
+  const at = consoleText.indexOf(marker);
+  if (at < 0) return null;
+  const m = /^\s*(\d+\.\d+) \d+\.\d+\s*$/m.exec(consoleText.slice(at + marker.length));
+  return m ? Number(m[1]) : null;
+}
+
+/** A plain text table: columns padded to their widest cell, numbers right-aligned. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
+  const cell = (v: string | number | null): string => (v === null ? '-' : typeof v === 'number' ? formatNumber(v) : v);
+  const text = rows.map((r) => headers.map((_, k) => cell(r[k] ?? null)));
+  const numeric = headers.map((_, k) => rows.every((r) => typeof r[k] === 'number' || r[k] === null));
+  const widths = headers.map((h, k) => Math.max(h.length, ...text.map((r) => r[k]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, k) => (numeric[k] ? c.padStart(widths[k]!) : c.padEnd(widths[k]!))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n');
+}
+
+/** Integers as is (with thousands separators), others with 3 significant decimals at most. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  const abs = Math.abs(v);
+  return v.toFixed(abs >= 100 ? 1 : abs >= 1 ? 2 : 3);
+}
+
+/** Checks a parsed result document; returns the problems found (empty when it is well-formed). */
+export function validateResult(doc: unknown): string[] {
+  const problems: string[] = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const numOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (!isObj(doc)) return ['result is not an object'];
+  if (doc.schema !== RESULT_SCHEMA) problems.push(`schema is ${JSON.stringify(doc.schema)}, expected ${RESULT_SCHEMA}`);
+  if (typeof doc.startedAt !== 'string' || Number.isNaN(Date.parse(doc.startedAt))) problems.push('startedAt is not an ISO date');
+  if (!(doc.gitCommit === null || (typeof doc.gitCommit === 'string' && /^[0-9a-f]{40}(-dirty)?$/.test(doc.gitCommit)))) problems.push('gitCommit is neither null nor a commit id');
+  const m = doc.machine;
+  if (!isObj(m)) problems.push('machine is missing');
+  else {
+    if (typeof m.cpuModel !== 'string' || m.cpuModel === '') problems.push('machine.cpuModel is missing');
+    if (!(typeof m.cores === 'number' && m.cores >= 1)) problems.push('machine.cores is not a positive number');
+    if (!(typeof m.memoryBytes === 'number' && m.memoryBytes > 0)) problems.push('machine.memoryBytes is not a positive number');
+    if (typeof m.node !== 'string' || !m.node.startsWith('v')) problems.push('machine.node is not a Node version');
+  }
+  if (!Array.isArray(doc.mips)) problems.push('mips is not an array');
+  else doc.mips.forEach((e: unknown, k: number) => {
+    if (!isObj(e)) { problems.push(`mips[${k}] is not an object`); return; }
+    for (const f of ['runs', 'instructions', 'seconds', 'mips', 'bestMips']) {
+      if (!(typeof e[f] === 'number' && (e[f] as number) > 0)) problems.push(`mips[${k}].${f} is not a positive number`);
+    }
+    if (typeof e.name !== 'string') problems.push(`mips[${k}].name is missing`);
+  });
+  if (!Array.isArray(doc.boot)) problems.push('boot is not an array');
+  else doc.boot.forEach((e: unknown, k: number) => {
+    if (!isObj(e)) { problems.push(`boot[${k}] is not an object`); return; }
+    if (!['rvkvm', 'qemu', 'qemu-icount'].includes(e.vm as string)) problems.push(`boot[${k}].vm is ${JSON.stringify(e.vm)}`);
+    if (typeof e.ok !== 'boolean') problems.push(`boot[${k}].ok is not a boolean`);
+    for (const f of ['secondsToMarker', 'secondsTotal', 'instructions', 'instructionsPerSecond', 'peakRssBytes']) {
+      if (!numOrNull(e[f])) problems.push(`boot[${k}].${f} is neither null nor a number`);
+    }
+  });
+  if (!numOrNull(doc.bootRatioRvkvmToQemu)) problems.push('bootRatioRvkvmToQemu is neither null nor a number');
+  if (!Array.isArray(doc.errors) || !doc.errors.every((e) => typeof e === 'string')) problems.push('errors is not a list of strings');
+  return problems;
+}
+
+/** File name for a run's result: bench/results/<timestamp>.json with ':' and '.' made file-name safe. */
+export function resultFileName(startedAt: Date): string {
+  return `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
+}

@@ -1,0 +1,107 @@
+// The guest MIPS workloads: bare-metal C programs in test/guest/bench, built by `make -C test/guest` into
+// build/guest/bench, run on the software hart through the `rvkvm exec` code path (execElf) in-process.
+// Each run's console output must carry exactly the values bench/reference.ts computes, or the run fails.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execElf } from '../src/cli/cmd-exec.js';
+import { fpNbodyMatmulResults, intHashSortChecksum, memSv39Checksum } from './reference.js';
+
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Workload {
+  name: 'int' | 'fp' | 'mem';
+  description: string;
+  /** ELF under the project root */
+  elf: string;
+  /** label -> value the guest must print as "<label> 0x<16 hex digits>" */
+  expected(): Map<string, bigint>;
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  {
+    name: 'int', elf: 'build/guest/bench/int-hashsort.elf',
+    description: 'xorshift fill, quicksort + merge sort, FNV-1a 64 (M-mode)',
+    expected: () => new Map([['checksum', intHashSortChecksum()]]),
+  },
+  {
+    name: 'fp', elf: 'build/guest/bench/fp-nbody-matmul.elf',
+    description: '5-body simulation + 40x40 matrix products in double (M-mode)',
+    expected: () => fpNbodyMatmulResults(),
+  },
+  {
+    name: 'mem', elf: 'build/guest/bench/mem-sv39-user.elf',
+    description: 'U-mode pointer chase + page-stride walk over 8 MiB of scrambled Sv39 4 KiB pages',
+    expected: () => new Map([['checksum', memSv39Checksum()]]),
+  },
+];
+
+export class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+/** Parses "<label> 0x<hex>" lines from the guest console. */
+export function parseLabelledHex(text: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z][a-z0-9-]*) 0x([0-9a-f]{16})$/.exec(line.trim());
+    if (m) out.set(m[1]!, BigInt('0x' + m[2]!));
+  }
+  return out;
+}
+
+/** Throws a BenchError naming every value that is missing or wrong. */
+export function checkOutput(workload: string, console: string, expected: ReadonlyMap<string, bigint>): void {
+  const got = parseLabelledHex(console);
+  const problems: string[] = [];
+  for (const [label, want] of expected) {
+    const have = got.get(label);
+    if (have === undefined) problems.push(`no '${label}' line`);
+    else if (have !== want) problems.push(`${label} 0x${have.toString(16)} != expected 0x${want.toString(16)}`);
+  }
+  if (problems.length > 0) {
+    throw new BenchError(`workload '${workload}' computed the wrong result: ${problems.join('; ')}\n--- guest console ---\n${console}`);
+  }
+}
+
+export interface WorkloadResult {
+  name: string;
+  description: string;
+  runs: number;
+  instructions: number;
+  seconds: number;
+  mips: number;
+  /** fastest single run */
+  bestMips: number;
+}
+
+export function loadWorkloadElf(w: Workload): Uint8Array {
+  const path = projectRoot + w.elf;
+  if (!existsSync(path)) throw new BenchError(`${w.elf} is missing: build the guest programs first (make -C test/guest)`);
+  return readFileSync(path);
+}
+
+/** One run: executes the ELF, checks its exit code and printed values. */
+export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>): { instructions: number; seconds: number } {
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  const r = execElf(elf, { clock: 'icount', maxInstructions: 2e9, write: (_fd, bytes) => chunks.push(decoder.decode(bytes)) });
+  const console = chunks.join('');
+  if (r.exitCode !== 0) {
+    throw new BenchError(`workload '${w.name}' failed: exit code ${r.exitCode}${r.message ? ` (${r.message})` : ''}\n--- guest console ---\n${console}`);
+  }
+  checkOutput(w.name, console, expected);
+  return { instructions: r.instret, seconds: r.seconds };
+}
+
+/** Repeats the workload until minSeconds of guest execution have passed (at least minRuns runs). */
+export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns: number }): WorkloadResult {
+  const elf = loadWorkloadElf(w);
+  const expected = w.expected();
+  let instructions = 0, seconds = 0, runs = 0, bestMips = 0;
+  while (runs < opts.minRuns || seconds < opts.minSeconds) {
+    const r = runWorkloadOnce(w, elf, expected);
+    instructions += r.instructions; seconds += r.seconds; runs++;
+    bestMips = Math.max(bestMips, r.instructions / r.seconds / 1e6);
+  }
+  return { name: w.name, description: w.description, runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips };
+}

@@ -1,0 +1,161 @@
+// rvkvm exec FILE.elf: run a bare-metal RISC-V program on one M-mode hart (no KVM layer), riscv-tests/HTIF style.
+// HTIF: the ELF's `tohost`/`fromhost` symbols. tohost is polled between bounded run slices (EXEC_SLICE
+// instructions): 1 = pass (exit 0); other odd v = fail "test v>>1 failed"; even non-zero = pointer to a
+// syscall block [which, a0, a1, a2] (64-bit words): SYS_write (64) prints, SYS_exit (93) exits; the request is
+// acknowledged by writing 1 to fromhost and clearing tohost.
+import { readFileSync } from 'node:fs';
+import type { Command } from './main.js';
+import { GuestMemory, Hart, Exit, Clint } from '../hart/index.js';
+import { CLINT_SIZE } from '../hart/clint.js';
+import { parseElf, EM_RISCV } from '../vmm/elf.js';
+import { parseIsaString } from '../isa/index.js';
+
+export const RAM_BASE = 0x80000000;
+export const CLINT_BASE = 0x2000000;
+const EXEC_SLICE = 20000;
+const SYS_WRITE = 64, SYS_EXIT = 93;
+
+export class ExecError extends Error {
+  override name = 'ExecError';
+}
+
+export interface ExecOptions {
+  isa?: string;
+  maxInstructions?: number;
+  ramBytes?: number;
+  clock?: 'wall' | 'icount';
+  /** console output (SYS_write to fd 1 or 2) */
+  write?: (fd: number, bytes: Uint8Array) => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** the failure message, if the program reported one */
+  message?: string;
+  instret: number;
+  seconds: number;
+}
+
+/** Run an ELF image to completion (the exec code path, usable from tests). */
+export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
+  const elf = parseElf(bytes);
+  if (elf.machine !== EM_RISCV) throw new ExecError(`not a RISC-V ELF (e_machine ${elf.machine})`);
+  const isa = parseIsaString(opts.isa ?? 'rv64gc');
+  if (isa.xlen !== 64) throw new ExecError(`ISA '${opts.isa}' is not RV64; the hart is RV64 only`);
+  const ramBytes = opts.ramBytes ?? 128 * 1024 * 1024;
+  const mem = new GuestMemory({ maxRamBytes: ramBytes });
+  mem.addRam(RAM_BASE, ramBytes);
+  for (const seg of elf.segments) {
+    if (seg.memSize === 0n) continue;
+    const base = Number(seg.paddr), end = base + Number(seg.memSize);
+    if (base < RAM_BASE || end > RAM_BASE + ramBytes) {
+      throw new ExecError(`segment at 0x${seg.paddr.toString(16)} (+0x${seg.memSize.toString(16)}) is outside RAM 0x${RAM_BASE.toString(16)}..0x${(RAM_BASE + ramBytes).toString(16)}`);
+    }
+    const view = mem.ram(base, end - base);
+    view.fill(0);
+    view.set(seg.data);
+  }
+  const hart = new Hart({ memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount' });
+  mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));
+  hart.setPc(elf.entry);
+
+  const tohostSym = elf.symbols.get('tohost');
+  const fromhostSym = elf.symbols.get('fromhost');
+  if (!tohostSym) throw new ExecError("the ELF has no 'tohost' symbol (HTIF is how the program reports its result)");
+  const tohost = mem.ram(Number(tohostSym.value), 8);
+  const tohostView = new DataView(tohost.buffer, tohost.byteOffset, 8);
+  const fromhostAddr = fromhostSym ? Number(fromhostSym.value) : -1;
+  const write = opts.write ?? (() => {});
+
+  const max = opts.maxInstructions ?? 1e10;
+  const t0 = performance.now();
+  const done = (exitCode: number, message?: string): ExecResult =>
+    ({ exitCode, message, instret: hart.instret, seconds: (performance.now() - t0) / 1000 });
+  for (;;) {
+    const left = max - hart.instret;
+    if (left <= 0) throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)})`);
+    const exit = hart.run(Math.min(left, EXEC_SLICE));
+    if (exit === Exit.Wfi) throw new ExecError(`the hart waits (WFI) for an interrupt that can never arrive (pc 0x${hart.getPc().toString(16)})`);
+    if (exit === Exit.Mmio) throw new ExecError(`access to an unhandled device at 0x${hart.mmio.addr.toString(16)}`);
+    if (exit === Exit.MachineTrap) throw new ExecError('unexpected machine trap exit from an M-mode hart');
+    // re-take the view: RAM may have been re-mapped if the memory grew
+    const tv = tohostView.buffer === mem.memory.buffer ? tohostView : new DataView(mem.ram(Number(tohostSym.value), 8).buffer, mem.ram(Number(tohostSym.value), 8).byteOffset, 8);
+    const v = tv.getBigUint64(0, true);
+    if (v === 0n) continue;
+    if (v & 1n) {
+      if (v === 1n) return done(0);
+      const code = Number((v >> 1n) & 0xffn) || 1;
+      return done(code, `test ${v >> 1n} failed`);
+    }
+    // syscall block
+    const blockAddr = Number(v);
+    let words: DataView;
+    try {
+      const b = mem.ram(blockAddr, 32);
+      words = new DataView(b.buffer, b.byteOffset, 32);
+    } catch {
+      throw new ExecError(`tohost holds 0x${v.toString(16)}, which is neither a result nor a pointer into RAM`);
+    }
+    const which = Number(words.getBigUint64(0, true));
+    const a0 = words.getBigUint64(8, true), a1 = words.getBigUint64(16, true), a2 = words.getBigUint64(24, true);
+    if (which === SYS_EXIT) return done(Number(a0 & 0xffn), a0 === 0n ? undefined : `exit code ${a0}`);
+    if (which !== SYS_WRITE) throw new ExecError(`unsupported HTIF syscall ${which} (only write 64 and exit 93)`);
+    const data = mem.ram(Number(a1), Number(a2)).slice();
+    write(Number(a0), data);
+    words.setBigUint64(0, a2, true); // return value: bytes written (pk convention: written back to magic_mem[0])
+    tv.setBigUint64(0, 0n, true);
+    if (fromhostAddr >= 0) {
+      const f = mem.ram(fromhostAddr, 8);
+      new DataView(f.buffer, f.byteOffset, 8).setBigUint64(0, 1n, true);
+    }
+  }
+}
+
+const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB] [--clock wall|icount] [--stats]
+  Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
+  through HTIF (tohost): 1 = pass, other odd values = failure.`;
+
+function parseCount(s: string | undefined, flag: string): number {
+  if (s === undefined) throw new ExecError(`${flag} needs a value`);
+  const n = Number(s.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ExecError(`${flag} '${s}' is not a positive integer`);
+  return n;
+}
+
+export const command: Command = {
+  summary: 'run a bare-metal ELF on one M-mode hart (HTIF tohost/fromhost)',
+  async run(args: string[]): Promise<number> {
+    let file: string | undefined;
+    const opts: ExecOptions = {};
+    let stats = false;
+    for (let k = 0; k < args.length; k++) {
+      const a = args[k]!;
+      if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); return 0; }
+      else if (a === '--isa') { opts.isa = args[++k]; if (!opts.isa) throw new ExecError('--isa needs a value'); }
+      else if (a === '--max-insns') opts.maxInstructions = parseCount(args[++k], '--max-insns');
+      else if (a === '--mem') opts.ramBytes = parseCount(args[++k], '--mem') * 1024 * 1024;
+      else if (a === '--clock') {
+        const c = args[++k];
+        if (c !== 'wall' && c !== 'icount') throw new ExecError(`--clock '${c ?? ''}' must be wall or icount`);
+        opts.clock = c;
+      } else if (a === '--stats') stats = true;
+      else if (a.startsWith('-')) throw new ExecError(`unknown option '${a}'\n${USAGE}`);
+      else if (file === undefined) file = a;
+      else throw new ExecError(`unexpected argument '${a}'`);
+    }
+    if (file === undefined) throw new ExecError(`no ELF file given\n${USAGE}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new ExecError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    opts.write = (fd, data) => (fd === 2 ? process.stderr : process.stdout).write(data);
+    const r = execElf(bytes, opts);
+    if (r.message) process.stderr.write(`rvkvm: ${r.message}\n`);
+    if (stats) {
+      process.stderr.write(`rvkvm: ${r.instret} instructions in ${r.seconds.toFixed(3)} s = ${(r.instret / r.seconds / 1e6).toFixed(1)} MIPS\n`);
+    }
+    return r.exitCode;
+  },
+};

@@ -1,0 +1,302 @@
+// rvkvm run: boot a Linux guest on the KVM layer, kvmtool-style, with the console on this terminal
+// (raw mode, Ctrl-A x quits) or, when stdin is not a terminal, scriptable through stdin/stdout.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync, fsyncSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from './main.js';
+import { Machine, type MachineConfig, type MachineState } from '../vmm/machine.js';
+import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
+import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
+import { extensionByName } from '../isa/index.js';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Where the bundled Debian guest lives: ../shared/guest beside the project (RVKVM_GUEST_DIR overrides). */
+export function guestDir(): string {
+  return process.env.RVKVM_GUEST_DIR ?? resolve(projectRoot, '../shared/guest');
+}
+
+export const GUEST_FILES = {
+  kernel: 'linux-6.12.107-riscv64.Image',
+  busybox: 'busybox-1.37.0-riscv64',
+  modulesDir: 'modules',
+} as const;
+
+/** Module load order the guest README gives. */
+export const MODULE_ORDER = [
+  'virtio_mmio', 'virtio_blk', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4',
+  'failover', 'net_failover', 'virtio_net', 'virtio-rng',
+];
+
+const USAGE = `usage: rvkvm run [options]
+Boots a Linux guest. With no --kernel, boots the bundled Debian guest (../shared/guest) with an initramfs
+built from its busybox and modules.
+
+  --kernel FILE        RISC-V Linux Image
+  --initrd FILE        initramfs (cpio, optionally compressed)
+  --append "ARGS"      kernel command line (default: console=ttyS0 earlycon=sbi panic=-1)
+  --mem SIZE           guest RAM, e.g. 512M, 1G (default 512M)
+  --smp N              vCPUs (default 1)
+  --isa ISA            the host CPU's ISA, i.e. what the software hart can execute
+                       (default: every extension rvkvm implements); the vCPU gets all of it, as KVM does
+  --enable-EXT, --disable-EXT
+                       ONE_REG ISA_EXT writes before the first run (kvmtool style), e.g. --disable-zcmop
+  -cpu rv64,EXT=on|off QEMU-style spelling of the same writes
+  --allow-disable-any  rvkvm's strict mode: every extension may be disabled (Linux KVM refuses e.g. zcmop)
+  --abi 6.12|7.3       which Linux KVM ABI to model (default 7.3)
+  --disk FILE[,ro]     virtio-blk disk backed by FILE (writes reach the file unless ,ro)
+  --net                virtio-net with a user-mode gateway at 10.0.2.2 (answers ARP and ping)
+  --no-rng             no virtio-rng
+  --dtb FILE           use this device tree instead of the generated one
+  --dump-dtb FILE      write the generated device tree and continue
+  --init-commands "CMDS"  (bundled guest) run these shell commands in the guest instead of a shell, then power off
+  --clock wall|icount  guest time from the host clock (default) or from retired instructions
+  --timeout SECONDS    stop with an error if the guest has not powered off by then
+  --stats              print "rvkvm: stats: instructions=N wall=S mips=M" to stderr at exit
+Exit code: 0 when the guest powers off; 1 on a guest panic, a VMM fault or a timeout.`;
+
+export interface RunArgs {
+  cfg: Omit<MachineConfig, 'console' | 'kernel' | 'initrd'>;
+  kernel?: string;
+  initrd?: string;
+  dumpDtb?: string;
+  timeoutSec?: number;
+  stats: boolean;
+  initCommands?: string;
+  diskFiles: { path: string; readOnly: boolean }[];
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`--mem '${s}': expected a size such as 512M or 1G`);
+  const mult = { '': 1024 * 1024, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * mult;
+}
+
+function knownExtension(name: string, flag: string): string {
+  const n = name.toLowerCase();
+  if (!extensionByName(n)) throw new Error(`${flag}: unknown extension '${name}' (see 'rvkvm isa --list')`);
+  return n;
+}
+
+export function parseRunArgs(args: string[]): RunArgs {
+  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [] };
+  const enable: string[] = [];
+  const disable: string[] = [];
+  const value = (i: number, flag: string): string => {
+    const v = args[i + 1];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    let m: RegExpExecArray | null;
+    switch (a) {
+      case '--kernel': out.kernel = value(i++, a); continue;
+      case '--initrd': out.initrd = value(i++, a); continue;
+      case '--append': out.cfg.cmdline = value(i++, a); continue;
+      case '--mem': case '-m': out.cfg.memBytes = parseSize(value(i++, a)); continue;
+      case '--smp': {
+        const n = Number(value(i++, a));
+        if (!Number.isInteger(n) || n < 1) throw new Error(`--smp '${args[i]}': expected a positive integer`);
+        out.cfg.smp = n;
+        continue;
+      }
+      case '--isa': out.cfg.hostIsa = value(i++, a); continue;
+      case '--allow-disable-any': out.cfg.allowDisableAny = true; continue;
+      case '--abi': {
+        const v = value(i++, a);
+        if (v !== '6.12' && v !== '7.3') throw new Error(`--abi '${v}': expected 6.12 or 7.3`);
+        out.cfg.abi = v;
+        continue;
+      }
+      case '--disk': {
+        const [path, ...opts] = value(i++, a).split(',');
+        out.diskFiles.push({ path: path!, readOnly: opts.includes('ro') });
+        continue;
+      }
+      case '--net': out.cfg.net = true; continue;
+      case '--no-rng': out.cfg.rng = false; continue;
+      case '--dtb': out.cfg.dtb = readInput(value(i++, a), 'device tree'); continue;
+      case '--dump-dtb': out.dumpDtb = value(i++, a); continue;
+      case '--init-commands': out.initCommands = value(i++, a); continue;
+      case '--clock': {
+        const v = value(i++, a);
+        if (v !== 'wall' && v !== 'icount') throw new Error(`--clock '${v}': expected wall or icount`);
+        out.cfg.clock = v;
+        continue;
+      }
+      case '--timeout': {
+        const t = Number(value(i++, a));
+        if (!(t > 0)) throw new Error(`--timeout '${args[i]}': expected seconds > 0`);
+        out.timeoutSec = t;
+        continue;
+      }
+      case '--stats': out.stats = true; continue;
+      case '-cpu': case '--cpu': {
+        const [model, ...props] = value(i++, a).split(',');
+        if (model !== 'rv64') throw new Error(`-cpu '${model}': only rv64 is supported`);
+        for (const p of props) {
+          const pm = /^([a-z0-9]+)=(on|off|true|false)$/i.exec(p);
+          if (!pm) throw new Error(`-cpu property '${p}': expected EXT=on or EXT=off`);
+          (pm[2] === 'on' || pm[2] === 'true' ? enable : disable).push(knownExtension(pm[1]!, '-cpu'));
+        }
+        continue;
+      }
+    }
+    if ((m = /^--(enable|disable)-([a-z0-9]+)$/i.exec(a))) {
+      (m[1] === 'enable' ? enable : disable).push(knownExtension(m[2]!, a));
+      continue;
+    }
+    throw new Error(`run: unknown option '${a}'\n${USAGE}`);
+  }
+  if (enable.length) out.cfg.enable = enable;
+  if (disable.length) out.cfg.disable = disable;
+  return out;
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new Error(`${what} '${path}' does not exist`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Error(`cannot read ${what} '${path}': ${(e as Error).message}`);
+  }
+}
+
+/** A disk image file; reads and writes go straight to the file. */
+export class FileBlockBackend implements BlockBackend {
+  readonly size: number;
+  private readonly fd: number;
+  constructor(readonly path: string, readonly readOnly: boolean) {
+    if (!existsSync(path)) throw new Error(`disk image '${path}' does not exist`);
+    this.fd = openSync(path, readOnly ? 'r' : 'r+');
+    const size = fstatSync(this.fd).size;
+    if (size === 0 || size % 512 !== 0) {
+      closeSync(this.fd);
+      throw new Error(`disk image '${path}' is ${size} bytes: a disk must be a non-empty multiple of 512 bytes`);
+    }
+    this.size = size;
+  }
+  read(offset: number, dst: Uint8Array): void {
+    let done = 0;
+    while (done < dst.length) {
+      const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
+      if (n <= 0) throw new Error(`disk '${this.path}': short read at ${offset + done}`);
+      done += n;
+    }
+  }
+  write(offset: number, src: Uint8Array): void {
+    if (this.readOnly) throw new Error(`disk '${this.path}' is read-only`);
+    let done = 0;
+    while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, offset + done);
+  }
+  flush(): void {
+    if (!this.readOnly) fsyncSync(this.fd);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
+export function bundledInitramfs(commands?: string[]): Uint8Array {
+  const dir = guestDir();
+  const busyboxPath = join(dir, GUEST_FILES.busybox);
+  if (!existsSync(busyboxPath)) {
+    throw new Error(`bundled guest not found: ${busyboxPath} is missing (set RVKVM_GUEST_DIR or pass --kernel/--initrd)`);
+  }
+  const modDir = join(dir, GUEST_FILES.modulesDir);
+  const modules = existsSync(modDir)
+    ? readdirSync(modDir).filter((f) => f.endsWith('.ko')).sort().map((name) => ({ name, data: readInput(join(modDir, name), 'module') }))
+    : [];
+  const files: { path: string; data: Uint8Array }[] = [];
+  const probe = resolve(projectRoot, 'build/guest/linux/rvkvm-probe.elf');
+  if (existsSync(probe)) files.push({ path: 'bin/rvkvm-probe', data: readInput(probe, 'probe program') });
+  return buildInitramfs({ busybox: readInput(busyboxPath, 'busybox'), modules, files, ...(commands ? { commands } : {}) });
+}
+
+export const command: Command = {
+  summary: 'boot a Linux guest (default: the bundled Debian guest)',
+  async run(args: string[]): Promise<number> {
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    const opts = parseRunArgs(args);
+    const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel');
+    let initrd: Uint8Array | undefined;
+    if (opts.initrd) initrd = readInput(opts.initrd, 'initrd');
+    else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined);
+    const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly));
+
+    const stdin = process.stdin;
+    const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
+    const machine = new Machine({
+      ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
+      console: (bytes) => process.stdout.write(bytes),
+    });
+    if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
+    process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
+
+    const abort = new AbortController();
+    let ctrlA = false;
+    const onData = (chunk: Buffer): void => {
+      if (interactive) {
+        // Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A (QEMU's escape).
+        const out: number[] = [];
+        for (const b of chunk) {
+          if (ctrlA) {
+            ctrlA = false;
+            if (b === 0x78 /* x */) { abort.abort(); return; }
+            if (b === 0x01) out.push(0x01);
+            continue;
+          }
+          if (b === 0x01) { ctrlA = true; continue; }
+          out.push(b);
+        }
+        machine.input(new Uint8Array(out));
+      } else {
+        machine.input(new Uint8Array(chunk));
+      }
+    };
+    if (interactive) stdin.setRawMode(true);
+    stdin.on('data', onData);
+    stdin.on('error', () => {});
+    const onSigint = (): void => abort.abort();
+    process.on('SIGINT', onSigint);
+
+    const t0 = performance.now();
+    let state: MachineState;
+    try {
+      state = await machine.runUntilDone({
+        ...(opts.timeoutSec ? { timeoutMs: opts.timeoutSec * 1000 } : {}),
+        signal: abort.signal,
+      });
+    } finally {
+      if (interactive) stdin.setRawMode(false);
+      stdin.off('data', onData);
+      stdin.pause();
+      (stdin as { unref?: () => void }).unref?.();
+      process.off('SIGINT', onSigint);
+      for (const d of disks) { d.flush(); d.close(); }
+    }
+    const wall = (performance.now() - t0) / 1000;
+    if (opts.stats) {
+      const n = machine.instructions;
+      process.stderr.write(`rvkvm: stats: instructions=${n} wall=${wall.toFixed(3)} mips=${(n / wall / 1e6).toFixed(1)}\n`);
+    }
+    if (machine.panicked) {
+      process.stderr.write('rvkvm: the guest kernel panicked\n');
+      return 1;
+    }
+    switch (state.kind) {
+      case 'shutdown': return 0;
+      case 'reset': process.stderr.write('rvkvm: the guest asked for a reboot; exiting\n'); return 0;
+      case 'error': process.stderr.write(`rvkvm: ${state.message}\n`); return 1;
+      default: return 1;
+    }
+  },
+};
+
+export { INIT_MARKER };

@@ -1,0 +1,1261 @@
+// The software RV64 hart: state in the shared WebAssembly.Memory, a decode cache per physical page, TLBs holding
+// host offsets, M/S/U privilege with Sv39/48/57, traps and interrupts, and a bounded run loop.
+//
+// Hot path rules: no BigInt, no allocation. RV64I is executed inline in run()'s switch (it is most of what a guest
+// executes); other extensions' semantics live in ext/*.ts and are called through one function table.
+//
+// Documented implementation choices:
+// - Misaligned loads/stores are emulated in "hardware" (done byte-correct, no trap) except LR/SC/AMO, which raise
+//   address-misaligned (cause 4/6). Misaligned accesses to MMIO raise an access fault.
+// - PMP CSRs are present (pmpcfg0..14 even, pmpaddr0..63 read/write) but not enforced.
+// - clock 'icount': guest time advances 1 ns per retired instruction (1 tick per 100 instructions at 10 MHz),
+//   sampled at slice boundaries. clock 'wall': performance.now() scaled to timebaseHz.
+// - Interrupts are checked between run slices (at most SLICE instructions) and right after any CSR write,
+//   xRET, WFI or trap.
+import { GuestMemory, type CodeCacheOwner } from './memory.js';
+import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
+import { Op } from './ops.js';
+import type { ExecFn } from './ext/enc.js';
+import { ALL_ENCODINGS, ALL_SEMANTICS } from './ext/index.js';
+import {
+  CSR, MSTATUS, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, IRQ_PRIORITY, S_IRQ_MASK, CAUSE,
+  ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE,
+} from './csr.js';
+import { toU64Number } from './int64.js';
+
+export const Exit = { Budget: 0, Mmio: 1, MachineTrap: 2, Wfi: 3, Stopped: 4 } as const;
+export type Exit = (typeof Exit)[keyof typeof Exit];
+
+export class HartError extends Error {
+  override name = 'HartError';
+}
+
+export interface HartOptions {
+  memory: GuestMemory;
+  isa: ReadonlySet<string>;
+  hartId: number;
+  hypervisor?: boolean;
+  timebaseHz?: number;
+  clock?: 'wall' | 'icount';
+}
+
+/** thrown (never allocated again) to unwind to the run loop when an instruction traps or needs an MMIO exit */
+const TRAP = { kind: 'trap' };
+const MMIO_EXIT = { kind: 'mmio' };
+
+const TLB_BITS = 8;
+const TLB_SIZE = 1 << TLB_BITS;
+const TLB_MASK = TLB_SIZE - 1;
+const SLICE = 16384;
+const PAGE_MASK = ~0xfff;
+const TWO32 = 4294967296;
+const MAX_PHYS = 2 ** 53;
+
+// out-of-line flags (this.flags): the run loop leaves its inner loop when any is set after an out-of-line op
+const F_REDIRECT = 1; // exec set this.pcLo/pcHi
+const F_BREAK = 2; // re-check interrupts / TLB / fetch page
+const F_WFI = 4;
+
+const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
+
+// pending-MMIO load destinations
+export const DEST_X = 0, DEST_F32 = 1, DEST_F64 = 2;
+
+export interface MmioRequest {
+  addr: number;
+  size: 1 | 2 | 4 | 8;
+  isWrite: boolean;
+  data: Uint8Array;
+}
+
+export class Hart implements CodeCacheOwner {
+  readonly mem: GuestMemory;
+  readonly hartId: number;
+  readonly hypervisor: boolean;
+  readonly timebaseHz: number;
+  readonly clock: 'wall' | 'icount';
+
+  /** x registers: lo/hi int32 pairs, index 2*i; pair 32 is the write sink for rd = x0 */
+  x!: Int32Array;
+  /** f registers: raw 64-bit lo/hi pairs */
+  fr!: Int32Array;
+  private readonly stateOff: number;
+  private viewGeneration = -1;
+
+  isa: ReadonlySet<string>;
+  private decoder!: Decoder;
+  private execTable: ExecFn[] = [];
+  private decoded: (Int32Array | undefined)[] = [];
+  private decodedPages: number[] = [];
+  private misalignMask = 0; // 2 when C is absent: jump targets must be 4-aligned
+
+  pcLo = 0;
+  pcHi = 0;
+  mode: 0 | 1 | 3 = 3;
+  instret = 0;
+  flags = 0;
+  private stopRequested = false;
+  /** traps entered (they use run() budget, so a trap loop that retires nothing still ends) */
+  private trapsTaken = 0;
+
+  // CSR state (64-bit ones as lo/hi)
+  mstatus = 0;
+  private mepcLo = 0; private mepcHi = 0;
+  private sepcLo = 0; private sepcHi = 0;
+  private mtvalLo = 0; private mtvalHi = 0;
+  private stvalLo = 0; private stvalHi = 0;
+  private mcauseLo = 0; private mcauseHi = 0;
+  private scauseLo = 0; private scauseHi = 0;
+  private mtvecLo = 0; private mtvecHi = 0;
+  private stvecLo = 0; private stvecHi = 0;
+  private mscratchLo = 0; private mscratchHi = 0;
+  private sscratchLo = 0; private sscratchHi = 0;
+  satpLo = 0; satpHi = 0;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  mip = 0;
+  menvcfgLo = 0; menvcfgHi = 0;
+  senvcfgLo = 0;
+  mcounteren = 0; scounteren = 0; mcountinhibit = 0;
+  private stimecmpLo = -1; private stimecmpHi = -1; private stimecmp = Infinity;
+  /** machine timer compare (the CLINT's mtimecmp for this hart), as ticks */
+  mtimecmp = Infinity;
+  fflags = 0; frm = 0;
+  private readonly pmpcfg = new Int32Array(16 * 2);
+  private readonly pmpaddr = new Int32Array(64 * 2);
+  private cycleOffset = 0; private instretOffset = 0;
+  private timeOffset = 0;
+  private readonly wallBase: number;
+
+  /** LR reservation: host offset, -1 when none */
+  reservation = -1;
+
+  // TLBs: tag = virtual page (lo & ~0xfff, hi), value = host offset of the page start
+  private readonly tlbTagLo = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
+  private readonly tlbTagHi = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
+  private readonly tlbOff = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
+
+  /** result high word of 64-bit loads */
+  ldHi = 0;
+
+  // trap being raised
+  private pendCause = 0; private pendTvalLo = 0; private pendTvalHi = 0;
+  /** after Exit.MachineTrap */
+  trapCause = 0;
+  trapTval = 0n;
+
+  // pending MMIO (no handler): what to complete
+  readonly mmio: MmioRequest = { addr: 0, size: 1, isWrite: false, data: new Uint8Array(8) };
+  private mmioDestKind = DEST_X; private mmioDestReg = 0; private mmioSigned = false; private mmioIlen = 4;
+  private mmioPending = false;
+  private curIlen = 4;
+
+  constructor(opts: HartOptions) {
+    if (!(opts.memory instanceof GuestMemory)) throw new HartError('Hart needs a GuestMemory');
+    if (!Number.isInteger(opts.hartId) || opts.hartId < 0) throw new HartError(`hart id ${opts.hartId} is not a non-negative integer`);
+    this.mem = opts.memory;
+    this.hartId = opts.hartId;
+    this.hypervisor = opts.hypervisor ?? false;
+    this.timebaseHz = opts.timebaseHz ?? 10_000_000;
+    if (!(this.timebaseHz > 0)) throw new HartError(`timebaseHz ${this.timebaseHz} must be positive`);
+    this.clock = opts.clock ?? 'wall';
+    if (this.clock !== 'wall' && this.clock !== 'icount') throw new HartError(`clock '${String(this.clock)}' is not 'wall' or 'icount'`);
+    this.wallBase = performance.now();
+    this.stateOff = this.mem.allocStateBlock();
+    this.mem.registerCodeOwner(this);
+    this.refreshViews();
+    for (const [op, fn] of ALL_SEMANTICS) this.execTable[op] = fn;
+    for (let k = 0; k < Op.COUNT; k++) if (!this.execTable[k]) this.execTable[k] = notImplemented;
+    this.isa = opts.isa;
+    this.setIsa(opts.isa);
+    this.flushTlb();
+    if (this.hypervisor) {
+      // as KVM's hedeleg/hideleg: the guest OS handles its own exceptions and S-level interrupts
+      this.mode = 1;
+      this.medeleg = (1 << CAUSE.FETCH_MISALIGNED) | (1 << CAUSE.ILLEGAL) | (1 << CAUSE.BREAKPOINT) |
+        (1 << CAUSE.LOAD_MISALIGNED) | (1 << CAUSE.STORE_MISALIGNED) | (1 << CAUSE.ECALL_U) |
+        (1 << CAUSE.FETCH_PAGE) | (1 << CAUSE.LOAD_PAGE) | (1 << CAUSE.STORE_PAGE);
+      this.mideleg = S_IRQ_MASK;
+      this.mcounteren = -1;
+      this.menvcfgLo = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE;
+      this.menvcfgHi = (this.isa.has('sstc') ? ENVCFG_HI_STCE : 0) | (this.isa.has('svpbmt') ? ENVCFG_HI_PBMTE : 0) |
+        (this.isa.has('svadu') && !this.isa.has('svade') ? ENVCFG_HI_ADUE : 0);
+    }
+  }
+
+  // ---------------------------------------------------------------- setup and API
+
+  private refreshViews(): void {
+    if (this.viewGeneration === this.mem.generation) return;
+    const buf = this.mem.memory.buffer;
+    const old = this.x;
+    const oldF = this.fr;
+    this.x = new Int32Array(buf, this.stateOff, 66);
+    this.fr = new Int32Array(buf, this.stateOff + 512, 64);
+    if (old && old.buffer !== buf && old.byteLength > 0) { this.x.set(old); this.fr.set(oldF); }
+    this.viewGeneration = this.mem.generation;
+  }
+
+  setIsa(isa: ReadonlySet<string>): void {
+    this.isa = isa;
+    this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
+    this.misalignMask = isa.has('zca') ? 0 : 2;
+    for (const p of this.decodedPages) this.decoded[p]!.fill(0);
+  }
+
+  dropCodePage(hostPage: number): void {
+    const d = this.decoded[hostPage];
+    if (d) d.fill(0);
+  }
+
+  getPc(): bigint { return pairToBig(this.pcLo, this.pcHi); }
+  setPc(v: bigint): void { this.pcLo = Number(BigInt.asIntN(32, v)); this.pcHi = Number(BigInt.asIntN(32, v >> 32n)); }
+  getX(i: number): bigint {
+    checkReg(i, 'x');
+    this.refreshViews();
+    return i === 0 ? 0n : pairToBig(this.x[i * 2]!, this.x[i * 2 + 1]!);
+  }
+  setX(i: number, v: bigint): void {
+    checkReg(i, 'x');
+    this.refreshViews();
+    if (i === 0) return;
+    this.x[i * 2] = Number(BigInt.asIntN(32, v)); this.x[i * 2 + 1] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+  getF(i: number): bigint { checkReg(i, 'f'); this.refreshViews(); return pairToBig(this.fr[i * 2]!, this.fr[i * 2 + 1]!); }
+  setF(i: number, v: bigint): void {
+    checkReg(i, 'f'); this.refreshViews();
+    this.fr[i * 2] = Number(BigInt.asIntN(32, v)); this.fr[i * 2 + 1] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+  getMode(): 0 | 1 | 3 { return this.mode; }
+  setMode(m: 0 | 1 | 3): void {
+    if (m !== 0 && m !== 1 && m !== 3) throw new HartError(`privilege mode ${String(m)} is not 0, 1 or 3`);
+    if (this.hypervisor && m === 3) throw new HartError('a hypervisor-mode hart has no M-mode for the guest');
+    this.mode = m; this.flushTlb();
+  }
+  getCsr(csr: number): bigint {
+    const lo = this.csrRead(csr, true);
+    if (lo === undefined) throw new HartError(`CSR 0x${csr.toString(16)} is not implemented`);
+    return pairToBig(lo, this.csrHi);
+  }
+  setCsr(csr: number, v: bigint): void {
+    if (!this.csrWrite(csr, Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)), true)) {
+      throw new HartError(`CSR 0x${csr.toString(16)} is not implemented or read-only`);
+    }
+  }
+  setInterruptPending(bit: number, level: boolean): void {
+    if (!Number.isInteger(bit) || bit < 0 || bit > 15) throw new HartError(`interrupt bit ${bit} is not 0..15`);
+    if (level) this.mip |= 1 << bit; else this.mip &= ~(1 << bit);
+  }
+  requestStop(): void { this.stopRequested = true; }
+
+  flushTlb(): void {
+    for (let k = 0; k < 3; k++) this.tlbTagLo[k]!.fill(-1);
+    this.flags |= F_BREAK;
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** current time in ticks (a double) */
+  readTime(): number {
+    const base = this.clock === 'wall'
+      ? Math.floor((performance.now() - this.wallBase) * (this.timebaseHz / 1000))
+      : Math.floor(this.instret * (this.timebaseHz / 1e9));
+    return base + this.timeOffset;
+  }
+
+  private sstcActive(): boolean {
+    return this.isa.has('sstc') && (this.menvcfgHi & ENVCFG_HI_STCE) !== 0;
+  }
+
+  /** mip with the timer lines computed from the clock */
+  private effectiveMip(): number {
+    let ip = this.mip;
+    if (this.sstcActive() || this.mtimecmp !== Infinity) {
+      const now = this.readTime();
+      if (this.sstcActive() && now >= this.stimecmp) ip |= 1 << 5;
+      if (now >= this.mtimecmp) ip |= 1 << 7;
+    }
+    return ip;
+  }
+
+  /** next tick at which a timer interrupt line rises, or Infinity */
+  private nextTimerDeadline(): number {
+    let d = Infinity;
+    if (this.sstcActive() && (this.mie & (1 << 5))) d = Math.min(d, this.stimecmp);
+    if (this.mie & (1 << 7)) d = Math.min(d, this.mtimecmp);
+    return d;
+  }
+
+  /** Ticks until a timer could wake this hart (for the VMM after Exit.Wfi): Infinity if none is armed. */
+  ticksUntilTimer(): number {
+    const d = this.nextTimerDeadline();
+    return d === Infinity ? Infinity : Math.max(0, d - this.readTime());
+  }
+
+  // ---------------------------------------------------------------- run loop
+
+  run(maxInstructions: number): Exit {
+    if (!(maxInstructions >= 0)) throw new HartError(`instruction budget ${maxInstructions} is not a non-negative number`);
+    if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
+    this.refreshViews();
+    const start = this.instret, trapStart = this.trapsTaken;
+    for (;;) {
+      if (this.stopRequested) { this.stopRequested = false; return Exit.Stopped; }
+      const pending = this.effectiveMip() & this.mie;
+      if (pending !== 0 && this.takeInterrupt(pending)) continue;
+      if (this.flags & F_WFI) {
+        this.flags &= ~F_WFI;
+        if (pending === 0) {
+          if (this.hypervisor) return Exit.Wfi;
+          const d = this.nextTimerDeadline();
+          if (d === Infinity) return Exit.Wfi;
+          const now = this.readTime();
+          if (d > now) this.timeOffset += d - now; // fast-forward to the deadline
+          continue;
+        }
+      }
+      const left = maxInstructions - (this.instret - start) - (this.trapsTaken - trapStart);
+      if (left <= 0) return Exit.Budget;
+      const r = this.runSlice(left < SLICE ? left : SLICE);
+      if (r >= 0) return r as Exit;
+    }
+  }
+
+  /** take the highest-priority enabled pending interrupt, if interrupts are enabled for it */
+  private takeInterrupt(pending: number): boolean {
+    const m = this.mode, st = this.mstatus;
+    const mEnabled = m < 3 || (st & MSTATUS.MIE) !== 0;
+    const sEnabled = m < 1 || (m === 1 && (st & MSTATUS.SIE) !== 0);
+    for (const bit of IRQ_PRIORITY) {
+      if (!(pending & (1 << bit))) continue;
+      const deleg = (this.mideleg & (1 << bit)) !== 0;
+      if (deleg ? (m <= 1 && sEnabled) : mEnabled) {
+        this.flags &= ~F_WFI;
+        this.enterTrap(bit, 0, 0, true);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** execute up to `limit` instructions; returns -1 to continue, else an Exit */
+  private runSlice(limit: number): number {
+    const mem = this.mem;
+    const dv = mem.dv;
+    const codePage = mem.codePage;
+    const x = this.x;
+    const exec = this.execTable;
+    const lTagLo = this.tlbTagLo[ACC_LOAD]!, lTagHi = this.tlbTagHi[ACC_LOAD]!, lOff = this.tlbOff[ACC_LOAD]!;
+    const sTagLo = this.tlbTagLo[ACC_STORE]!, sTagHi = this.tlbTagHi[ACC_STORE]!, sOff = this.tlbOff[ACC_STORE]!;
+    const misalign = this.misalignMask;
+    let pcLo = this.pcLo, pcHi = this.pcHi;
+    let n = 0;
+    let page: Int32Array = EMPTY_PAGE;
+    let pageTagLo = 1, pageTagHi = 0, pageHost = 0;
+    this.flags &= ~F_BREAK;
+    try {
+      while (n < limit) {
+        if ((pcLo & PAGE_MASK) !== pageTagLo || pcHi !== pageTagHi) {
+          this.pcLo = pcLo; this.pcHi = pcHi;
+          pageHost = this.fetchPageHost(pcLo, pcHi);
+          page = this.decodedPage(pageHost >>> 12);
+          pageTagLo = pcLo & PAGE_MASK; pageTagHi = pcHi;
+        }
+        const slot = (pcLo & 0xffe) << 1;
+        let w = page[slot]!;
+        if (w === 0) {
+          this.pcLo = pcLo; this.pcHi = pcHi;
+          w = this.decodeSlot(page, slot, pageHost, pcLo, pcHi);
+        }
+        const imm = page[slot + 1]!;
+        const ilen = (w & (1 << 28)) !== 0 ? 2 : 4;
+        const rd = ((w >>> 10) & 63) << 1;
+        const rs1 = ((w >>> 16) & 63) << 1;
+        const rs2 = ((w >>> 22) & 63) << 1;
+        let lo = 0, hi = 0;
+        switch (w & 0x3ff) {
+          case Op.ADDI: {
+            const a = x[rs1]!;
+            lo = (a + imm) | 0;
+            x[rd + 1] = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
+            break;
+          }
+          case Op.ADD: {
+            const a = x[rs1]!;
+            lo = (a + x[rs2]!) | 0;
+            x[rd + 1] = (x[rs1 + 1]! + x[rs2 + 1]! + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
+            break;
+          }
+          case Op.SUB: {
+            const a = x[rs1]!, b = x[rs2]!;
+            x[rd + 1] = (x[rs1 + 1]! - x[rs2 + 1]! - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
+            x[rd] = (a - b) | 0;
+            break;
+          }
+          case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
+          case Op.AUIPC:
+            lo = (pcLo + imm) | 0;
+            x[rd + 1] = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
+            break;
+          case Op.JAL: {
+            const tlo = (pcLo + imm) | 0;
+            const thi = (pcHi + (imm >> 31) + ((tlo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
+            lo = (pcLo + ilen) | 0;
+            x[rd + 1] = (lo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            x[rd] = lo;
+            pcLo = tlo; pcHi = thi; n++;
+            continue;
+          }
+          case Op.JALR: {
+            const a = x[rs1]!;
+            const tlo = ((a + imm) | 0) & ~1;
+            const thi = (x[rs1 + 1]! + (imm >> 31) + ((((a + imm) | 0) >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
+            lo = (pcLo + ilen) | 0;
+            x[rd + 1] = (lo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            x[rd] = lo;
+            pcLo = tlo; pcHi = thi; n++;
+            continue;
+          }
+          case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+            const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!, al = x[rs1]!, bl = x[rs2]!;
+            let taken: boolean;
+            switch (w & 0x3ff) {
+              case Op.BEQ: taken = al === bl && ah === bh; break;
+              case Op.BNE: taken = al !== bl || ah !== bh; break;
+              case Op.BLT: taken = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+              case Op.BGE: taken = ah > bh || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+              case Op.BLTU: taken = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+              default: taken = (ah >>> 0) > (bh >>> 0) || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+            }
+            if (taken) {
+              const tlo = (pcLo + imm) | 0;
+              const thi = (pcHi + (imm >> 31) + ((tlo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
+              pcLo = tlo; pcHi = thi; n++;
+              continue;
+            }
+            break;
+          }
+          case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+            const a = x[rs1]!;
+            const alo = (a + imm) | 0;
+            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            const op = w & 0x3ff;
+            const size = op === Op.LD ? 8 : op === Op.LW || op === Op.LWU ? 4 : op === Op.LH || op === Op.LHU ? 2 : 1;
+            const idx = (alo >>> 12) & TLB_MASK;
+            const po = alo & 0xfff;
+            let off: number;
+            if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
+            else {
+              this.curIlen = ilen;
+              off = this.loadSlowOffset(alo, ahi, size, rd >> 1, op === Op.LB || op === Op.LH || op === Op.LW || op === Op.LD, DEST_X);
+              if (off < 0) { // value already produced by the slow path (MMIO or page-crossing)
+                lo = this.slowLo; hi = this.ldHi;
+                x[rd] = lo; x[rd + 1] = hi;
+                break;
+              }
+            }
+            switch (op) {
+              case Op.LB: lo = dv.getInt8(off); hi = lo >> 31; break;
+              case Op.LBU: lo = dv.getUint8(off); hi = 0; break;
+              case Op.LH: lo = dv.getInt16(off, true); hi = lo >> 31; break;
+              case Op.LHU: lo = dv.getUint16(off, true); hi = 0; break;
+              case Op.LW: lo = dv.getInt32(off, true); hi = lo >> 31; break;
+              case Op.LWU: lo = dv.getInt32(off, true); hi = 0; break;
+              default: lo = dv.getInt32(off, true); hi = dv.getInt32(off + 4, true); break;
+            }
+            x[rd] = lo; x[rd + 1] = hi;
+            break;
+          }
+          case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+            const a = x[rs1]!;
+            const alo = (a + imm) | 0;
+            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            const op = w & 0x3ff;
+            const size = op === Op.SD ? 8 : op === Op.SW ? 4 : op === Op.SH ? 2 : 1;
+            const idx = (alo >>> 12) & TLB_MASK;
+            const po = alo & 0xfff;
+            let off: number;
+            if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && po <= 4096 - size) {
+              off = sOff[idx]! + po;
+              if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
+            } else {
+              this.curIlen = ilen;
+              off = this.storeSlowOffset(alo, ahi, size, x[rs2]!, x[rs2 + 1]!);
+              if (off < 0) break;
+            }
+            switch (op) {
+              case Op.SB: dv.setInt8(off, x[rs2]!); break;
+              case Op.SH: dv.setInt16(off, x[rs2]!, true); break;
+              case Op.SW: dv.setInt32(off, x[rs2]!, true); break;
+              default: dv.setInt32(off, x[rs2]!, true); dv.setInt32(off + 4, x[rs2 + 1]!, true); break;
+            }
+            break;
+          }
+          case Op.SLTI: {
+            const ah = x[rs1 + 1]!, bh = imm >> 31;
+            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.SLTIU: {
+            const ah = x[rs1 + 1]! >>> 0, bh = (imm >> 31) >>> 0;
+            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.XORI: x[rd + 1] = x[rs1 + 1]! ^ (imm >> 31); x[rd] = x[rs1]! ^ imm; break;
+          case Op.ORI: x[rd + 1] = x[rs1 + 1]! | (imm >> 31); x[rd] = x[rs1]! | imm; break;
+          case Op.ANDI: x[rd + 1] = x[rs1 + 1]! & (imm >> 31); x[rd] = x[rs1]! & imm; break;
+          case Op.SLLI: case Op.SLL: {
+            const s = ((w & 0x3ff) === Op.SLLI ? imm : x[rs2]!) & 63;
+            const a = x[rs1]!, b = x[rs1 + 1]!;
+            if (s === 0) { lo = a; hi = b; } else if (s < 32) { hi = (b << s) | (a >>> (32 - s)); lo = a << s; } else { hi = a << (s - 32); lo = 0; }
+            x[rd] = lo; x[rd + 1] = hi;
+            break;
+          }
+          case Op.SRLI: case Op.SRL: {
+            const s = ((w & 0x3ff) === Op.SRLI ? imm : x[rs2]!) & 63;
+            const a = x[rs1]!, b = x[rs1 + 1]!;
+            if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >>> s; } else { lo = b >>> (s - 32); hi = 0; }
+            x[rd] = lo; x[rd + 1] = hi;
+            break;
+          }
+          case Op.SRAI: case Op.SRA: {
+            const s = ((w & 0x3ff) === Op.SRAI ? imm : x[rs2]!) & 63;
+            const a = x[rs1]!, b = x[rs1 + 1]!;
+            if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >> s; } else { lo = b >> (s - 32); hi = b >> 31; }
+            x[rd] = lo; x[rd + 1] = hi;
+            break;
+          }
+          case Op.SLT: {
+            const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!;
+            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.SLTU: {
+            const ah = x[rs1 + 1]! >>> 0, bh = x[rs2 + 1]! >>> 0;
+            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.XOR: x[rd + 1] = x[rs1 + 1]! ^ x[rs2 + 1]!; x[rd] = x[rs1]! ^ x[rs2]!; break;
+          case Op.OR: x[rd + 1] = x[rs1 + 1]! | x[rs2 + 1]!; x[rd] = x[rs1]! | x[rs2]!; break;
+          case Op.AND: x[rd + 1] = x[rs1 + 1]! & x[rs2 + 1]!; x[rd] = x[rs1]! & x[rs2]!; break;
+          case Op.ADDIW: lo = (x[rs1]! + imm) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.ADDW: lo = (x[rs1]! + x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SUBW: lo = (x[rs1]! - x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SLLIW: lo = x[rs1]! << imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SRLIW: lo = x[rs1]! >>> imm | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SRAIW: lo = x[rs1]! >> imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SLLW: lo = x[rs1]! << (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SRLW: lo = x[rs1]! >>> (x[rs2]! & 31) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.SRAW: lo = x[rs1]! >> (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          case Op.FENCE: case Op.NOP: case Op.C_MOP: break;
+          case Op.ILLEGAL: this.raise(CAUSE.ILLEGAL, page[slot + 2]!, 0); break;
+          case Op.ECALL: this.raise(this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M, 0, 0); break;
+          case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pcLo, pcHi); break;
+          default: {
+            this.pcLo = pcLo; this.pcHi = pcHi; this.curIlen = ilen;
+            exec[w & 0x3ff]!(this, w, imm, page[slot + 2]!);
+            if (this.flags !== 0) {
+              n++;
+              if (this.flags & F_REDIRECT) { this.flags &= ~F_REDIRECT; pcLo = this.pcLo; pcHi = this.pcHi; }
+              else { lo = (pcLo + ilen) | 0; if ((lo >>> 0) < (pcLo >>> 0)) pcHi = (pcHi + 1) | 0; pcLo = lo; }
+              if (this.flags & (F_BREAK | F_WFI)) {
+                this.flags &= ~F_BREAK;
+                this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+                return -1;
+              }
+              continue;
+            }
+          }
+        }
+        lo = (pcLo + ilen) | 0;
+        if ((lo >>> 0) < (pcLo >>> 0)) pcHi = (pcHi + 1) | 0;
+        pcLo = lo;
+        n++;
+      }
+    } catch (e) {
+      this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+      if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
+      if (e !== TRAP) throw e;
+      return this.deliverException();
+    }
+    this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- decode cache
+
+  private decodedPage(hostPage: number): Int32Array {
+    let d = this.decoded[hostPage];
+    if (!d) {
+      d = new Int32Array(2048 * 4);
+      this.decoded[hostPage] = d;
+      this.decodedPages.push(hostPage);
+    }
+    return d;
+  }
+
+  private decodeSlot(page: Int32Array, slot: number, pageHost: number, pcLo: number, pcHi: number): number {
+    const dv = this.mem.dv;
+    const po = pcLo & 0xffe;
+    let insn = dv.getUint16(pageHost + po, true);
+    let crossPage = false;
+    if ((insn & 3) === 3) {
+      let upper: number;
+      if (po === 0xffe) {
+        const nlo = (pcLo + 2) | 0;
+        const nhi = (nlo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+        upper = dv.getUint16(this.fetchPageHost(nlo, nhi), true);
+        crossPage = true;
+      } else upper = dv.getUint16(pageHost + po + 2, true);
+      insn = (insn | (upper << 16)) | 0;
+    }
+    this.decoder.decode(insn, page, slot);
+    this.mem.codePage[pageHost >>> 12] = 1;
+    const w = page[slot]!;
+    if (crossPage) page[slot] = 0; // depends on two pages: decode again next time
+    return w;
+  }
+
+  // ---------------------------------------------------------------- traps
+
+  /** raise a synchronous exception for the current instruction (unwinds to the run loop) */
+  raise(cause: number, tvalLo: number, tvalHi: number): never {
+    this.pendCause = cause; this.pendTvalLo = tvalLo; this.pendTvalHi = tvalHi;
+    throw TRAP;
+  }
+  illegal(raw: number): never {
+    return this.raise(CAUSE.ILLEGAL, raw, 0);
+  }
+
+  private deliverException(): number {
+    const cause = this.pendCause;
+    const toS = this.mode <= 1 && (this.medeleg & (1 << cause)) !== 0;
+    if (this.hypervisor && !toS) {
+      this.trapCause = cause;
+      this.trapTval = pairToBig(this.pendTvalLo, this.pendTvalHi);
+      return Exit.MachineTrap;
+    }
+    this.enterTrap(cause, this.pendTvalLo, this.pendTvalHi, false);
+    return -1;
+  }
+
+  /** enter the trap handler (S if delegated and not from M, else M); pc is the trapping/interrupted pc */
+  private enterTrap(cause: number, tvalLo: number, tvalHi: number, interrupt: boolean): void {
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const prev = this.mode;
+    this.trapsTaken++;
+    let st = this.mstatus;
+    if (prev <= 1 && (deleg & (1 << cause)) !== 0) {
+      this.scauseLo = cause; this.scauseHi = interrupt ? 1 << 31 : 0;
+      this.sepcLo = this.pcLo; this.sepcHi = this.pcHi;
+      this.stvalLo = tvalLo; this.stvalHi = tvalHi;
+      st = (st & ~(MSTATUS.SPP | MSTATUS.SPIE)) | (prev === 1 ? MSTATUS.SPP : 0) | ((st & MSTATUS.SIE) ? MSTATUS.SPIE : 0);
+      st &= ~MSTATUS.SIE;
+      this.mstatus = st;
+      this.mode = 1;
+      this.jumpToVector(this.stvecLo, this.stvecHi, cause, interrupt);
+    } else {
+      this.mcauseLo = cause; this.mcauseHi = interrupt ? 1 << 31 : 0;
+      this.mepcLo = this.pcLo; this.mepcHi = this.pcHi;
+      this.mtvalLo = tvalLo; this.mtvalHi = tvalHi;
+      st = (st & ~(MSTATUS.MPP | MSTATUS.MPIE)) | (prev << MSTATUS.MPP_SHIFT) | ((st & MSTATUS.MIE) ? MSTATUS.MPIE : 0);
+      st &= ~MSTATUS.MIE;
+      this.mstatus = st;
+      this.mode = 3;
+      this.jumpToVector(this.mtvecLo, this.mtvecHi, cause, interrupt);
+    }
+    this.reservation = -1;
+    if (prev !== this.mode) this.flushTlb();
+  }
+
+  private jumpToVector(lo: number, hi: number, cause: number, interrupt: boolean): void {
+    const base = lo & ~3;
+    const t = interrupt && (lo & 3) === 1 ? (base + 4 * cause) | 0 : base;
+    this.pcLo = t; this.pcHi = (t >>> 0) < (base >>> 0) ? (hi + 1) | 0 : hi;
+  }
+
+  /** xRET (called from system.ts) */
+  doMret(raw: number): void {
+    if (this.mode !== 3) this.illegal(raw);
+    let st = this.mstatus;
+    const mpp = ((st >>> MSTATUS.MPP_SHIFT) & 3) as 0 | 1 | 3;
+    st = (st & ~(MSTATUS.MIE | MSTATUS.MPP)) | ((st & MSTATUS.MPIE) ? MSTATUS.MIE : 0) | MSTATUS.MPIE;
+    if (mpp !== 3) st &= ~MSTATUS.MPRV;
+    this.mstatus = st;
+    this.mode = mpp;
+    this.pcLo = this.mepcLo & ~(1 | this.misalignMask); this.pcHi = this.mepcHi;
+    this.flags |= F_REDIRECT | F_BREAK;
+    this.flushTlb();
+  }
+  doSret(raw: number): void {
+    if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TSR))) this.illegal(raw);
+    let st = this.mstatus;
+    const spp = (st & MSTATUS.SPP) ? 1 : 0;
+    st = (st & ~(MSTATUS.SIE | MSTATUS.SPP)) | ((st & MSTATUS.SPIE) ? MSTATUS.SIE : 0) | MSTATUS.SPIE;
+    st &= ~MSTATUS.MPRV;
+    this.mstatus = st;
+    this.mode = spp;
+    this.pcLo = this.sepcLo & ~(1 | this.misalignMask); this.pcHi = this.sepcHi;
+    this.flags |= F_REDIRECT | F_BREAK;
+    this.flushTlb();
+  }
+  doWfi(raw: number): void {
+    if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TW) && !this.hypervisor)) this.illegal(raw);
+    this.flags |= F_WFI;
+  }
+  doSfenceVma(raw: number): void {
+    if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TVM))) this.illegal(raw);
+    this.flushTlb();
+  }
+  doFenceI(): void {
+    // decoded code is kept coherent with stores already; fence.i also drops every decoded page (cheap safety)
+    for (const p of this.decodedPages) this.decoded[p]!.fill(0);
+    this.flags |= F_BREAK;
+  }
+  /** WRS.NTO / WRS.STO: the reservation-set wait. One hart, no other writer: returns at once (allowed by Zawrs). */
+  doWrs(raw: number): void {
+    if (this.mode < 3 && (this.mstatus & MSTATUS.TW) && !this.hypervisor && (raw >>> 20) === 0x00d) this.illegal(raw);
+  }
+
+  // ---------------------------------------------------------------- address translation
+
+  /** effective privilege for loads/stores (MPRV) */
+  private dataMode(): number {
+    return this.mode === 3 && (this.mstatus & MSTATUS.MPRV) ? (this.mstatus >>> MSTATUS.MPP_SHIFT) & 3 : this.mode;
+  }
+
+  /**
+   * Translate a virtual address for an access; returns the guest physical address (a double).
+   * Raises page faults (and access faults for page-table reads outside RAM).
+   */
+  translate(lo: number, hi: number, acc: number): number {
+    const priv = acc === ACC_FETCH ? this.mode : this.dataMode();
+    const satpMode = this.satpHi >>> 28;
+    if (priv === 3 || satpMode === 0) {
+      return hi >= 0 ? (hi * TWO32 + (lo >>> 0)) : -1;
+    }
+    const levels = satpMode === 8 ? 3 : satpMode === 9 ? 4 : 5;
+    const vaBits = 12 + 9 * levels;
+    const fault = acc === ACC_FETCH ? CAUSE.FETCH_PAGE : acc === ACC_LOAD ? CAUSE.LOAD_PAGE : CAUSE.STORE_PAGE;
+    const top = hi >> (vaBits - 1 - 32);
+    if (top !== 0 && top !== -1) this.raise(fault, lo, hi);
+    const dv = this.mem.dv;
+    let table = ((this.satpHi & 0xfff) * TWO32 + (this.satpLo >>> 0)) * 4096;
+    for (let level = levels - 1; level >= 0; level--) {
+      const vpn = vpnAt(lo, hi, 12 + 9 * level);
+      const pteAddr = table + vpn * 8;
+      const off = this.mem.hostOffset(pteAddr, 8);
+      if (off < 0) this.raise(acc === ACC_FETCH ? CAUSE.FETCH_ACCESS : acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+      let pl = dv.getInt32(off, true);
+      const ph = dv.getInt32(off + 4, true);
+      if (!(pl & 1) || ((pl & 6) === 4)) this.raise(fault, lo, hi); // V=0, or W without R
+      if (ph & 0x1fc00000) this.raise(fault, lo, hi); // reserved bits 60:54
+      const pbmt = (ph >>> 29) & 3;
+      if (pbmt !== 0 && (pbmt === 3 || !this.isa.has('svpbmt') || !(this.menvcfgHi & ENVCFG_HI_PBMTE))) this.raise(fault, lo, hi);
+      const napot = ph < 0;
+      if (napot && !this.isa.has('svnapot')) this.raise(fault, lo, hi);
+      const ppn = (ph & 0x3fffff) * 4194304 + (pl >>> 10); // pte bits 53:10
+      if ((pl & 0xa) === 0) { // non-leaf: D, A, U, N, PBMT must be zero
+        if ((pl & 0xd0) !== 0 || napot || pbmt !== 0 || level === 0) this.raise(fault, lo, hi);
+        table = ppn * 4096;
+        continue;
+      }
+      // leaf: permissions
+      const u = (pl & 0x10) !== 0;
+      if (priv === 0 ? !u : u && (acc === ACC_FETCH || !(this.mstatus & MSTATUS.SUM))) this.raise(fault, lo, hi);
+      if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? !((pl & 2) || ((this.mstatus & MSTATUS.MXR) && (pl & 8))) : !(pl & 4)) {
+        this.raise(fault, lo, hi);
+      }
+      // superpage alignment: ppn bits below this level must be zero
+      const span = level === 0 ? 1 : 2 ** (9 * level);
+      if (ppn % span !== 0) this.raise(fault, lo, hi);
+      let pagePpn: number;
+      if (napot) {
+        if (level !== 0 || (ppn & 0xf) !== 8) this.raise(fault, lo, hi); // only 64 KiB NAPOT is defined
+        pagePpn = ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
+      } else {
+        let below = 0;
+        for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
+        pagePpn = ppn + below;
+      }
+      // A/D
+      const needD = acc === ACC_STORE && !(pl & 0x80);
+      if (!(pl & 0x40) || needD) {
+        if (!(this.menvcfgHi & ENVCFG_HI_ADUE)) this.raise(fault, lo, hi);
+        pl |= 0x40 | (acc === ACC_STORE ? 0x80 : 0);
+        dv.setInt32(off, pl, true);
+      }
+      return pagePpn * 4096 + (lo & 0xfff);
+    }
+    return this.raise(fault, lo, hi);
+  }
+
+  /** fill the TLB for `acc` at this virtual page and return the host offset of the page, or -1 (not RAM) */
+  private fillTlb(lo: number, hi: number, acc: number): number {
+    const pa = this.translate(lo, hi, acc);
+    const page = pa - (pa % 4096);
+    const host = pa < 0 || pa >= MAX_PHYS ? -1 : this.mem.hostOffset(page, 4096);
+    if (host < 0) return -1;
+    const idx = (lo >>> 12) & TLB_MASK;
+    this.tlbTagLo[acc]![idx] = lo & PAGE_MASK;
+    this.tlbTagHi[acc]![idx] = hi;
+    this.tlbOff[acc]![idx] = host;
+    return host;
+  }
+
+  /** host offset of the page holding pc (fetch translation, access fault outside RAM) */
+  private fetchPageHost(lo: number, hi: number): number {
+    const idx = (lo >>> 12) & TLB_MASK;
+    const tl = this.tlbTagLo[ACC_FETCH]!, th = this.tlbTagHi[ACC_FETCH]!;
+    if (tl[idx] === (lo & PAGE_MASK) && th[idx] === hi) return this.tlbOff[ACC_FETCH]![idx]!;
+    const host = this.fillTlb(lo, hi, ACC_FETCH);
+    if (host < 0) this.raise(CAUSE.FETCH_ACCESS, lo, hi);
+    return host;
+  }
+
+  // ---------------------------------------------------------------- slow loads / stores
+
+  private slowLo = 0;
+
+  /** physical address of one access, or raise (page fault / access fault) */
+  private physFor(lo: number, hi: number, acc: number): number {
+    const pa = this.translate(lo, hi, acc);
+    if (pa < 0 || pa >= MAX_PHYS) this.raise(acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+    return pa;
+  }
+
+  /**
+   * Load slow path: returns the host offset to read from (TLB refilled), or -1 when the value was produced here
+   * (MMIO, page-crossing misaligned access): then it is in slowLo/ldHi, already extended.
+   */
+  loadSlowOffset(lo: number, hi: number, size: number, destReg: number, signed: boolean, destKind: number): number {
+    const po = lo & 0xfff;
+    if (po + size <= 4096) {
+      const host = this.fillTlb(lo, hi, ACC_LOAD);
+      if (host >= 0) return host + po;
+      // not RAM: MMIO or access fault
+      const pa = this.physFor(lo, hi, ACC_LOAD);
+      const mi = this.mem.mmioIndex(pa, size);
+      if (mi < 0 || (pa & (size - 1)) !== 0) this.raise(CAUSE.LOAD_ACCESS, lo, hi);
+      const handler = this.mem.mmioHandler[mi];
+      const moff = pa - this.mem.mmioGpa[mi]!;
+      if (handler) {
+        let vlo = handler.read(moff, size as 1 | 2 | 4 | 8);
+        let vhi = 0;
+        if (size === 8) vhi = handler.readHigh ? handler.readHigh(moff) | 0 : 0;
+        vlo |= 0;
+        if (size < 8) {
+          const sh = 32 - 8 * size;
+          vlo = size === 4 ? vlo : signed ? (vlo << sh) >> sh : (vlo << sh) >>> sh;
+          vhi = signed ? vlo >> 31 : 0;
+          if (size === 4 && !signed) vhi = 0;
+        }
+        this.slowLo = vlo; this.ldHi = vhi;
+        return -1;
+      }
+      this.mmio.addr = pa; this.mmio.size = size as 1 | 2 | 4 | 8; this.mmio.isWrite = false; this.mmio.data.fill(0);
+      this.mmioDestKind = destKind; this.mmioDestReg = destReg; this.mmioSigned = signed; this.mmioIlen = this.curIlen;
+      throw MMIO_EXIT;
+    }
+    // misaligned across a page boundary: byte by byte (both pages are translated before any result is used)
+    const dv = this.mem.dv;
+    let vlo = 0, vhi = 0;
+    for (let k = 0; k < size; k++) {
+      const blo = (lo + k) | 0;
+      const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+      const pa = this.physFor(blo, bhi, ACC_LOAD);
+      const off = this.mem.hostOffset(pa, 1);
+      if (off < 0) this.raise(CAUSE.LOAD_ACCESS, blo, bhi);
+      const b = dv.getUint8(off);
+      if (k < 4) vlo |= b << (8 * k); else vhi |= b << (8 * (k - 4));
+    }
+    if (size < 8) {
+      const sh = 32 - 8 * size;
+      if (size < 4) vlo = signed ? (vlo << sh) >> sh : vlo;
+      vhi = signed ? vlo >> 31 : 0;
+    }
+    this.slowLo = vlo; this.ldHi = vhi;
+    return -1;
+  }
+
+  /** Store slow path: returns host offset to write (TLB refilled, code invalidated), or -1 when done here. */
+  storeSlowOffset(lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+    const po = lo & 0xfff;
+    if (po + size <= 4096) {
+      const host = this.fillTlb(lo, hi, ACC_STORE);
+      if (host >= 0) {
+        if (this.mem.codePage[host >>> 12] !== 0) this.mem.invalidateHostPage(host >>> 12);
+        return host + po;
+      }
+      const pa = this.physFor(lo, hi, ACC_STORE);
+      const mi = this.mem.mmioIndex(pa, size);
+      if (mi < 0 || (pa & (size - 1)) !== 0) this.raise(CAUSE.STORE_ACCESS, lo, hi);
+      const handler = this.mem.mmioHandler[mi];
+      const moff = pa - this.mem.mmioGpa[mi]!;
+      const mask = size === 1 ? 0xff : size === 2 ? 0xffff : -1;
+      if (handler) {
+        handler.write(moff, size as 1 | 2 | 4 | 8, (vlo & mask) >>> 0, size === 8 ? vhi >>> 0 : 0);
+        return -1;
+      }
+      this.mmio.addr = pa; this.mmio.size = size as 1 | 2 | 4 | 8; this.mmio.isWrite = true;
+      const d = new DataView(this.mmio.data.buffer);
+      d.setInt32(0, size === 8 ? vlo : vlo & mask, true); d.setInt32(4, size === 8 ? vhi : 0, true);
+      this.mmioIlen = this.curIlen;
+      throw MMIO_EXIT;
+    }
+    // page-crossing: translate every byte first so a fault leaves memory untouched
+    const dv = this.mem.dv;
+    const offs = [0, 0, 0, 0, 0, 0, 0, 0];
+    for (let k = 0; k < size; k++) {
+      const blo = (lo + k) | 0;
+      const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+      const pa = this.physFor(blo, bhi, ACC_STORE);
+      const off = this.mem.hostOffset(pa, 1);
+      if (off < 0) this.raise(CAUSE.STORE_ACCESS, blo, bhi);
+      offs[k] = off;
+    }
+    for (let k = 0; k < size; k++) {
+      const off = offs[k]!;
+      if (this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
+      dv.setUint8(off, k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4)));
+    }
+    return -1;
+  }
+
+  /** Generic load for out-of-line semantics (FP loads): returns lo, hi in ldHi. size 4 loads are zero-extended. */
+  load(lo: number, hi: number, size: 4 | 8, destKind: number, destReg: number): number {
+    const idx = (lo >>> 12) & TLB_MASK;
+    const po = lo & 0xfff;
+    let off: number;
+    if (this.tlbTagLo[ACC_LOAD]![idx] === (lo & PAGE_MASK) && this.tlbTagHi[ACC_LOAD]![idx] === hi && po <= 4096 - size) {
+      off = this.tlbOff[ACC_LOAD]![idx]! + po;
+    } else {
+      off = this.loadSlowOffset(lo, hi, size, destReg, false, destKind);
+      if (off < 0) return this.slowLo;
+    }
+    const dv = this.mem.dv;
+    this.ldHi = size === 8 ? dv.getInt32(off + 4, true) : 0;
+    return dv.getInt32(off, true);
+  }
+  /** Generic store for out-of-line semantics. */
+  store(lo: number, hi: number, size: 4 | 8, vlo: number, vhi: number): void {
+    const idx = (lo >>> 12) & TLB_MASK;
+    const po = lo & 0xfff;
+    let off: number;
+    if (this.tlbTagLo[ACC_STORE]![idx] === (lo & PAGE_MASK) && this.tlbTagHi[ACC_STORE]![idx] === hi && po <= 4096 - size) {
+      off = this.tlbOff[ACC_STORE]![idx]! + po;
+      if (this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
+    } else {
+      off = this.storeSlowOffset(lo, hi, size, vlo, vhi);
+      if (off < 0) return;
+    }
+    const dv = this.mem.dv;
+    dv.setInt32(off, vlo, true);
+    if (size === 8) dv.setInt32(off + 4, vhi, true);
+  }
+
+  /**
+   * Host offset for an AMO / LR / SC: must be naturally aligned (else address-misaligned), RAM (else access fault).
+   * AMOs and SC need write permission (store/AMO faults); LR only read permission.
+   */
+  amoHostOffset(lo: number, hi: number, size: number, readOnly = false): number {
+    if ((lo & (size - 1)) !== 0) this.raise(readOnly ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, lo, hi);
+    const acc = readOnly ? ACC_LOAD : ACC_STORE;
+    const pa = this.physFor(lo, hi, acc);
+    const off = this.mem.hostOffset(pa, size);
+    if (off < 0) this.raise(readOnly ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+    if (!readOnly && this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
+    return off;
+  }
+
+  /** Host offset of the cache block (64 bytes) for CBO.ZERO (store permission) or clean/flush/inval (a check only). */
+  cboHostOffset(lo: number, hi: number, write: boolean): number {
+    const blo = lo & ~63;
+    const pa = this.physFor(blo, hi, write ? ACC_STORE : ACC_LOAD);
+    const off = this.mem.hostOffset(pa, 64);
+    if (off < 0) {
+      if (this.mem.mmioIndex(pa, 1) >= 0 && !write) return -1;
+      this.raise(write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+    }
+    if (write && this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
+    return off;
+  }
+
+  /** Complete an Exit.Mmio: for a load, mmio.data holds the value (LE); writes rd and advances pc. */
+  completeMmio(): void {
+    if (!this.mmioPending) throw new HartError('completeMmio() without a pending MMIO access');
+    this.mmioPending = false;
+    this.refreshViews();
+    if (!this.mmio.isWrite) {
+      const d = new DataView(this.mmio.data.buffer);
+      let lo = d.getInt32(0, true), hi = d.getInt32(4, true);
+      const size = this.mmio.size;
+      if (size < 8) {
+        const sh = 32 - 8 * size;
+        if (size < 4) lo = this.mmioSigned ? (lo << sh) >> sh : (lo << sh) >>> sh | 0;
+        hi = this.mmioSigned ? lo >> 31 : 0;
+      }
+      if (this.mmioDestKind === DEST_X) {
+        if (this.mmioDestReg !== 0 && this.mmioDestReg !== X_SCRATCH) { this.x[this.mmioDestReg * 2] = lo; this.x[this.mmioDestReg * 2 + 1] = hi; }
+      } else {
+        this.fr[this.mmioDestReg * 2] = lo;
+        this.fr[this.mmioDestReg * 2 + 1] = this.mmioDestKind === DEST_F32 ? -1 : hi;
+        this.markFsDirty();
+      }
+    }
+    const lo = (this.pcLo + this.mmioIlen) | 0;
+    if ((lo >>> 0) < (this.pcLo >>> 0)) this.pcHi = (this.pcHi + 1) | 0;
+    this.pcLo = lo;
+    this.instret++;
+  }
+
+  // ---------------------------------------------------------------- FP state helpers (used by ext/fd.ts)
+
+  /** FS field; 0 = off (F/D instructions and FP CSRs are illegal) */
+  fsOff(): boolean { return (this.mstatus & MSTATUS.FS) === 0; }
+  markFsDirty(): void { this.mstatus |= MSTATUS.FS; }
+
+  // ---------------------------------------------------------------- CSRs
+
+  csrHi = 0;
+
+  /** the instruction-level CSR access (csrrw/s/c and immediates); raises illegal-instruction on a rule violation */
+  csrAccess(csr: number, raw: number, write: boolean, kind: 0 | 1 | 2, vlo: number, vhi: number): number {
+    const priv = (csr >>> 8) & 3;
+    if (this.mode < priv) this.illegal(raw);
+    if (write && (csr >>> 10) === 3) this.illegal(raw);
+    if (!this.csrAllowed(csr)) this.illegal(raw);
+    const oldLo = this.csrRead(csr, false);
+    if (oldLo === undefined) return this.illegal(raw);
+    const oldHi = this.csrHi;
+    if (write) {
+      let nlo = vlo, nhi = vhi;
+      if (kind === 1) { nlo = oldLo | vlo; nhi = oldHi | vhi; } else if (kind === 2) { nlo = oldLo & ~vlo; nhi = oldHi & ~vhi; }
+      if (!this.csrWrite(csr, nlo, nhi, false)) this.illegal(raw);
+      this.flags |= F_BREAK;
+    }
+    this.csrHi = oldHi;
+    return oldLo;
+  }
+
+  /** privilege-dependent gating beyond the address bits (counter enables, TVM, Sstc, FS) */
+  private csrAllowed(csr: number): boolean {
+    const m = this.mode;
+    if (csr >= 0xc00 && csr <= 0xc1f) {
+      const bit = 1 << (csr & 31);
+      if (m < 3 && !(this.mcounteren & bit)) return false;
+      if (m === 0 && !(this.scounteren & bit)) return false;
+      return true;
+    }
+    if (csr === CSR.satp && m === 1 && (this.mstatus & MSTATUS.TVM)) return false;
+    if (csr === CSR.stimecmp && m === 1 && (!(this.mcounteren & 2) || !(this.menvcfgHi & ENVCFG_HI_STCE))) return false;
+    if (csr <= 3 && this.fsOff()) return false;
+    return true;
+  }
+
+  private readonly hasF = (): boolean => this.isa.has('f');
+
+  /** raw CSR read; undefined when not implemented. High word in csrHi. */
+  csrRead(csr: number, _raw: boolean): number | undefined {
+    this.csrHi = 0;
+    const isa = this.isa;
+    switch (csr) {
+      case CSR.fflags: if (!this.hasF()) return undefined; return this.fflags;
+      case CSR.frm: if (!this.hasF()) return undefined; return this.frm;
+      case CSR.fcsr: if (!this.hasF()) return undefined; return (this.frm << 5) | this.fflags;
+      case CSR.cycle: case CSR.mcycle: {
+        if (csr === CSR.cycle && !isa.has('zicntr')) return undefined;
+        return this.splitNum(this.instret + this.cycleOffset);
+      }
+      case CSR.instret: case CSR.minstret: {
+        if (csr === CSR.instret && !isa.has('zicntr')) return undefined;
+        return this.splitNum(this.instret + this.instretOffset);
+      }
+      case CSR.time: if (!isa.has('zicntr')) return undefined; return this.splitNum(this.readTime());
+      case CSR.sstatus: {
+        const v = this.mstatus & SSTATUS_MASK;
+        this.csrHi = 0x2 | ((this.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+        return v;
+      }
+      case CSR.mstatus:
+        this.csrHi = MSTATUS_HI | ((this.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+        return this.mstatus;
+      case CSR.sie: return this.mie & this.mideleg;
+      case CSR.sip: return this.effectiveMip() & this.mideleg;
+      case CSR.mie: return this.mie;
+      case CSR.mip: return this.effectiveMip();
+      case CSR.stvec: this.csrHi = this.stvecHi; return this.stvecLo;
+      case CSR.mtvec: this.csrHi = this.mtvecHi; return this.mtvecLo;
+      case CSR.scounteren: return this.scounteren;
+      case CSR.mcounteren: return this.mcounteren;
+      case CSR.mcountinhibit: return this.mcountinhibit;
+      case CSR.senvcfg: return this.senvcfgLo;
+      case CSR.menvcfg: this.csrHi = this.menvcfgHi; return this.menvcfgLo;
+      case CSR.sscratch: this.csrHi = this.sscratchHi; return this.sscratchLo;
+      case CSR.mscratch: this.csrHi = this.mscratchHi; return this.mscratchLo;
+      case CSR.sepc: this.csrHi = this.sepcHi; return this.sepcLo & ~(1 | this.misalignMask);
+      case CSR.mepc: this.csrHi = this.mepcHi; return this.mepcLo & ~(1 | this.misalignMask);
+      case CSR.scause: this.csrHi = this.scauseHi; return this.scauseLo;
+      case CSR.mcause: this.csrHi = this.mcauseHi; return this.mcauseLo;
+      case CSR.stval: this.csrHi = this.stvalHi; return this.stvalLo;
+      case CSR.mtval: this.csrHi = this.mtvalHi; return this.mtvalLo;
+      case CSR.satp: this.csrHi = this.satpHi; return this.satpLo;
+      case CSR.stimecmp: if (!isa.has('sstc')) return undefined; this.csrHi = this.stimecmpHi; return this.stimecmpLo;
+      case CSR.medeleg: return this.medeleg;
+      case CSR.mideleg: return this.mideleg;
+      case CSR.misa: {
+        this.csrHi = 2 << 30;
+        let v = 0;
+        for (const l of 'acdfimsu') {
+          if (l === 's' || l === 'u' || isa.has(l)) v |= 1 << (l.charCodeAt(0) - 97);
+        }
+        return v;
+      }
+      case CSR.mhartid: return this.hartId;
+      case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0;
+      case CSR.mtinst: case CSR.mtval2: return 0;
+      case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return 0;
+    }
+    if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? 0 : undefined;
+    if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return 0;
+    if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return 0;
+    if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
+      if (csr & 1) return undefined; // odd pmpcfg do not exist on RV64
+      const k = (csr - CSR.pmpcfg0) * 2;
+      this.csrHi = this.pmpcfg[k + 1]!; return this.pmpcfg[k]!;
+    }
+    if (csr >= CSR.pmpaddr0 && csr <= CSR.pmpaddr63) {
+      const k = (csr - CSR.pmpaddr0) * 2;
+      this.csrHi = this.pmpaddr[k + 1]!; return this.pmpaddr[k]!;
+    }
+    return undefined;
+  }
+
+  private splitNum(v: number): number {
+    this.csrHi = Math.floor(v / TWO32) | 0;
+    return (v % TWO32) | 0;
+  }
+
+  /** raw CSR write with WARL masking; false when the CSR does not exist (or is read-only for `raw` = false) */
+  csrWrite(csr: number, lo: number, hi: number, raw: boolean): boolean {
+    const isa = this.isa;
+    switch (csr) {
+      case CSR.fflags: if (!this.hasF()) return false; this.fflags = lo & 31; this.markFsDirty(); return true;
+      case CSR.frm: if (!this.hasF()) return false; this.frm = lo & 7; this.markFsDirty(); return true;
+      case CSR.fcsr: if (!this.hasF()) return false; this.fflags = lo & 31; this.frm = (lo >>> 5) & 7; this.markFsDirty(); return true;
+      case CSR.mcycle: this.cycleOffset = hi * TWO32 + (lo >>> 0) - this.instret; return true;
+      case CSR.minstret: this.instretOffset = hi * TWO32 + (lo >>> 0) - this.instret; return true;
+      case CSR.time: if (!raw) return false; this.timeOffset += (hi >>> 0) * TWO32 + (lo >>> 0) - this.readTime(); return true;
+      case CSR.cycle: case CSR.instret: return false;
+      case CSR.sstatus: this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
+      case CSR.mstatus: this.writeMstatus(lo); return true;
+      case CSR.sie: this.mie = (this.mie & ~this.mideleg) | (lo & this.mideleg); return true;
+      case CSR.sip: { const w = this.mideleg & (1 << 1); this.mip = (this.mip & ~w) | (lo & w); return true; }
+      case CSR.mie: this.mie = lo & 0x2aaa; return true;
+      case CSR.mip: {
+        let w = (1 << 1) | (1 << 9) | (this.sstcActive() ? 0 : 1 << 5);
+        if (raw) w = 0xffff;
+        this.mip = (this.mip & ~w) | (lo & w);
+        return true;
+      }
+      case CSR.stvec: this.stvecLo = lo & ~2; this.stvecHi = hi; return true;
+      case CSR.mtvec: this.mtvecLo = lo & ~2; this.mtvecHi = hi; return true;
+      case CSR.scounteren: this.scounteren = lo; return true;
+      case CSR.mcounteren: this.mcounteren = lo; return true;
+      case CSR.mcountinhibit: this.mcountinhibit = lo & ~2; return true;
+      case CSR.senvcfg: this.senvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1); return true;
+      case CSR.menvcfg: {
+        this.menvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1);
+        this.menvcfgHi = hi & ((isa.has('sstc') ? ENVCFG_HI_STCE : 0) | (isa.has('svpbmt') ? ENVCFG_HI_PBMTE : 0) | (isa.has('svadu') ? ENVCFG_HI_ADUE : 0));
+        this.flushTlb();
+        return true;
+      }
+      case CSR.sscratch: this.sscratchLo = lo; this.sscratchHi = hi; return true;
+      case CSR.mscratch: this.mscratchLo = lo; this.mscratchHi = hi; return true;
+      case CSR.sepc: this.sepcLo = lo & ~1; this.sepcHi = hi; return true;
+      case CSR.mepc: this.mepcLo = lo & ~1; this.mepcHi = hi; return true;
+      case CSR.scause: this.scauseLo = lo; this.scauseHi = hi & (1 << 31); return true;
+      case CSR.mcause: this.mcauseLo = lo; this.mcauseHi = hi & (1 << 31); return true;
+      case CSR.stval: this.stvalLo = lo; this.stvalHi = hi; return true;
+      case CSR.mtval: this.mtvalLo = lo; this.mtvalHi = hi; return true;
+      case CSR.satp: {
+        const mode = hi >>> 28;
+        const supported = mode === 0 || mode === 8 || (mode === 9 && this.satpModeOk(9)) || (mode === 10 && this.satpModeOk(10));
+        if (!supported) return true; // WARL: unsupported modes leave satp unchanged
+        this.satpLo = lo; this.satpHi = mode === 0 ? 0 : hi & 0xf000ffff; // ASID (16 bits) kept, PPN 44 bits
+        if (mode === 0) this.satpLo = 0;
+        this.flushTlb();
+        return true;
+      }
+      case CSR.stimecmp: {
+        if (!isa.has('sstc')) return false;
+        this.stimecmpLo = lo; this.stimecmpHi = hi; this.stimecmp = toU64Number(lo, hi);
+        return true;
+      }
+      case CSR.medeleg: this.medeleg = lo & 0xb3ff & ~(1 << CAUSE.ECALL_M); return true;
+      case CSR.mideleg: this.mideleg = lo & S_IRQ_MASK; return true;
+      case CSR.misa: return true; // WARL, fixed
+      case CSR.mtinst: case CSR.mtval2: return true;
+      case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return true;
+      case CSR.mhartid: case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return raw;
+    }
+    if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return true;
+    if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return true;
+    if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return false;
+    if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
+      if (csr & 1) return false;
+      const k = (csr - CSR.pmpcfg0) * 2;
+      this.pmpcfg[k] = lo & 0x9f9f9f9f; this.pmpcfg[k + 1] = hi & 0x9f9f9f9f;
+      return true;
+    }
+    if (csr >= CSR.pmpaddr0 && csr <= CSR.pmpaddr63) {
+      const k = (csr - CSR.pmpaddr0) * 2;
+      this.pmpaddr[k] = lo; this.pmpaddr[k + 1] = hi & 0x3fffff; // 54 bits (PA 56)
+      return true;
+    }
+    return false;
+  }
+
+  /** Sv48 / Sv57 are offered when the ISA set names them, or when no sv* name is given at all (then Sv39..Sv57). */
+  private satpModeOk(mode: number): boolean {
+    const named = this.isa.has('sv39') || this.isa.has('sv48') || this.isa.has('sv57');
+    if (!named) return true;
+    return mode === 9 ? this.isa.has('sv48') || this.isa.has('sv57') : this.isa.has('sv57');
+  }
+
+  private writeMstatus(v: number): void {
+    const old = this.mstatus;
+    let n = (old & ~MSTATUS_WMASK) | (v & MSTATUS_WMASK);
+    if (((n >>> MSTATUS.MPP_SHIFT) & 3) === 2) n &= ~MSTATUS.MPP; // WARL: reserved MPP value -> U
+    if (!this.hasF()) n &= ~MSTATUS.FS;
+    this.mstatus = n;
+    if ((old ^ n) & (MSTATUS.MPRV | MSTATUS.SUM | MSTATUS.MXR | MSTATUS.MPP)) this.flushTlb();
+  }
+}
+
+function notImplemented(h: Hart, _w: number, _imm: number, raw: number): void {
+  h.illegal(raw);
+}
+
+const EMPTY_PAGE = new Int32Array(2048 * 4);
+
+function vpnAt(lo: number, hi: number, shift: number): number {
+  if (shift >= 32) return (hi >>> (shift - 32)) & 0x1ff;
+  if (shift + 9 <= 32) return (lo >>> shift) & 0x1ff;
+  return ((lo >>> shift) | (hi << (32 - shift))) & 0x1ff;
+}
+
+function pairToBig(lo: number, hi: number): bigint {
+  return BigInt.asUintN(64, (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0));
+}
+
+function checkReg(i: number, kind: string): void {
+  if (!Number.isInteger(i) || i < 0 || i > 31) throw new HartError(`${kind} register index ${i} is not 0..31`);
+}

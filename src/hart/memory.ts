@@ -1,0 +1,170 @@
+// Guest physical memory: ONE WebAssembly.Memory holding the hart state blocks (first STATE_BYTES) and then
+// every RAM region back to back. Physical addresses are JS numbers; anything not RAM or MMIO is an access fault.
+
+export interface SyncMmio {
+  /** size 8: returns the low 32 bits; the high 32 bits come from readHigh (called right after) */
+  read(offset: number, size: 1 | 2 | 4 | 8): number;
+  readHigh?(offset: number): number;
+  write(offset: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void;
+}
+
+export class MemoryError extends Error {
+  override name = 'MemoryError';
+}
+
+/** Bytes reserved at the start of the memory for hart state blocks (STATE_BLOCK_BYTES each). */
+export const STATE_BYTES = 64 * 1024;
+export const STATE_BLOCK_BYTES = 2048;
+const WASM_PAGE = 65536;
+
+/** Something holding decoded code for host pages (a hart); told when a page's bytes change. */
+export interface CodeCacheOwner {
+  dropCodePage(hostPage: number): void;
+}
+
+export class GuestMemory {
+  readonly memory: WebAssembly.Memory;
+  /** bumped whenever the underlying ArrayBuffer changes (grow): harts refresh their views */
+  generation = 0;
+  u8!: Uint8Array;
+  dv!: DataView;
+  /** per host 4 KiB page: 1 if some hart holds decoded instructions for it (stores must invalidate) */
+  codePage: Uint8Array = new Uint8Array(0);
+
+  // RAM regions: guest physical base, length, host byte offset (sorted by gpa)
+  readonly ramGpa: number[] = [];
+  readonly ramLen: number[] = [];
+  readonly ramHost: number[] = [];
+  // MMIO windows
+  readonly mmioGpa: number[] = [];
+  readonly mmioLen: number[] = [];
+  readonly mmioHandler: (SyncMmio | undefined)[] = [];
+
+  private nextHost = STATE_BYTES;
+  private nextStateBlock = 0;
+  private readonly maxBytes: number;
+  private readonly codeOwners: CodeCacheOwner[] = [];
+
+  constructor(opts?: { maxRamBytes?: number }) {
+    const maxRam = opts?.maxRamBytes ?? 2 * 1024 * 1024 * 1024;
+    if (!Number.isInteger(maxRam) || maxRam < 0) throw new MemoryError(`maxRamBytes ${maxRam} is not a byte count`);
+    this.maxBytes = Math.min(STATE_BYTES + maxRam, 65536 * WASM_PAGE);
+    this.memory = new WebAssembly.Memory({
+      initial: STATE_BYTES / WASM_PAGE,
+      maximum: Math.ceil(this.maxBytes / WASM_PAGE),
+    });
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
+    const pages = buf.byteLength >>> 12;
+    if (this.codePage.length < pages) {
+      const cp = new Uint8Array(pages);
+      cp.set(this.codePage);
+      this.codePage = cp;
+    }
+    this.generation++;
+  }
+
+  /** A hart asks for its state block (byte offset into memory). */
+  allocStateBlock(): number {
+    const off = this.nextStateBlock;
+    if (off + STATE_BLOCK_BYTES > STATE_BYTES) throw new MemoryError('too many harts for one GuestMemory');
+    this.nextStateBlock += STATE_BLOCK_BYTES;
+    return off;
+  }
+
+  registerCodeOwner(o: CodeCacheOwner): void {
+    this.codeOwners.push(o);
+  }
+
+  addRam(gpa: number, bytes: number): void {
+    this.checkWindow('RAM', gpa, bytes);
+    const host = this.nextHost;
+    const end = host + bytes;
+    if (end > this.maxBytes) {
+      throw new MemoryError(`RAM at 0x${gpa.toString(16)} (${bytes} bytes) exceeds the memory limit of ${this.maxBytes - STATE_BYTES} bytes`);
+    }
+    const needPages = Math.ceil(end / WASM_PAGE) - this.memory.buffer.byteLength / WASM_PAGE;
+    if (needPages > 0) this.memory.grow(needPages);
+    this.nextHost = end;
+    let i = 0;
+    while (i < this.ramGpa.length && this.ramGpa[i]! < gpa) i++;
+    this.ramGpa.splice(i, 0, gpa);
+    this.ramLen.splice(i, 0, bytes);
+    this.ramHost.splice(i, 0, host);
+    this.refreshViews();
+  }
+
+  addMmio(gpa: number, bytes: number, handler?: SyncMmio): void {
+    if (!Number.isSafeInteger(gpa) || !Number.isSafeInteger(bytes) || bytes <= 0 || gpa < 0) {
+      throw new MemoryError(`MMIO window 0x${gpa.toString(16)}+${bytes} is not a valid address range`);
+    }
+    if (this.overlaps(gpa, bytes)) throw new MemoryError(`MMIO window at 0x${gpa.toString(16)} overlaps another region`);
+    this.mmioGpa.push(gpa);
+    this.mmioLen.push(bytes);
+    this.mmioHandler.push(handler);
+  }
+
+  private checkWindow(what: string, gpa: number, bytes: number): void {
+    if (!Number.isSafeInteger(gpa) || !Number.isSafeInteger(bytes) || gpa < 0 || bytes <= 0 || gpa % 4096 !== 0 || bytes % 4096 !== 0) {
+      throw new MemoryError(`${what} at 0x${gpa.toString(16)} size ${bytes}: base and size must be positive multiples of 4096`);
+    }
+    if (this.overlaps(gpa, bytes)) throw new MemoryError(`${what} at 0x${gpa.toString(16)} overlaps another region`);
+  }
+
+  private overlaps(gpa: number, bytes: number): boolean {
+    for (let i = 0; i < this.ramGpa.length; i++) {
+      if (gpa < this.ramGpa[i]! + this.ramLen[i]! && this.ramGpa[i]! < gpa + bytes) return true;
+    }
+    for (let i = 0; i < this.mmioGpa.length; i++) {
+      if (gpa < this.mmioGpa[i]! + this.mmioLen[i]! && this.mmioGpa[i]! < gpa + bytes) return true;
+    }
+    return false;
+  }
+
+  /** Host byte offset of [gpa, gpa+len) if it lies entirely in one RAM region, else -1. */
+  hostOffset(gpa: number, len: number): number {
+    const g = this.ramGpa;
+    for (let i = 0; i < g.length; i++) {
+      const d = gpa - g[i]!;
+      if (d >= 0 && d + len <= this.ramLen[i]!) return this.ramHost[i]! + d;
+    }
+    return -1;
+  }
+
+  /** Index of the MMIO window containing [gpa, gpa+len), or -1. */
+  mmioIndex(gpa: number, len: number): number {
+    const g = this.mmioGpa;
+    for (let i = 0; i < g.length; i++) {
+      const d = gpa - g[i]!;
+      if (d >= 0 && d + len <= this.mmioLen[i]!) return i;
+    }
+    return -1;
+  }
+
+  /** View of guest RAM for loaders and DMA. Throws if the range is not inside one RAM region. */
+  ram(gpa: number, len: number): Uint8Array {
+    const off = this.hostOffset(gpa, len);
+    if (off < 0) throw new MemoryError(`0x${gpa.toString(16)}+${len} is not inside guest RAM`);
+    return new Uint8Array(this.memory.buffer, off, len);
+  }
+
+  /** Bytes at [gpa, gpa+len) changed behind the harts' backs (DMA, loader): drop decoded code there. */
+  invalidate(gpa: number, len: number): void {
+    const off = this.hostOffset(gpa, Math.max(len, 1));
+    if (off < 0) return;
+    const last = (off + Math.max(len, 1) - 1) >>> 12;
+    for (let p = off >>> 12; p <= last; p++) this.invalidateHostPage(p);
+  }
+
+  /** A store hit a page that holds decoded code. */
+  invalidateHostPage(p: number): void {
+    if (this.codePage[p] === 0) return;
+    this.codePage[p] = 0;
+    for (const o of this.codeOwners) o.dropCodePage(p);
+  }
+}

@@ -1,0 +1,51 @@
+// The part of the Hart contract (docs/architecture.md) the KVM layer uses. src/hart's Hart satisfies it
+// structurally; spelling it out here keeps the dependency explicit and narrow.
+
+export interface HartMmio {
+  readonly addr: number;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly isWrite: boolean;
+  readonly data: Uint8Array;
+}
+
+export interface HartPort {
+  run(maxInstructions: number): number;
+  readonly instret: number;
+  getPc(): bigint; setPc(v: bigint): void;
+  getX(i: number): bigint; setX(i: number, v: bigint): void;
+  getF(i: number): bigint; setF(i: number, v: bigint): void;
+  getCsr(csr: number): bigint; setCsr(csr: number, v: bigint): void;
+  getMode(): 0 | 1 | 3; setMode(m: 0 | 1 | 3): void;
+  setIsa(isa: ReadonlySet<string>): void;
+  /** Current guest time in timebase ticks (src/hart's Hart has it; the time CSR needs Zicntr, this does not). */
+  readTime(): number;
+  setInterruptPending(bit: number, level: boolean): void;
+  flushTlb(): void;
+  requestStop(): void;
+  readonly mmio: HartMmio;
+  completeMmio(): void;
+  readonly trapCause: number;
+  readonly trapTval: bigint;
+}
+
+/** CSR numbers the KVM layer reads and writes (privileged spec). */
+export const Csr = {
+  fflags: 0x001, frm: 0x002, fcsr: 0x003,
+  ssp: 0x011,
+  sstatus: 0x100, sie: 0x104, stvec: 0x105, scounteren: 0x106, senvcfg: 0x10a, sstateen0: 0x10c,
+  sscratch: 0x140, sepc: 0x141, scause: 0x142, stval: 0x143, sip: 0x144,
+  stimecmp: 0x14d, satp: 0x180,
+  time: 0xc01,
+  menvcfg: 0x30a,
+} as const;
+
+/** Interrupt numbers (mip/sip bit positions). */
+export const Irq = { SSI: 1, STI: 5, SEI: 9 } as const;
+
+/** sstatus fields touched by KVM. */
+export const SSTATUS_SIE = 1n << 1n;
+export const SSTATUS_SPP = 1n << 8n;
+export const SSTATUS_FS_SHIFT = 13n;
+export const SSTATUS_FS_MASK = 3n << 13n;
+export const FS_OFF = 0n;
+export const FS_INITIAL = 1n;

@@ -1,0 +1,419 @@
+// Machine: the user-space half of a guest, as kvmtool builds it, on src/kvm's API only.
+// It asks the KVM layer for a VM and vCPUs, sets their ISA with ONE_REG writes, builds the device tree
+// from what the vCPU then reports, loads kernel/initrd/DTB into guest RAM, and serves MMIO and forwarded
+// SBI exits with its devices. Runs unchanged in Node and in a browser (files arrive as Uint8Array).
+import { extensionByName, formatDeviceTreeExtensions, formatIsaString, parseIsaString } from '../isa/index.js';
+import {
+  KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable,
+  type KvmAbi, type Vcpu, type Vm, type VcpuExit, type SbiExit,
+} from '../kvm/index.js';
+import { MmioBus } from './device.js';
+import { buildDeviceTree, type MachineDescription } from './devicetree.js';
+import { VmmError } from './errors.js';
+import { parseImageHeader, placeKernel } from './image.js';
+import { Plic } from './devices/plic.js';
+import { Uart16550 } from './devices/uart16550.js';
+import { VirtioMmio, type VirtioDeviceModel } from './devices/virtio-mmio.js';
+import { VirtioBlk, type BlockBackend } from './devices/virtio-blk.js';
+import { VirtioRng } from './devices/virtio-rng.js';
+import { VirtioNet } from './devices/virtio-net.js';
+import { UserNetBackend } from './devices/usernet.js';
+
+/** Guest physical memory map (QEMU virt / kvmtool style). */
+export const MEMORY_MAP = {
+  plic: { base: 0x0c00_0000, size: 0x0400_0000 },
+  uart: { base: 0x1000_0000, size: 0x100, irq: 10 },
+  virtio: { base: 0x1000_1000, stride: 0x1000, firstIrq: 1, max: 8 },
+  ram: { base: 0x8000_0000 },
+} as const;
+
+export const DEFAULT_CMDLINE = 'console=ttyS0 earlycon=sbi panic=-1';
+const UART_CLOCK_HZ = 3_686_400;
+const MiB = 1024 * 1024;
+
+export interface MachineConfig {
+  kernel: Uint8Array;
+  initrd?: Uint8Array;
+  cmdline?: string;
+  /** Guest RAM in bytes (default 512 MiB). */
+  memBytes?: number;
+  /** Number of vCPUs (default 1). */
+  smp?: number;
+  /** The host CPU's ISA (what the software hart can execute); default: every extension rvkvm implements. */
+  hostIsa?: string;
+  /** ONE_REG ISA_EXT writes made before the first run, as kvmtool's --disable-<ext> / QEMU's ext=on|off. */
+  enable?: readonly string[];
+  disable?: readonly string[];
+  /** rvkvm's opt-in past Linux: every extension may be disabled (default: Linux's rules). */
+  allowDisableAny?: boolean;
+  abi?: KvmAbi;
+  clock?: 'wall' | 'icount';
+  disks?: readonly BlockBackend[];
+  net?: boolean;
+  rng?: boolean;
+  /** A device tree to use instead of the generated one. */
+  dtb?: Uint8Array;
+  /** Every byte the guest writes to its console (UART and SBI debug console). */
+  console: (bytes: Uint8Array) => void;
+}
+
+export type MachineState =
+  | { kind: 'running' }
+  | { kind: 'idle'; sleepMs: number | null }
+  | { kind: 'shutdown' }
+  | { kind: 'reset' }
+  | { kind: 'error'; message: string };
+
+/** One ONE_REG ISA_EXT write that the KVM layer refused (name, wanted value, errno). */
+export interface IsaWriteFailure {
+  extension: string;
+  enable: boolean;
+  errno: string;
+  message: string;
+}
+
+export class Machine {
+  readonly host: KvmHost;
+  readonly vm: Vm;
+  readonly vcpus: readonly Vcpu[];
+  readonly bus = new MmioBus();
+  readonly uart: Uart16550;
+  readonly plic: Plic;
+  readonly virtio: readonly VirtioMmio[];
+  readonly dtb: Uint8Array;
+  readonly description: MachineDescription | null;
+  /** The vCPU ISA after the ONE_REG writes, as the guest is told it. */
+  readonly isaString: string;
+  readonly isaExtensions: readonly string[];
+  readonly kernelEntry: number;
+  private readonly consoleOut: (bytes: Uint8Array) => void;
+  private consoleTail = '';
+  /** Set when the console showed a kernel panic. */
+  panicked = false;
+  private finished: MachineState | null = null;
+
+  constructor(cfg: MachineConfig) {
+    const memBytes = cfg.memBytes ?? 512 * MiB;
+    const smp = cfg.smp ?? 1;
+    if (!Number.isInteger(memBytes) || memBytes < 16 * MiB || memBytes % (2 * MiB) !== 0 || memBytes > 3 * 1024 * MiB) {
+      throw new VmmError(`memory size ${memBytes} bytes: must be a multiple of 2 MiB between 16 MiB and 3 GiB`);
+    }
+    if (!Number.isInteger(smp) || smp < 1 || smp > 32) throw new VmmError(`--smp ${smp}: must be 1..32`);
+    this.consoleOut = cfg.console;
+
+    const hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
+    this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
+    this.vm = this.host.createVm({
+      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, maxRamBytes: memBytes,
+    });
+    const ramBase = MEMORY_MAP.ram.base;
+    this.vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ramBase, memorySize: memBytes });
+
+    const vcpus: Vcpu[] = [];
+    for (let i = 0; i < smp; i++) vcpus.push(this.vm.createVcpu(i));
+    this.vcpus = vcpus;
+    for (const vcpu of vcpus) {
+      this.configureIsa(vcpu, cfg.enable ?? [], cfg.disable ?? []);
+      // kvmtool turns on the SBI debug console (KVM leaves it off) so earlycon=sbi works.
+      this.setSbiExt(vcpu, 'DBCN', true);
+    }
+    const enabled = this.enabledExtensions(vcpus[0]!);
+    const spec = { xlen: 64 as const, base: 'i' as const, extensions: new Set(enabled) };
+    this.isaString = formatIsaString(spec);
+    this.isaExtensions = formatDeviceTreeExtensions(spec);
+
+    // Devices. The PLIC drives each vCPU's S-level external interrupt (KVM_INTERRUPT).
+    this.plic = new Plic({
+      base: MEMORY_MAP.plic.base, size: MEMORY_MAP.plic.size, ndev: 31, contexts: smp,
+      onContextChange: (ctx, level) => this.vcpus[ctx]?.interrupt(level),
+    });
+    this.bus.add(this.plic);
+    this.uart = new Uart16550({
+      base: MEMORY_MAP.uart.base, size: MEMORY_MAP.uart.size, irq: this.plic.irqLine(MEMORY_MAP.uart.irq),
+      output: (bytes) => this.writeConsole(bytes),
+    });
+    this.bus.add(this.uart);
+    // DMA view of guest RAM for virtio: writes must drop any code the hart decoded there.
+    const dma = { ram: (gpa: number, len: number) => this.vm.ram(gpa, len), invalidate: (gpa: number, len: number) => this.vm.memory.invalidate(gpa, len) };
+    const models: VirtioDeviceModel[] = [];
+    for (const disk of cfg.disks ?? []) models.push(new VirtioBlk(disk));
+    if (cfg.net) models.push(new VirtioNet(new UserNetBackend()));
+    if (cfg.rng ?? true) models.push(new VirtioRng());
+    if (models.length > MEMORY_MAP.virtio.max) throw new VmmError(`too many virtio devices (${models.length}, at most ${MEMORY_MAP.virtio.max})`);
+    this.virtio = models.map((device, i) => {
+      const dev = new VirtioMmio({
+        base: MEMORY_MAP.virtio.base + i * MEMORY_MAP.virtio.stride, size: MEMORY_MAP.virtio.stride,
+        irq: this.plic.irqLine(MEMORY_MAP.virtio.firstIrq + i), ram: dma, device,
+      });
+      this.bus.add(dev);
+      return dev;
+    });
+    for (const dev of this.bus.list()) this.vm.addMmioWindow(dev.base, dev.size);
+
+    // Kernel, initrd and device tree in RAM: kernel low, DTB at the top, initrd below it.
+    const header = parseImageHeader(cfg.kernel);
+    const ram = { base: ramBase, size: memBytes };
+    const kernel = placeKernel(header, ram);
+    this.vm.ram(kernel.loadAddress, cfg.kernel.length).set(cfg.kernel);
+    this.kernelEntry = kernel.loadAddress;
+    const dtbMax = 64 * 1024;
+    const dtbAddr = ramBase + memBytes - 2 * MiB;
+    let initrd: { start: number; end: number } | undefined;
+    if (cfg.initrd) {
+      const start = Math.floor((dtbAddr - cfg.initrd.length) / 4096) * 4096;
+      if (start < kernel.end) {
+        throw new VmmError(`initrd of ${cfg.initrd.length} bytes does not fit in RAM between the kernel (ends 0x${kernel.end.toString(16)}) and the device tree; give more memory`);
+      }
+      this.vm.ram(start, cfg.initrd.length).set(cfg.initrd);
+      initrd = { start, end: start + cfg.initrd.length };
+    }
+    if (cfg.dtb) {
+      this.description = null;
+      this.dtb = cfg.dtb;
+    } else {
+      this.description = {
+        harts: vcpus.map((v) => ({
+          hartId: v.id, isaBase: 'rv64i' as const, isaString: this.isaString, isaExtensions: this.isaExtensions,
+          mmuType: 'riscv,sv57' as const,
+          ...(enabled.includes('zicbom') ? { cbomBlockSize: this.configReg(v, 1) } : {}),
+          ...(enabled.includes('zicboz') ? { cbozBlockSize: this.configReg(v, 5) } : {}),
+          ...(enabled.includes('zicbop') ? { cbopBlockSize: 64 } : {}),
+        })),
+        timebaseHz: this.host.timebaseHz,
+        memory: ram,
+        bootargs: cfg.cmdline ?? DEFAULT_CMDLINE,
+        ...(initrd ? { initrd } : {}),
+        plic: { base: MEMORY_MAP.plic.base, size: MEMORY_MAP.plic.size, ndev: 31 },
+        uart: { base: MEMORY_MAP.uart.base, irq: MEMORY_MAP.uart.irq, clockHz: UART_CLOCK_HZ },
+        virtio: this.virtio.map((d, i) => ({ base: d.base, size: d.size, irq: MEMORY_MAP.virtio.firstIrq + i })),
+        rngSeed: crypto.getRandomValues(new Uint8Array(32)),
+      };
+      this.dtb = buildDeviceTree(this.description);
+    }
+    if (this.dtb.length > dtbMax) throw new VmmError(`device tree of ${this.dtb.length} bytes is larger than ${dtbMax}`);
+    this.vm.ram(dtbAddr, this.dtb.length).set(this.dtb);
+
+    // Boot protocol: vCPU 0 enters the Image in S-mode, MMU off, a0 = hart id, a1 = DTB.
+    const boot = vcpus[0]!;
+    boot.setOneReg(regId(RegType.CORE, 0, 0), BigInt(kernel.loadAddress));
+    boot.setOneReg(regId(RegType.CORE, 0, 10), 0n);
+    boot.setOneReg(regId(RegType.CORE, 0, 11), BigInt(dtbAddr));
+  }
+
+  /** Sets the vCPU's ISA_EXT registers: enable/disable lists, like kvmtool's options. Refusals are errors. */
+  private configureIsa(vcpu: Vcpu, enable: readonly string[], disable: readonly string[]): void {
+    const failures: IsaWriteFailure[] = [];
+    const write = (name: string, on: boolean): void => {
+      const row = extensionByName(name);
+      if (!row) throw new VmmError(`unknown extension '${name}' (see 'rvkvm isa --list')`);
+      if (row.kvm === null || row.kvm === undefined) {
+        throw new VmmError(`extension '${name}' has no KVM ISA_EXT register, so it cannot be ${on ? 'enabled' : 'disabled'} per vCPU`);
+      }
+      const id = regId(RegType.ISA_EXT, IsaSubtype.SINGLE, row.kvm.id);
+      try {
+        vcpu.setOneReg(id, on ? 1n : 0n);
+      } catch (e) {
+        if (!(e instanceof KvmError)) throw e;
+        failures.push({ extension: name, enable: on, errno: e.errnoName, message: e.message });
+      }
+    };
+    for (const n of enable) write(n, true);
+    for (const n of disable) write(n, false);
+    if (failures.length > 0) throw new IsaConfigError(failures, this.vm.allowDisableAny);
+  }
+
+  private setSbiExt(vcpu: Vcpu, name: string, on: boolean): void {
+    const idx = KVM_SBI_EXT_NAMES.indexOf(name);
+    vcpu.setOneReg(regId(RegType.SBI_EXT, SbiExtSubtype.SINGLE, idx), on ? 1n : 0n);
+  }
+
+  private configReg(vcpu: Vcpu, index: number): number {
+    return Number(vcpu.getOneReg(regId(RegType.CONFIG, 0, index)));
+  }
+
+  /** Reads every ISA_EXT register the vCPU has (as kvmtool does to build riscv,isa). */
+  private enabledExtensions(vcpu: Vcpu): string[] {
+    const names: string[] = [];
+    for (const ext of kvmIsaTable(this.vm.abi)) {
+      if (!ext) continue;
+      let on: bigint;
+      try {
+        on = vcpu.getOneReg(regId(RegType.ISA_EXT, IsaSubtype.SINGLE, ext.kvmId));
+      } catch (e) {
+        if (e instanceof KvmError && e.errnoName === 'ENOENT') continue; // the host lacks it
+        throw e;
+      }
+      if (on === 1n) names.push(ext.name);
+    }
+    return names;
+  }
+
+  /** Guest instructions retired so far, over all vCPUs. */
+  get instructions(): number {
+    let n = 0;
+    for (const v of this.vcpus) n += v.instructionsRetired;
+    return n;
+  }
+
+  /** Host keyboard / pipe input for the guest console. */
+  input(bytes: Uint8Array): void {
+    this.uart.push(bytes);
+  }
+
+  private writeConsole(bytes: Uint8Array): void {
+    this.consoleOut(bytes);
+    // Keep a short tail to spot a kernel panic across chunk boundaries.
+    this.consoleTail = (this.consoleTail + new TextDecoder().decode(bytes)).slice(-256);
+    if (this.consoleTail.includes('Kernel panic - not syncing')) this.panicked = true;
+  }
+
+  /**
+   * Runs the vCPUs for up to `instructions` guest instructions, serving every exit on the way.
+   * Returns what the machine is doing now: still running, idle (waiting for its timer or input), or done.
+   */
+  step(instructions = 2_000_000): MachineState {
+    if (this.finished) return this.finished;
+    let left = instructions;
+    while (left > 0) {
+      const before = this.instructions;
+      const { exit } = this.vm.runAll({ maxInstructions: left, sliceInstructions: 200_000 });
+      left -= Math.max(1, this.instructions - before);
+      const state = this.handle(exit);
+      if (state) return state;
+    }
+    return { kind: 'running' };
+  }
+
+  private handle(exit: VcpuExit): MachineState | null {
+    switch (exit.reason) {
+      case 'mmio': {
+        const m = exit.mmio;
+        try {
+          this.bus.access(m.physAddr, m.len, m.isWrite, m.data);
+        } catch (e) {
+          // No device decodes this address: reads see zeros, writes are dropped (as kvmtool does), reported once.
+          if (!m.isWrite) m.data.fill(0);
+          this.reportOnce(`guest ${m.isWrite ? 'write to' : 'read from'} unmapped MMIO 0x${m.physAddr.toString(16)}: ${(e as Error).message}`);
+        }
+        return null;
+      }
+      case 'riscv_sbi':
+        this.forwardedSbi(exit);
+        return null;
+      case 'system_event':
+        return (this.finished = exit.type === 1 ? { kind: 'shutdown' } : { kind: 'reset' });
+      case 'internal_error': {
+        const t = exit.trap;
+        return (this.finished = {
+          kind: 'error',
+          message: `vCPU stopped on a trap the hypervisor cannot handle: cause ${t.cause}, tval 0x${t.tval.toString(16)}, pc 0x${t.pc.toString(16)}`,
+        });
+      }
+      case 'intr':
+        if (!exit.idle) return null;
+        if (exit.idle.reason === 'stopped') {
+          return (this.finished = { kind: 'error', message: 'every vCPU is stopped and nothing can wake them' });
+        }
+        return { kind: 'idle', sleepMs: exit.idle.sleepNs === null ? null : exit.idle.sleepNs / 1e6 };
+    }
+  }
+
+  private reported = new Set<string>();
+  private reportOnce(msg: string): void {
+    if (this.reported.has(msg)) return;
+    this.reported.add(msg);
+    this.writeConsole(new TextEncoder().encode(`\r\n[rvkvm: ${msg}]\r\n`));
+  }
+
+  /** SBI calls KVM forwards to user space: the debug console (DBCN) and legacy console putchar. */
+  private forwardedSbi(exit: SbiExit): void {
+    const { extensionId: eid, functionId: fid, args } = exit.sbi;
+    const SBI_SUCCESS = 0n;
+    const SBI_ERR_INVALID_PARAM = -3n;
+    if (eid === 0x4442434en) { // DBCN
+      if (fid === 0n || fid === 1n) {
+        const len = Number(args[0]!);
+        const addr = Number(args[1]!);
+        if (args[2] !== 0n || len < 0 || len > 1 << 20) { exit.sbi.ret = [SBI_ERR_INVALID_PARAM, 0n]; return; }
+        let bytes: Uint8Array;
+        try { bytes = this.vm.ram(addr, len); } catch { exit.sbi.ret = [SBI_ERR_INVALID_PARAM, 0n]; return; }
+        if (fid === 0n) {
+          this.writeConsole(bytes.slice());
+          exit.sbi.ret = [SBI_SUCCESS, BigInt(len)];
+        } else {
+          exit.sbi.ret = [SBI_SUCCESS, 0n]; // console read: no buffered input on this path (the UART has it)
+        }
+        return;
+      }
+      if (fid === 2n) {
+        this.writeConsole(new Uint8Array([Number(args[0]! & 0xffn)]));
+        exit.sbi.ret = [SBI_SUCCESS, 0n];
+        return;
+      }
+    }
+    if (eid === 0x01n) { // legacy console putchar
+      this.writeConsole(new Uint8Array([Number(args[0]! & 0xffn)]));
+      exit.sbi.ret = [SBI_SUCCESS, 0n];
+    }
+    // anything else keeps KVM's pre-set SBI_ERR_NOT_SUPPORTED
+  }
+
+  /**
+   * Runs until the guest powers off, resets, fails, or `timeoutMs` passes. Yields to the event loop between
+   * slices so console input and timers get in; sleeps while every vCPU waits for an interrupt.
+   */
+  async runUntilDone(opts: { timeoutMs?: number; sliceMs?: number; signal?: AbortSignal } = {}): Promise<MachineState> {
+    const start = performance.now();
+    const sliceMs = opts.sliceMs ?? 20;
+    let sliceInstructions = 500_000;
+    for (;;) {
+      if (opts.signal?.aborted) return { kind: 'error', message: 'stopped by the user' };
+      if (opts.timeoutMs !== undefined && performance.now() - start > opts.timeoutMs) {
+        return { kind: 'error', message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
+      }
+      const t0 = performance.now();
+      const state = this.step(sliceInstructions);
+      const took = performance.now() - t0;
+      // Keep each slice near sliceMs of host time so input stays responsive.
+      if (state.kind === 'running' && took > 0) {
+        sliceInstructions = Math.max(50_000, Math.min(50_000_000, Math.round(sliceInstructions * (sliceMs / took))));
+      }
+      if (state.kind === 'running') { await yieldToEventLoop(); continue; }
+      if (state.kind === 'idle') {
+        const wait = state.sleepMs === null ? 10 : Math.min(10, Math.max(0, state.sleepMs));
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
+      }
+      return state;
+    }
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+/** ONE_REG ISA_EXT writes that KVM refused, with what to do about it. */
+export class IsaConfigError extends VmmError {
+  constructor(readonly failures: readonly IsaWriteFailure[], allowDisableAny: boolean) {
+    super(failures.map((f) => describeFailure(f, allowDisableAny)).join('\n'));
+  }
+}
+
+function describeFailure(f: IsaWriteFailure, allowDisableAny: boolean): string {
+  const row = extensionByName(f.extension);
+  const kvmName = row?.kvm ? `KVM_RISCV_ISA_EXT_${f.extension.toUpperCase()}=${row.kvm.id}` : f.extension;
+  if (!f.enable && f.errno === 'EINVAL' && !allowDisableAny) {
+    return `cannot disable ${f.extension}: under KVM's rules ${kvmName} is not disable-allowed (KVM_SET_ONE_REG gives EINVAL). ` +
+      `rvkvm's software hart can hide it anyway: add --allow-disable-any (strict mode) to opt in.`;
+  }
+  if (f.enable && f.errno === 'ENOENT') {
+    return `cannot enable ${f.extension}: the host CPU does not have it (${kvmName} register does not exist, ENOENT); give it in --host-isa`;
+  }
+  return `cannot ${f.enable ? 'enable' : 'disable'} ${f.extension} (${kvmName}): ${f.errno}: ${f.message}`;
+}
+
+// Catalogue names that KVM lists, for CLI flag validation (one row per extension drives the flags).
+export function kvmExtensionNames(abi?: KvmAbi): string[] {
+  return kvmIsaTable(abi ?? '7.3').filter((e) => e !== undefined).map((e) => e!.name);
+}

@@ -1,0 +1,176 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtioMmio } from '../../../src/vmm/devices/virtio-mmio.js';
+import { VirtioNet, PacketNetBackend, parseMac } from '../../../src/vmm/devices/virtio-net.js';
+import { UserNetBackend, internetChecksum, parseIpv4 } from '../../../src/vmm/devices/usernet.js';
+import { VmmError } from '../../../src/vmm/errors.js';
+import { Driver, FakeRam, R, F_VERSION_1, type Queue } from './virtio-driver.js';
+
+const HDR = 12; // virtio_net_hdr_v1
+const bit = (n: number) => 1n << BigInt(n);
+const GUEST_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+const GW_MAC = [0x52, 0x55, 0x0a, 0x00, 0x02, 0x02];
+const GUEST_IP = [10, 0, 2, 15];
+const GW_IP = [10, 0, 2, 2];
+
+function netSetup(backend: PacketNetBackend | UserNetBackend, ready = true) {
+  const ram = new FakeRam(0x80000000, 1 << 20);
+  const net = new VirtioNet(backend);
+  const levels: boolean[] = [];
+  const dev = new VirtioMmio({ base: 0x10003000, ram, device: net, irq: { set: (l) => levels.push(l) } });
+  const drv = new Driver(dev, ram);
+  let rx!: Queue, tx!: Queue;
+  if (ready) {
+    assert.equal(drv.negotiate(bit(F_VERSION_1) | bit(5) | bit(16)) & 8, 8);
+    rx = drv.setupQueue(0, 16);
+    tx = drv.setupQueue(1, 16);
+    drv.driverOk();
+  }
+  return { ram, net, dev, drv, rx, tx, levels };
+}
+
+function postRx(drv: Driver, rx: Queue, size = HDR + 1514): number {
+  const a = drv.alloc(size);
+  rx.add([{ addr: a, len: size, write: true }]);
+  return a;
+}
+
+function sendTx(drv: Driver, tx: Queue, frame: Uint8Array): void {
+  const a = drv.alloc(HDR + frame.length);
+  drv.ram.ram(a + HDR, frame.length).set(frame);
+  // header and frame in separate descriptors, as Linux does
+  tx.add([{ addr: a, len: HDR, write: false }, { addr: a + HDR, len: frame.length, write: false }]);
+  drv.w(R.QueueNotify, 1);
+}
+
+test('virtio-net: config has the MAC and link up; two queues', () => {
+  const { drv, dev } = netSetup(new PacketNetBackend(() => {}), false);
+  assert.equal(drv.r(R.DeviceID), 1);
+  assert.deepEqual(Array.from({ length: 6 }, (_, i) => dev.read(0x100 + i, 1)), GUEST_MAC);
+  assert.equal(dev.read(0x106, 2), 1, 'VIRTIO_NET_S_LINK_UP');
+  const f = drv.deviceFeatures();
+  assert.ok(f & bit(5) && f & bit(16));
+  for (const [q, max] of [[0, 256], [1, 256], [2, 0]]) {
+    drv.w(R.QueueSel, q);
+    assert.equal(drv.r(R.QueueNumMax), max);
+  }
+});
+
+test('virtio-net: transmit strips the header; receive prepends one with num_buffers = 1', () => {
+  const sent: Uint8Array[] = [];
+  const backend = new PacketNetBackend((f) => sent.push(f.slice()));
+  const { drv, rx, tx, ram, net } = netSetup(backend);
+  const frame = Uint8Array.from({ length: 60 }, (_, i) => i);
+  sendTx(drv, tx, frame);
+  assert.deepEqual(sent, [frame]);
+  assert.equal(tx.takeUsed().length, 1);
+
+  const buf = postRx(drv, rx);
+  drv.w(R.QueueNotify, 0);
+  const incoming = Uint8Array.from({ length: 100 }, (_, i) => 255 - i);
+  backend.inject(incoming);
+  const used = rx.takeUsed();
+  assert.equal(used.length, 1);
+  assert.equal(used[0][1], HDR + 100);
+  const hdr = ram.view(buf, HDR);
+  assert.equal(hdr.getUint8(0), 0, 'no checksum flags');
+  assert.equal(hdr.getUint8(1), 0, 'GSO none');
+  assert.equal(hdr.getUint16(10, true), 1, 'num_buffers');
+  assert.deepEqual(ram.ram(buf + HDR, 100), incoming);
+  assert.deepEqual(net.stats, { txFrames: 1, rxFrames: 1, rxDropped: 0, txDropped: 0 });
+});
+
+test('virtio-net: frames wait for receive buffers; undersized buffers and oversized frames are dropped', () => {
+  const backend = new PacketNetBackend(() => {});
+  const { drv, rx, net, levels } = netSetup(backend);
+  backend.inject(new Uint8Array(60).fill(1));
+  backend.inject(new Uint8Array(60).fill(2));
+  assert.equal(rx.usedIdx, 0, 'no buffers yet');
+  backend.inject(new Uint8Array(2000)); // larger than an Ethernet frame
+  const a = postRx(drv, rx);
+  const b = postRx(drv, rx, HDR + 10); // too small for a 60-byte frame
+  drv.w(R.QueueNotify, 0);
+  assert.deepEqual(rx.takeUsed().map(([, len]) => len), [HDR + 60, 0]);
+  assert.equal(drv.ram.ram(a + HDR, 1)[0], 1);
+  assert.equal(net.stats.rxDropped, 2);
+  assert.equal(levels[levels.length - 1], true);
+  void b;
+});
+
+test('usernet: internet checksum matches RFC 1071\'s worked example', () => {
+  // RFC 1071 section 3: bytes 00 01 f2 03 f4 f5 f6 f7 sum to 0xddf2 (one's complement 0x220d)
+  assert.equal(internetChecksum(Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7)), 0x220d);
+});
+
+function arpRequest(targetIp: number[]): Uint8Array {
+  return Uint8Array.from([
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...GUEST_MAC, 0x08, 0x06,
+    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, ...GUEST_MAC, ...GUEST_IP, 0, 0, 0, 0, 0, 0, ...targetIp,
+  ]);
+}
+
+/** An ICMP echo request as `ping` sends it (id 0x1234, seq 1, 16 bytes of payload). */
+function echoRequest(dstIp: number[], corruptChecksum = false): Uint8Array {
+  const icmp = Uint8Array.from([8, 0, 0, 0, 0x12, 0x34, 0x00, 0x01, ...Array.from({ length: 16 }, (_, i) => 0x30 + i)]);
+  const c = internetChecksum(icmp) ^ (corruptChecksum ? 1 : 0);
+  icmp[2] = c >> 8; icmp[3] = c & 0xff;
+  const ip = Uint8Array.from([0x45, 0, 0, 20 + icmp.length, 0xab, 0xcd, 0x40, 0, 64, 1, 0, 0, ...GUEST_IP, ...dstIp]);
+  const ic = internetChecksum(ip);
+  ip[10] = ic >> 8; ip[11] = ic & 0xff;
+  return Uint8Array.from([...GW_MAC, ...GUEST_MAC, 0x08, 0x00, ...ip, ...icmp]);
+}
+
+test('usernet: ARP for the gateway is answered; other ARP is not', () => {
+  const user = new UserNetBackend();
+  const got: Uint8Array[] = [];
+  user.attach((f) => got.push(f));
+  user.send(arpRequest(GW_IP));
+  user.send(arpRequest([10, 0, 2, 3]));
+  assert.equal(got.length, 1);
+  assert.deepEqual(Array.from(got[0]), [
+    ...GUEST_MAC, ...GW_MAC, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02,
+    ...GW_MAC, ...GW_IP, ...GUEST_MAC, ...GUEST_IP,
+  ]);
+  assert.deepEqual(user.stats, { arpReplies: 1, echoReplies: 0, ignored: 1 });
+});
+
+test('usernet: ICMP echo to the gateway gets a reply with valid checksums and the same payload', () => {
+  const user = new UserNetBackend();
+  const got: Uint8Array[] = [];
+  user.attach((f) => got.push(f));
+  const req = echoRequest(GW_IP);
+  user.send(req);
+  user.send(echoRequest([8, 8, 8, 8])); // not the gateway
+  user.send(echoRequest(GW_IP, true)); // bad ICMP checksum
+  assert.equal(got.length, 1);
+  const r = got[0];
+  assert.deepEqual(Array.from(r.subarray(0, 12)), [...GUEST_MAC, ...GW_MAC]);
+  assert.deepEqual(Array.from(r.subarray(26, 34)), [...GW_IP, ...GUEST_IP]);
+  assert.equal(r[23], 1, 'ICMP');
+  assert.equal(internetChecksum(r.subarray(14, 34)), 0, 'IP header checksum');
+  assert.equal(r[34], 0, 'echo reply');
+  assert.equal(internetChecksum(r.subarray(34)), 0, 'ICMP checksum');
+  assert.deepEqual(r.subarray(38), req.subarray(38), 'id, sequence and payload echoed');
+  assert.equal(r.length, req.length);
+});
+
+test('usernet behind virtio-net: the guest\'s ARP and ping reach the gateway and come back', () => {
+  const user = new UserNetBackend();
+  const { drv, rx, tx, ram } = netSetup(user);
+  const bufs = [postRx(drv, rx), postRx(drv, rx)];
+  drv.w(R.QueueNotify, 0);
+  sendTx(drv, tx, arpRequest(GW_IP));
+  sendTx(drv, tx, echoRequest(GW_IP));
+  const used = rx.takeUsed();
+  assert.equal(used.length, 2);
+  assert.equal(ram.view(bufs[0] + HDR + 20, 2).getUint16(0), 2, 'ARP reply');
+  assert.equal(ram.ram(bufs[1] + HDR + 34, 1)[0], 0, 'echo reply');
+  assert.equal(drv.ack() & 1, 1);
+});
+
+test('net: bad addresses are rejected', () => {
+  assert.throws(() => parseMac('52:54:00:12:34'), VmmError);
+  assert.throws(() => parseIpv4('10.0.2.256'), /bad IPv4/);
+  assert.throws(() => new VirtioNet(new PacketNetBackend(() => {}), '01:00:00:00:00:00'), /multicast/);
+  assert.throws(() => new PacketNetBackend(() => {}).inject(new Uint8Array(60)), /not attached/);
+});
