@@ -110,10 +110,17 @@ function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join(' | ');
 }
 
+/** The most telling stderr line: the last `rvkvm: ...` or `...Error: ...` line, else the last few lines. */
+export function errorSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const telling = lines.filter((l) => /^rvkvm: (?!stats:)|^qemu-system|Error\b/.test(l));
+  return telling.at(-1) ?? tail(stderr, 3);
+}
+
 function failureNote(what: string, r: TimedRun, timeoutSeconds: number): string {
   if (r.spawnError) return `${what} could not be started (${r.spawnError})`;
   if (r.timedOut) return `${what} did not print the marker within ${timeoutSeconds} s; last console: ${tail(r.stdout, 3) || '(none)'}`;
-  return `${what} exited (code ${r.exitCode ?? r.signal}) without printing the marker: ${tail(r.stderr, 3) || tail(r.stdout, 3) || '(no output)'}`;
+  return `${what} exited (code ${r.exitCode ?? r.signal}) without printing the marker: ${errorSummary(r.stderr) || tail(r.stdout, 3) || '(no output)'}`;
 }
 
 export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds: number): Promise<BootEntry> {

@@ -1,7 +1,7 @@
 // Pure helpers of the benchmark suite: the result document (its shape and a validator), the parser for the
 // line `rvkvm run --stats` prints, the text table, and the host description that goes into each result file.
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem, platform, arch, release } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 export const RESULT_SCHEMA = 'rvkvm-bench/1';
 
@@ -11,6 +11,8 @@ export interface MachineInfo {
   memoryBytes: number;
   os: string;
   node: string;
+  /** 1-minute load average when the run started: other work on the host skews every number */
+  loadAverage1m: number;
 }
 
 export interface MipsEntry {
@@ -42,6 +44,9 @@ export interface BenchResult {
   boot: BootEntry[];
   /** rvkvm wall seconds to the marker divided by QEMU's, when both booted */
   bootRatioRvkvmToQemu: number | null;
+  /** what could not be measured and why (e.g. QEMU not installed); not failures */
+  notes: string[];
+  /** failures: a workload computed a wrong result, the guest files are missing, ... */
   errors: string[];
 }
 
@@ -53,6 +58,7 @@ export function machineInfo(): MachineInfo {
     memoryBytes: totalmem(),
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
+    loadAverage1m: loadavg()[0] ?? 0,
   };
 }
 
@@ -138,6 +144,7 @@ export function validateResult(doc: unknown): string[] {
     }
   });
   if (!numOrNull(doc.bootRatioRvkvmToQemu)) problems.push('bootRatioRvkvmToQemu is neither null nor a number');
+  if (!Array.isArray(doc.notes) || !doc.notes.every((e) => typeof e === 'string')) problems.push('notes is not a list of strings');
   if (!Array.isArray(doc.errors) || !doc.errors.every((e) => typeof e === 'string')) problems.push('errors is not a list of strings');
   return problems;
 }

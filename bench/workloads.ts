@@ -81,7 +81,7 @@ export function loadWorkloadElf(w: Workload): Uint8Array {
 }
 
 /** One run: executes the ELF, checks its exit code and printed values. */
-export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>): { instructions: number; seconds: number } {
+export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>): { instructions: number; seconds: number; console: string } {
   const chunks: string[] = [];
   const decoder = new TextDecoder();
   const r = execElf(elf, { clock: 'icount', maxInstructions: 2e9, write: (_fd, bytes) => chunks.push(decoder.decode(bytes)) });
@@ -90,13 +90,17 @@ export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: Readonly
     throw new BenchError(`workload '${w.name}' failed: exit code ${r.exitCode}${r.message ? ` (${r.message})` : ''}\n--- guest console ---\n${console}`);
   }
   checkOutput(w.name, console, expected);
-  return { instructions: r.instret, seconds: r.seconds };
+  return { instructions: r.instret, seconds: r.seconds, console };
 }
 
-/** Repeats the workload until minSeconds of guest execution have passed (at least minRuns runs). */
-export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns: number }): WorkloadResult {
+/**
+ * Repeats the workload until minSeconds of guest execution have passed (at least minRuns runs), after
+ * warmupRuns untimed runs (checked all the same) that let V8 compile the interpreter's hot paths.
+ */
+export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns: number; warmupRuns?: number }): WorkloadResult {
   const elf = loadWorkloadElf(w);
   const expected = w.expected();
+  for (let k = 0; k < (opts.warmupRuns ?? 0); k++) runWorkloadOnce(w, elf, expected);
   let instructions = 0, seconds = 0, runs = 0, bestMips = 0;
   while (runs < opts.minRuns || seconds < opts.minSeconds) {
     const r = runWorkloadOnce(w, elf, expected);

@@ -209,3 +209,5 @@ export const KVM_RISCV_MODE_U = 0n;
 export const KVM_RISCV_TIMER_STATE_OFF = 0n;
 export const KVM_RISCV_TIMER_STATE_ON = 1n;
 export const KVM_SBI_IMPID = 3;
+/** Zicbom/Zicboz/Zicbop block size of rvkvm's hart (bytes). */
+export const CBO_BLOCK_SIZE = 64n;

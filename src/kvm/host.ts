@@ -1,6 +1,7 @@
 // KvmHost: the "hardware" and host kernel the VMs run on (what /dev/kvm would describe).
 import { CATALOGUE, extensionByName } from '../isa/index.js';
 import { KvmError } from './errors.js';
+export { CBO_BLOCK_SIZE } from './abi.js';
 import type { HostFeatures } from './isa-rules.js';
 import { Vm, type VmOptions } from './vm.js';
 
@@ -20,9 +21,6 @@ export interface KvmHostOptions {
   /** satp mode field of the host (8 = Sv39, 9 = Sv48, 10 = Sv57). Default 10: the hart walks Sv57. */
   satpMode?: 8 | 9 | 10;
 }
-
-/** Zicbom/Zicboz/Zicbop block size of rvkvm's hart (bytes). */
-export const CBO_BLOCK_SIZE = 64n;
 
 export class KvmHost implements HostFeatures {
   readonly extensions: ReadonlySet<string>;

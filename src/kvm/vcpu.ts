@@ -2,11 +2,10 @@
 // mistake), KVM_GET_REG_LIST, KVM_RUN with its exits, KVM_INTERRUPT, and the state SBI calls work on.
 import { Exit } from '../hart/index.js';
 import { IMPLEMENTED_EXTENSIONS } from '../isa/index.js';
-import { CORE_FIELDS, KVM_RISCV_MODE_S, KVM_RISCV_TIMER_STATE_OFF, KVM_RISCV_TIMER_STATE_ON, TIMER_FIELDS, type AbiProfile } from './abi.js';
+import { CBO_BLOCK_SIZE, CORE_FIELDS, KVM_RISCV_MODE_S, KVM_RISCV_TIMER_STATE_OFF, KVM_RISCV_TIMER_STATE_ON, TIMER_FIELDS, type AbiProfile } from './abi.js';
 import { KvmError } from './errors.js';
 import { KVM_EXIT, type SbiExit, type VcpuExit } from './exits.js';
 import { Csr, FS_INITIAL, FS_OFF, Irq, SSTATUS_FS_MASK, SSTATUS_FS_SHIFT, SSTATUS_SIE, type HartPort } from './hart-port.js';
-import { CBO_BLOCK_SIZE } from './host.js';
 import {
   disableAllowed, enableAllowed, hartIsaFor, hostHasKvmExt, kvmExtForLetterBit, kvmIsaExt, kvmIsaTable, type KvmIsaExt,
 } from './isa-rules.js';
@@ -72,6 +71,9 @@ export class Vcpu {
     // vCPU 0 is the boot hart; the others wait for an HSM start, as kvm_arch_vcpu_postcreate() arranges
     this.power = vm.vcpus.length === 0 ? 'on' : 'off';
     this.resetFpState();
+    // KVM's vCPU reset state: CY, TM and IR readable from VU-mode, so the guest's user space (the vDSO's rdtime)
+    // works even when the guest kernel never writes scounteren (it does so only with SBI PMU, which rvkvm lacks).
+    hart.setCsr(Csr.scounteren, 7n);
   }
 
   // ------------------------------------------------------------------ ISA view
@@ -206,13 +208,12 @@ export class Vcpu {
     return w;
   }
 
-  private cboBlockSize(name: string, id: bigint, forSet: boolean): bigint {
+  private cboBlockSize(name: string, id: bigint): bigint {
     const ext = name.replace('_block_size', '');
     if (this.profile.cboBlockSizeRule === 'vcpu') {
       if (!this.hasExt(ext)) throw new KvmError('ENOENT', `CONFIG ${name} (${hexId(id)}): the vCPU does not have ${ext}`);
       return CBO_BLOCK_SIZE;
     }
-    void forSet;
     return this.vm.host.has(ext) ? CBO_BLOCK_SIZE : 0n;
   }
 
@@ -221,7 +222,7 @@ export class Vcpu {
     const name = this.configName(r, id);
     switch (name) {
       case 'isa': return this.isaWord() & BASE_ISA_MASK;
-      case 'zicbom_block_size': case 'zicboz_block_size': case 'zicbop_block_size': return this.cboBlockSize(name, id, false);
+      case 'zicbom_block_size': case 'zicboz_block_size': case 'zicbop_block_size': return this.cboBlockSize(name, id);
       case 'mvendorid': return this.mvendorid;
       case 'marchid': return this.marchid;
       case 'mimpid': return this.mimpid;
@@ -236,7 +237,7 @@ export class Vcpu {
     switch (name) {
       case 'isa': return this.setIsaWord(id, v);
       case 'zicbom_block_size': case 'zicboz_block_size': case 'zicbop_block_size': {
-        const size = this.cboBlockSize(name, id, true);
+        const size = this.cboBlockSize(name, id);
         const ok = this.profile.cboBlockSizeRule === 'vcpu' ? v === size : v === size || v === 0n;
         if (!ok) throw new KvmError('EINVAL', `CONFIG ${name} is read-only (${size}); cannot write ${v}`);
         return;

@@ -11,8 +11,10 @@ import { cells, empty, str, writeFdt, type DtNode } from './fdt-writer.js';
 const IMAGE = new URL('../../../../shared/guest/linux-6.12.107-riscv64.Image', import.meta.url);
 const RAM = 0x8000_0000, RAM_SIZE = 256 << 20, KERNEL = RAM + 0x20_0000, DTB = RAM + RAM_SIZE - 0x10_0000;
 
-for (const abi of ['7.3', '6.12'] as KvmAbi[]) {
-  test(`Linux 6.12 boots on 2 vCPUs to "Brought up 2 CPUs" (KVM ABI ${abi})`, { skip: !existsSync(IMAGE) && 'guest kernel missing', timeout: 120_000 }, () => {
+// 7.3: all the way to SMP bring-up; 6.12: only to the early SBI probing (keeps the suite fast)
+const CASES: [KvmAbi, string][] = [['7.3', 'smp: Brought up 1 node, 2 CPUs'], ['6.12', 'riscv-timer: Timer interrupt in S-mode']];
+for (const [abi, until] of CASES) {
+  test(`Linux 6.12 boots on 2 vCPUs until "${until}" (KVM ABI ${abi})`, { skip: !existsSync(IMAGE) && 'guest kernel missing', timeout: 120_000 }, () => {
     const vm = new KvmHost().createVm({ abi });
     const ram = vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: RAM, memorySize: RAM_SIZE });
     ram.set(readFileSync(IMAGE), KERNEL - RAM);
@@ -35,7 +37,7 @@ for (const abi of ['7.3', '6.12'] as KvmAbi[]) {
     vcpus[0]!.setOneReg(ID.core(11), BigInt(DTB));
     let console = '';
     const start = performance.now();
-    while (!console.includes('smp: Brought up 1 node, 2 CPUs')) {
+    while (!console.includes(until)) {
       assert.ok(performance.now() - start < 100_000, `boot did not get there in time; console tail:\n${console.slice(-2000)}`);
       const { exit } = vm.runAll({ maxInstructions: 2_000_000 });
       if (exit.reason === 'riscv_sbi' && exit.sbi.extensionId === BigInt(SbiEid.DBCN)) {
@@ -53,6 +55,6 @@ for (const abi of ['7.3', '6.12'] as KvmAbi[]) {
     assert.match(console, /SBI implementation ID=0x3 /);
     assert.match(console, /SBI HSM extension detected/);
     assert.match(console, /riscv-timer: Timer interrupt in S-mode is available via sstc extension/);
-    assert.equal(vcpus[1]!.powerState, 'on');
+    if (until.startsWith('smp')) assert.equal(vcpus[1]!.powerState, 'on', 'vCPU 1 was started with HSM');
   });
 }

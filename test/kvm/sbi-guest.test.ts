@@ -199,3 +199,23 @@ test('kick() stops a running vCPU with an INTR exit', () => {
   assert.deepEqual(exit, { reason: 'intr', code: KVM_EXIT.INTR });
   assert.ok(vcpu.instructionsRetired < 1000, `kick took effect early (${vcpu.instructionsRetired} instructions)`);
 });
+
+for (const enabled of [true, false]) {
+  test(`SBI SUSP system_suspend ${enabled ? 'enabled: forwarded, then resumed at the resume address' : 'disabled by default: NOT_SUPPORTED'} (7.3)`, () => {
+    const g = loadGuest('sbi-susp', { setup: (v) => { if (enabled) v.setOneReg(ID.sbi(11), 1n); } });
+    const forwarded: bigint[] = [];
+    const exits = runToSystemEvent(g, { sbi: (e) => { forwarded.push(e.sbi.extensionId); e.sbi.ret = [0n, 0n]; } });
+    const reason = (exits.at(-1) as SystemEventExit).data[0];
+    if (enabled) {
+      assert.equal(toSigned(g.results(0)), err('SBI_ERR_INVALID_PARAM'));
+      assert.equal(toSigned(g.results(1)), err('SBI_ERR_INVALID_ADDRESS'));
+      assert.deepEqual(forwarded, [BigInt(SbiEid.SUSP)]);
+      assert.deepEqual([g.results(3), g.results(4)], [0n, 0xabcn], 'a0 = hart id, a1 = opaque');
+      assert.equal(reason, 0x22n);
+    } else {
+      for (const i of [0, 1, 2]) assert.equal(toSigned(g.results(i)), err('SBI_ERR_NOT_SUPPORTED'));
+      assert.deepEqual(forwarded, []);
+      assert.equal(reason, 0x11n);
+    }
+  });
+}

@@ -17,6 +17,10 @@
 // - RISC-V semantics throughout: canonical NaN results, NV for signaling NaN inputs, tininess after
 //   rounding, fmin/fmax = minimumNumber/maximumNumber (-0 < +0), fcvt saturation (NaN -> largest).
 // - Hot path: no BigInt, no allocation, nothing thrown.
+// - How: binary64 add/sub/mul/div/sqrt/fma use native doubles plus exact error terms (f64.ts, finish.ts);
+//   operands that could make those inexact (extreme exponents, subnormal or overflowing results) take the
+//   exact 32-bit-limb paths (wide.ts) that end in the single rounding routine (round.ts). binary32 goes
+//   through doubles (f32.ts). Tests: BigInt reference (test/hart/fp/reference.ts) and QEMU's FPU.
 
 export {
   fpOut,

@@ -62,7 +62,7 @@ function roundAt(hi: number, lo: number, s: number, sign: number, rm: number): n
 }
 
 /** Write the overflow result for the rounding mode (infinity or the largest finite value) and return OF|NX. */
-export function overflowResult(sign: number, is64: boolean, rm: number): number {
+function overflowResult(sign: number, is64: boolean, rm: number): number {
   const toInfinity = rm === RM_RNE || rm === RM_RMM || (rm === RM_RDN && sign !== 0) || (rm === RM_RUP && sign === 0);
   const s = sign << 31;
   if (is64) {
@@ -77,11 +77,17 @@ export function overflowResult(sign: number, is64: boolean, rm: number): number 
 
 /**
  * Round (-1)^sign * (hi * 2^32 + lo) * 2^e to binary64 (is64) or binary32, write it to fpOut and return the
- * flags. The significand must be nonzero. hi/lo may be given as int32 or uint32.
+ * flags. hi/lo may be given as int32 or uint32.
  */
 export function roundPack(sign: number, e: number, hi: number, lo: number, is64: boolean, rm: number): number {
   hi >>>= 0;
   lo >>>= 0;
+  if (hi === 0 && lo === 0) {
+    // not produced by any caller; a signed zero keeps the routine total
+    fpOut[0] = is64 ? 0 : sign << 31;
+    fpOut[1] = is64 ? sign << 31 : -1;
+    return 0;
+  }
   if (hi === 0) {
     hi = lo;
     lo = 0;

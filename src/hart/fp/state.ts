@@ -54,14 +54,7 @@ export function outF32(x: number): void {
   fpOut[1] = -1;
 }
 
-/** Write binary32 bits to fpOut, NaN-boxed (upper half all ones as RISC-V keeps narrower values in f registers). */
-export function outF32Bits(bits: number): void {
-  fpOut[0] = bits;
-  fpOut[1] = -1;
-}
-
 export const F32_CANONICAL_NAN = 0x7fc00000;
-export const F64_CANONICAL_NAN_HI = 0x7ff80000;
 
 export function outF32CanonicalNaN(): void {
   fpOut[0] = F32_CANONICAL_NAN;
@@ -70,7 +63,7 @@ export function outF32CanonicalNaN(): void {
 
 export function outF64CanonicalNaN(): void {
   fpOut[0] = 0;
-  fpOut[1] = F64_CANONICAL_NAN_HI;
+  fpOut[1] = 0x7ff80000; // 0x7ff8000000000000
 }
 
 /** The double adjacent to finite x in the direction of dir (+1 up, -1 down); may return ±inf. */

@@ -10,7 +10,7 @@ import {
 } from './reference.js';
 import { Mismatches, out32, out64, outOf, pair } from './harness.js';
 
-const PER_RM = 3000;
+const PER_RM = 2000;
 
 /** floats biased toward the integer ranges: exponents up to 2^66, halves, boundaries */
 function floatForIntegers(rng: Rng, f: Fmt): bigint {

@@ -6,7 +6,7 @@ import * as fp from '../../../src/hart/fp/index.js';
 import { ALL_RM, F64, Rng, halves, hex, randomFloat, refAdd, refDiv, refFma, refMul, refSqrt } from './reference.js';
 import { Mismatches, lib64Binary, out64, pair } from './harness.js';
 
-const PER_RM = 6000;
+const PER_RM = 4000;
 
 function binaryTest(name: string, lib: (a: bigint, b: bigint, rm: number) => { bits: bigint; flags: number },
   ref: (a: bigint, b: bigint, rm: number) => { bits: bigint; flags: number }, seed: number) {

@@ -1,0 +1,66 @@
+// The benchmark workloads as an integration test of real C code on the hart: each ELF (built by
+// `make -C test/guest`) runs once through the exec code path and must print exactly what bench/reference.ts
+// computes independently in TypeScript.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WORKLOADS, loadWorkloadElf, runWorkloadOnce, checkOutput, BenchError } from '../../bench/workloads.js';
+import { prepareBootImage, guestFiles } from '../../bench/boot.js';
+import { join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { projectRoot } from '../../bench/workloads.js';
+import { validateResult, type BenchResult } from '../../bench/report.js';
+
+test('three workloads: int, fp, mem', () => {
+  assert.deepEqual(WORKLOADS.map((w) => w.name), ['int', 'fp', 'mem']);
+});
+
+for (const w of WORKLOADS) {
+  test(`workload ${w.name}: runs on the hart and prints the reference values`, () => {
+    const elf = loadWorkloadElf(w);
+    const expected = w.expected();
+    assert.ok(expected.size >= 1);
+    const r = runWorkloadOnce(w, elf, expected);
+    // fixed work: millions of instructions, not a trivially short program
+    assert.ok(r.instructions > 5e6, `${r.instructions} instructions`);
+    // the check is live: the same console against a value off by one fails
+    const [label, value] = [...expected][0]!;
+    const tampered = new Map(expected);
+    tampered.set(label, value ^ 1n);
+    assert.throws(() => checkOutput(w.name, r.console, tampered), BenchError);
+  });
+}
+
+test('boot image: the initrd is a newc archive whose /init prints the marker', () => {
+  const img = prepareBootImage(guestFiles(resolve(projectRoot, '../shared/guest')));
+  try {
+    const bytes = readFileSync(img.initrd);
+    assert.equal(bytes.subarray(0, 6).toString('latin1'), '070701');
+    const text = bytes.toString('latin1');
+    assert.match(img.marker, /^rvkvm-bench-marker-[0-9a-f]{12}$/);
+    assert.ok(text.includes(`/bin/busybox echo ${img.marker}\n`));
+    assert.ok(text.includes('TRAILER!!!'));
+  } finally {
+    img.dispose();
+  }
+});
+
+test('bench main --only mips --quick --json-only: stdout is the result document, also written to --results-dir', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-bench-test-'));
+  try {
+    const r = spawnSync(process.execPath, [join(projectRoot, 'dist/bench/main.js'), '--only', 'mips', '--quick', '--json-only', '--results-dir', dir],
+      { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as BenchResult;
+    assert.deepEqual(validateResult(doc), []);
+    assert.deepEqual(doc.mips.map((m) => m.name), ['int', 'fp', 'mem']);
+    assert.deepEqual(doc.boot, []);
+    for (const m of doc.mips) assert.ok(Math.abs(m.mips - m.instructions / m.seconds / 1e6) < 1e-9 * m.mips, m.name);
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')), doc);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

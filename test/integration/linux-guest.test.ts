@@ -1,0 +1,127 @@
+// The whole chain on the real Debian guest: rvkvm run boots Linux 6.12 from ../shared/guest, and the guest's
+// own view (/proc/cpuinfo, riscv_hwprobe, executing c.mop.n / mop.r.n) matches the vCPU's ISA_EXT registers.
+// Also: virtio modules, an ext4 disk written by the guest and read back on the host, and a ping over virtio-net.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = join(root, 'dist/src/cli/main.js');
+const guest = resolve(root, '../shared/guest');
+const probe = join(root, 'build/guest/linux/rvkvm-probe.elf');
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function rvkvm(args: string[], timeoutSec = 300): Run {
+  const r = spawnSync(process.execPath, [cli, ...args], { input: '', encoding: 'utf8', timeout: (timeoutSec + 30) * 1000, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Boots the bundled guest, runs `commands` in its /init, powers off. */
+function boot(extra: string[], commands: string): Run {
+  return rvkvm(['run', '--clock', 'icount', '--timeout', '300', '--append', 'console=ttyS0 panic=-1 quiet', ...extra,
+    '--init-commands', commands]);
+}
+
+function cpuinfoIsa(out: string): string[] {
+  const line = out.split('\n').find((l) => /^isa\s*:/.test(l));
+  assert.ok(line, `no isa line in /proc/cpuinfo output:\n${out}`);
+  return line.split(':')[1]!.trim().split('_');
+}
+
+function hasHostTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+const prerequisites = existsSync(join(guest, 'linux-6.12.107-riscv64.Image')) && existsSync(probe);
+
+test('the guest prerequisites are present (../shared/guest and the cross-built probe)', () => {
+  assert.ok(existsSync(join(guest, 'linux-6.12.107-riscv64.Image')), `missing ${guest}`);
+  assert.ok(existsSync(probe), `missing ${probe}: run make -C test/guest`);
+});
+
+test('Zcmop is not disable-allowed under KVM rules: rvkvm run stops before booting and says how to opt in', () => {
+  const r = rvkvm(['run', '--disable-zcmop', '--timeout', '30'], 60);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot disable zcmop/);
+  assert.match(r.stderr, /KVM_RISCV_ISA_EXT_ZCMOP=60 is not disable-allowed/);
+  assert.match(r.stderr, /EINVAL/);
+  assert.match(r.stderr, /--allow-disable-any/);
+  assert.doesNotMatch(r.stdout, /Linux version/);
+});
+
+test('malformed inputs give one-line errors, not stack traces', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-bad-'));
+  try {
+    const r1 = rvkvm(['run', '--kernel', join(dir, 'missing.Image')], 30);
+    assert.equal(r1.code, 1);
+    assert.match(r1.stderr, /kernel '.*missing.Image' does not exist/);
+    const r2 = rvkvm(['run', '--kernel', probe], 30); // an ELF is not a RISC-V Image
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /Image/);
+    const r3 = rvkvm(['run', '--mem', 'lots'], 30);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /--mem 'lots'/);
+    const r4 = rvkvm(['run', '-cpu', 'rv64,zfoo=on'], 30);
+    assert.equal(r4.code, 1);
+    assert.match(r4.stderr, /unknown extension 'zfoo'/);
+    for (const r of [r1, r2, r3, r4]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, writes a file, pings the gateway', { skip: !prerequisites }, () => {
+  const haveExt4 = hasHostTool('mkfs.ext4') && hasHostTool('debugfs');
+  assert.ok(haveExt4 || process.env.CI !== 'true', 'mkfs.ext4/debugfs (e2fsprogs) are needed in CI');
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-disk-'));
+  const disk = join(dir, 'disk.ext4');
+  try {
+    const diskArgs: string[] = [];
+    if (haveExt4) {
+      assert.equal(spawnSync('mkfs.ext4', ['-q', '-F', disk, '8M']).status, 0);
+      diskArgs.push('--disk', disk);
+    }
+    const mods = ['virtio_mmio', 'virtio_blk', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4', 'failover', 'net_failover', 'virtio_net']
+      .map((m) => `insmod /lib/modules/${m}.ko`).join('; ');
+    const commands = [
+      'cat /proc/cpuinfo', '/bin/rvkvm-probe', mods,
+      haveExt4 ? 'mount -t ext4 /dev/vda /mnt && echo written-by-the-rvkvm-guest > /mnt/hello.txt && umount /mnt && echo DISK-OK' : 'true',
+      'ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ping -c 2 -W 5 10.0.2.2 && echo PING-OK',
+    ].join('; ');
+    const r = boot([...diskArgs, '--net', '--stats'], commands);
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
+    assert.match(r.stdout, /rvkvm-init: userspace is up/);
+    const isa = cpuinfoIsa(r.stdout);
+    assert.ok(isa.includes('zimop'), `isa line lacks zimop: ${isa.join('_')}`);
+    assert.ok(isa.includes('zcmop'), `isa line lacks zcmop: ${isa.join('_')}`);
+    assert.ok(isa.includes('zca'), 'zcmop needs zca');
+    assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=1 zcmop=1/);
+    assert.match(r.stdout, /c\.mop\.n: 8 executed, 0 trapped/);
+    assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 40 executed, 0 trapped, 0 wrote a non-zero rd/);
+    assert.match(r.stdout, /PING-OK/);
+    assert.match(r.stderr, /rvkvm: stats: instructions=\d+/);
+    if (haveExt4) {
+      assert.match(r.stdout, /DISK-OK/);
+      const cat = spawnSync('debugfs', ['-R', 'cat /hello.txt', disk], { encoding: 'utf8' });
+      assert.equal(cat.stdout.trim(), 'written-by-the-rvkvm-guest');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('strict mode: with Zimop and Zcmop disabled the guest lists neither and the hart traps them', { skip: !prerequisites }, () => {
+  const r = boot(['--allow-disable-any', '--disable-zimop', '--disable-zcmop'], 'cat /proc/cpuinfo; /bin/rvkvm-probe');
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
+  const isa = cpuinfoIsa(r.stdout);
+  assert.ok(!isa.includes('zimop') && !isa.includes('zcmop'), `isa line still lists a MOP extension: ${isa.join('_')}`);
+  assert.ok(isa.includes('zca') && isa.includes('zbb'), 'the rest of the ISA stays');
+  assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=0 zcmop=0/);
+  assert.match(r.stdout, /c\.mop\.n: 0 executed, 8 trapped/);
+  assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 0 executed, 40 trapped/);
+});

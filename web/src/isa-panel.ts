@@ -1,0 +1,72 @@
+// The vCPU ISA toggles, generated from the catalogue: one per extension the hart implements, grouped for
+// display, each with KVM's disable rule. Pure data and functions (no DOM), so Node tests can check them.
+import { CATALOGUE, IMPLEMENTED_EXTENSIONS, type Extension, type KvmRule } from '../../src/isa/index.js';
+
+/** Display groups, in page order. An implemented extension no group names lands in 'other'. */
+export const ISA_GROUPS: readonly { id: string; title: string; names: readonly string[] }[] = [
+  { id: 'base', title: 'Base and standard', names: ['i', 'm', 'a', 'f', 'd', 'zicsr', 'zifencei', 'zicntr', 'zihpm'] },
+  { id: 'compressed', title: 'Compressed', names: ['c', 'zca', 'zcd', 'zcb'] },
+  { id: 'mops', title: 'May-be-operations (MOPs)', names: ['zimop', 'zcmop'] },
+  { id: 'bitmanip', title: 'Bit manipulation', names: ['zba', 'zbb', 'zbs', 'zbc'] },
+  { id: 'cache', title: 'Cache-block operations', names: ['zicbom', 'zicboz', 'zicbop'] },
+  { id: 'atomics', title: 'Atomics and waits', names: ['zacas', 'zawrs'] },
+  { id: 'privileged', title: 'Privileged (supervisor)', names: ['sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu'] },
+  { id: 'other', title: 'Other', names: [] },
+];
+
+export interface IsaToggle {
+  name: string;
+  group: string;
+  /** KVM_RISCV_ISA_EXT_* id, or null when KVM has no register for it (then it cannot be toggled). */
+  kvmId: number | null;
+  disableRule: KvmRule | null;
+  /** Whether Linux KVM lets user space turn it off (conditional rules count as allowed only with that host feature). */
+  kvmMayDisable: boolean;
+  /** The rule as the page shows it next to the toggle. */
+  ruleText: string;
+}
+
+const HOST_FEATURE: Record<string, string> = {
+  'host-ssaia': 'Ssaia', 'host-smstateen': 'Smstateen', 'host-svadu': 'Svadu', 'host-user-vector': 'user-mode vector',
+};
+
+/** How the page states KVM's disable rule for one extension. */
+export function disableRuleText(rule: KvmRule | null): string {
+  if (rule === null) return 'no KVM ISA_EXT register: fixed for the vCPU';
+  if (rule === 'always') return 'may be disabled under KVM rules';
+  if (rule === 'never') return 'cannot be disabled under KVM rules';
+  return `may be disabled under KVM rules only if the host has ${HOST_FEATURE[rule] ?? rule}`;
+}
+
+function toggleFor(row: Extension, group: string): IsaToggle {
+  const rule = row.kvm?.disable ?? null;
+  return {
+    name: row.name, group, kvmId: row.kvm?.id ?? null, disableRule: rule,
+    kvmMayDisable: rule === 'always', ruleText: disableRuleText(rule),
+  };
+}
+
+/** Every implemented extension (catalogue order inside each group), exactly once. */
+export function isaToggles(): IsaToggle[] {
+  const groupOf = new Map<string, string>();
+  for (const g of ISA_GROUPS) for (const n of g.names) groupOf.set(n, g.id);
+  const rows = CATALOGUE.filter((r) => !r.shorthand && IMPLEMENTED_EXTENSIONS.has(r.name));
+  const toggles = rows.map((r) => toggleFor(r, groupOf.get(r.name) ?? 'other'));
+  const order = new Map(ISA_GROUPS.map((g, i) => [g.id, i]));
+  return toggles.sort((x, y) => order.get(x.group)! - order.get(y.group)!);
+}
+
+/**
+ * The ONE_REG ISA_EXT writes the toggles stand for, as the Machine's `enable`/`disable` lists. The vCPU
+ * starts with everything the host has (as KVM does), so an extension switched on that is on by default
+ * needs no write, and one switched off needs a disable write.
+ */
+export function isaWrites(onByDefault: ReadonlySet<string>, wanted: ReadonlyMap<string, boolean>): { enable: string[]; disable: string[] } {
+  const enable: string[] = [];
+  const disable: string[] = [];
+  for (const [name, on] of wanted) {
+    if (on && !onByDefault.has(name)) enable.push(name);
+    if (!on && onByDefault.has(name)) disable.push(name);
+  }
+  return { enable, disable };
+}
