@@ -94,6 +94,8 @@ export class Hart implements CodeCacheOwner {
   mode: 0 | 1 | 3 = 3;
   instret = 0;
   flags = 0;
+  /** instructions retired in the current slice before the running out-of-line instruction (for counter CSRs) */
+  private sliceRetired = 0;
   private stopRequested = false;
   /** traps entered (they use run() budget, so a trap loop that retires nothing still ends) */
   private trapsTaken = 0;
@@ -131,10 +133,16 @@ export class Hart implements CodeCacheOwner {
   /** LR reservation: host offset, -1 when none */
   reservation = -1;
 
-  // TLBs: tag = virtual page (lo & ~0xfff, hi), value = host offset of the page start
-  private readonly tlbTagLo = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
-  private readonly tlbTagHi = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
-  private readonly tlbOff = [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)];
+  // TLBs: tag = virtual page (lo & ~0xfff, hi), value = host offset of the page start. One set of
+  // fetch/load/store arrays per privilege mode, so traps and xRET switch sets instead of flushing.
+  private readonly tlbSets = [0, 1, 2].map(() => ({
+    tagLo: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
+    tagHi: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
+    off: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
+  }));
+  private tlbTagLo = this.tlbSets[0]!.tagLo;
+  private tlbTagHi = this.tlbSets[0]!.tagHi;
+  private tlbOff = this.tlbSets[0]!.off;
 
   /** result high word of 64-bit loads */
   ldHi = 0;
@@ -231,7 +239,7 @@ export class Hart implements CodeCacheOwner {
   setMode(m: 0 | 1 | 3): void {
     if (m !== 0 && m !== 1 && m !== 3) throw new HartError(`privilege mode ${String(m)} is not 0, 1 or 3`);
     if (this.hypervisor && m === 3) throw new HartError('a hypervisor-mode hart has no M-mode for the guest');
-    this.mode = m; this.flushTlb();
+    this.mode = m; this.selectTlb();
   }
   getCsr(csr: number): bigint {
     const lo = this.csrRead(csr, true);
@@ -250,17 +258,29 @@ export class Hart implements CodeCacheOwner {
   requestStop(): void { this.stopRequested = true; }
 
   flushTlb(): void {
-    for (let k = 0; k < 3; k++) this.tlbTagLo[k]!.fill(-1);
+    for (const set of this.tlbSets) for (let k = 0; k < 3; k++) set.tagLo[k]!.fill(-1);
+    this.flags |= F_BREAK;
+  }
+
+  /** select the TLB set of the current privilege mode (after a mode change) */
+  private selectTlb(): void {
+    const set = this.tlbSets[this.mode === 3 ? 2 : this.mode]!;
+    this.tlbTagLo = set.tagLo; this.tlbTagHi = set.tagHi; this.tlbOff = set.off;
     this.flags |= F_BREAK;
   }
 
   // ---------------------------------------------------------------- time
 
+  /** instructions retired so far, including the run slice in progress */
+  private retired(): number {
+    return this.instret + this.sliceRetired;
+  }
+
   /** current time in ticks (a double) */
   readTime(): number {
     const base = this.clock === 'wall'
       ? Math.floor((performance.now() - this.wallBase) * (this.timebaseHz / 1000))
-      : Math.floor(this.instret * (this.timebaseHz / 1e9));
+      : Math.floor(this.retired() * (this.timebaseHz / 1e9));
     return base + this.timeOffset;
   }
 
@@ -559,7 +579,7 @@ export class Hart implements CodeCacheOwner {
           case Op.ECALL: this.raise(this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M, 0, 0); break;
           case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pcLo, pcHi); break;
           default: {
-            this.pcLo = pcLo; this.pcHi = pcHi; this.curIlen = ilen;
+            this.pcLo = pcLo; this.pcHi = pcHi; this.curIlen = ilen; this.sliceRetired = n;
             exec[w & 0x3ff]!(this, w, imm, page[slot + 2]!);
             if (this.flags !== 0) {
               n++;
@@ -567,7 +587,7 @@ export class Hart implements CodeCacheOwner {
               else { lo = (pcLo + ilen) | 0; if ((lo >>> 0) < (pcLo >>> 0)) pcHi = (pcHi + 1) | 0; pcLo = lo; }
               if (this.flags & (F_BREAK | F_WFI)) {
                 this.flags &= ~F_BREAK;
-                this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+                this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
                 return -1;
               }
               continue;
@@ -580,12 +600,12 @@ export class Hart implements CodeCacheOwner {
         n++;
       }
     } catch (e) {
-      this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+      this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
       if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
       if (e !== TRAP) throw e;
       return this.deliverException();
     }
-    this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n;
+    this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
     return -1;
   }
 
@@ -672,7 +692,7 @@ export class Hart implements CodeCacheOwner {
       this.jumpToVector(this.mtvecLo, this.mtvecHi, cause, interrupt);
     }
     this.reservation = -1;
-    if (prev !== this.mode) this.flushTlb();
+    if (prev !== this.mode) this.selectTlb();
   }
 
   private jumpToVector(lo: number, hi: number, cause: number, interrupt: boolean): void {
@@ -692,7 +712,8 @@ export class Hart implements CodeCacheOwner {
     this.mode = mpp;
     this.pcLo = this.mepcLo & ~(1 | this.misalignMask); this.pcHi = this.mepcHi;
     this.flags |= F_REDIRECT | F_BREAK;
-    this.flushTlb();
+    if (mpp !== 3 && (st ^ this.mstatus)) { /* MPRV cleared above is part of st */ }
+    this.selectTlb();
   }
   doSret(raw: number): void {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TSR))) this.illegal(raw);
@@ -704,7 +725,7 @@ export class Hart implements CodeCacheOwner {
     this.mode = spp;
     this.pcLo = this.sepcLo & ~(1 | this.misalignMask); this.pcHi = this.sepcHi;
     this.flags |= F_REDIRECT | F_BREAK;
-    this.flushTlb();
+    this.selectTlb();
   }
   doWfi(raw: number): void {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TW) && !this.hypervisor)) this.illegal(raw);
@@ -715,8 +736,8 @@ export class Hart implements CodeCacheOwner {
     this.flushTlb();
   }
   doFenceI(): void {
-    // decoded code is kept coherent with stores already; fence.i also drops every decoded page (cheap safety)
-    for (const p of this.decodedPages) this.decoded[p]!.fill(0);
+    // Decoded code is already coherent: every store path (and GuestMemory.invalidate for DMA) drops decoded
+    // pages it writes, so FENCE.I has nothing left to flush; it only ends the run slice.
     this.flags |= F_BREAK;
   }
   /** WRS.NTO / WRS.STO: the reservation-set wait. One hart, no other writer: returns at once (allowed by Zawrs). */
@@ -1072,11 +1093,11 @@ export class Hart implements CodeCacheOwner {
       case CSR.fcsr: if (!this.hasF()) return undefined; return (this.frm << 5) | this.fflags;
       case CSR.cycle: case CSR.mcycle: {
         if (csr === CSR.cycle && !isa.has('zicntr')) return undefined;
-        return this.splitNum(this.instret + this.cycleOffset);
+        return this.splitNum(this.retired() + this.cycleOffset);
       }
       case CSR.instret: case CSR.minstret: {
         if (csr === CSR.instret && !isa.has('zicntr')) return undefined;
-        return this.splitNum(this.instret + this.instretOffset);
+        return this.splitNum(this.retired() + this.instretOffset);
       }
       case CSR.time: if (!isa.has('zicntr')) return undefined; return this.splitNum(this.readTime());
       case CSR.sstatus: {
@@ -1150,8 +1171,8 @@ export class Hart implements CodeCacheOwner {
       case CSR.fflags: if (!this.hasF()) return false; this.fflags = lo & 31; this.markFsDirty(); return true;
       case CSR.frm: if (!this.hasF()) return false; this.frm = lo & 7; this.markFsDirty(); return true;
       case CSR.fcsr: if (!this.hasF()) return false; this.fflags = lo & 31; this.frm = (lo >>> 5) & 7; this.markFsDirty(); return true;
-      case CSR.mcycle: this.cycleOffset = hi * TWO32 + (lo >>> 0) - this.instret; return true;
-      case CSR.minstret: this.instretOffset = hi * TWO32 + (lo >>> 0) - this.instret; return true;
+      case CSR.mcycle: this.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retired() - (raw ? 0 : 1); return true;
+      case CSR.minstret: this.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retired() - (raw ? 0 : 1); return true;
       case CSR.time: if (!raw) return false; this.timeOffset += (hi >>> 0) * TWO32 + (lo >>> 0) - this.readTime(); return true;
       case CSR.cycle: case CSR.instret: return false;
       case CSR.sstatus: this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;

@@ -239,7 +239,13 @@ send({ type: 'load-bundled' });
   terminalText(): string {
     const buf = term.buffer.active;
     const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      if (!line) continue;
+      // A line the terminal wrapped continues the previous one: join them back into the guest's line.
+      if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += line.translateToString(true);
+      else lines.push(line.translateToString(true));
+    }
     return lines.join('\n');
   },
 };
