@@ -3,7 +3,7 @@
 // Zcmop switched off in strict mode a reboot hides it. Writes test/artifacts/web-booted.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -182,4 +182,15 @@ test('strict mode: Zcmop off, reboot, /proc/cpuinfo no longer lists it', { skip,
   assert.ok(!isa.split('_').includes('zcmop'), `zcmop still listed: ${isa}`);
   assert.ok(isa.split('_').includes('zimop'), `zimop should stay: ${isa}`);
   assert.deepEqual(pageErrors, []);
+});
+
+test('a kernel the user picks replaces the bundled guest (no initrd: none in the device tree)', { skip, timeout: 60_000 }, async () => {
+  await page.click('#stop');
+  await page.waitForSelector('#stat-state[data-state=stopped]', { timeout: STEP_TIMEOUT_MS });
+  const kernelFile = readdirSync(guestDir).find((n) => n.endsWith('.Image'))!;
+  await page.setInputFiles('#kernel-file', join(guestDir, kernelFile));
+  await page.waitForFunction(() => !document.getElementById('dts')?.textContent?.includes('linux,initrd-start'), null, { timeout: STEP_TIMEOUT_MS });
+  assert.equal(await page.isChecked('input[name=guest][value=files]'), true);
+  await page.waitForSelector('#boot:not([disabled])', { timeout: STEP_TIMEOUT_MS });
+  assert.match((await page.textContent('#dts'))!, /bootargs = "console=ttyS0/);
 });

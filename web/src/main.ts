@@ -1,6 +1,7 @@
 // The page: setup form (guest, memory, command line, ISA toggles with a live ISA string and device tree),
 // an xterm.js terminal on the guest console, and run controls. The guest itself runs in worker.ts.
 import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
 import { DEFAULT_CMDLINE } from '../../src/vmm/machine.js';
 import { ISA_GROUPS, isaToggles, isaWrites } from './isa-panel.js';
 import type { BootConfig, FromWorker, RunState, Stats, ToWorker } from './protocol.js';
@@ -15,8 +16,13 @@ const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'modu
 const send = (m: ToWorker, transfer?: Transferable[]): void => worker.postMessage(m, transfer ?? []);
 
 // ---- terminal ----
-const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 13, cols: 100, rows: 30 });
+const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 13 });
+const fit = new FitAddon();
+term.loadAddon(fit);
 term.open($('terminal'));
+// As many columns and rows as the terminal box holds (a serial console cannot tell the guest, so lines wrap here).
+fit.fit();
+window.addEventListener('resize', () => fit.fit());
 const encoder = new TextEncoder();
 term.onData((data) => send({ type: 'input', bytes: encoder.encode(data) }));
 async function copySelection(): Promise<void> {
@@ -85,7 +91,8 @@ function guestChoice(): 'bundled' | 'files' {
 
 function currentConfig(): BootConfig {
   const wanted = new Map<string, boolean>();
-  if (onByDefault) for (const [name, cb] of checkboxes) if (!cb.disabled) wanted.set(name, cb.checked);
+  // Extensions without a KVM register cannot be written, so they never enter the lists.
+  if (onByDefault) for (const t of toggles) if (t.kvmId !== null) wanted.set(t.name, checkboxes.get(t.name)!.checked);
   const { enable, disable } = isaWrites(onByDefault ?? new Set(), wanted);
   return {
     guest: guestChoice(), cmdline: cmdline.value, memBytes: Number($<HTMLSelectElement>('mem').value) * 1024 * 1024,
@@ -162,10 +169,11 @@ function showStatus(text: string): void {
 }
 
 $('boot').addEventListener('click', () => {
+  const config = currentConfig();
   term.reset();
   $('stat-boot').textContent = '-';
   setRunning(true);
-  send({ type: 'boot', config: currentConfig() });
+  send({ type: 'boot', config });
   term.focus();
 });
 pauseButton.addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
