@@ -50,6 +50,16 @@ test('Zicbop prefetch hints and Zihintpause pause execute as no-ops in any ISA',
   assert.equal(hart.getPc(), BigInt(RAM + 8));
 });
 
+test('Zihintntl: ntl.p1/pall/s1/all (add x0, x0, x2..x5) and c.ntl.* (c.add x0, x2..x5) are no-ops', () => {
+  const prog = [2, 3, 4, 5].map((r) => R(0, r, 0, 0, 0, 0x33));
+  const cprog = [2, 3, 4, 5].map((r) => ({ c: (4 << 13) | (1 << 12) | (0 << 7) | (r << 2) | 2 }));
+  const { hart } = fixture([...prog, ...cprog], RV64GC);
+  for (let i = 1; i < 32; i++) hart.setX(i, BigInt(i));
+  step(hart, 8);
+  assert.equal(hart.getPc(), BigInt(RAM + 16 + 8));
+  for (let i = 1; i < 32; i++) assert.equal(hart.getX(i), BigInt(i));
+});
+
 test('Zawrs: wrs.nto / wrs.sto complete on a single hart; illegal without Zawrs', () => {
   for (const insn of [0x00d00073, 0x01d00073]) {
     assert.equal(trapsIllegal(insn, `${RV64GC} zawrs`), false);

@@ -43,10 +43,10 @@ function setup(insn: number, opts: { levels?: 3 | 4; isa?: string } = {}): { har
 const LD = I(0, 1, 3, 3, 0x03); // ld x3, 0(x1)
 const SD = S(0, 2, 1, 3, 0x23); // sd x2, 0(x1)
 
-function expectFault(h: Hart, cause: bigint, tval: bigint): void {
+function expectFault(h: Hart, cause: bigint, tval: bigint, epc = BigInt(RAM)): void {
   assert.equal(h.getCsr(CSR_MCAUSE), cause, 'cause');
   assert.equal(h.getCsr(CSR_MTVAL), tval, 'tval');
-  assert.equal(h.getCsr(0x341), BigInt(RAM), 'mepc');
+  assert.equal(h.getCsr(0x341), epc, 'mepc');
 }
 
 test('Sv39 4 KiB mapping: load reads the mapped physical page', () => {
@@ -204,4 +204,38 @@ test('sfence.vma makes a changed PTE visible; stale translations are used until 
   assert.equal(hart.getX(3) & 0xffn, 1n, 'TLB still holds the old translation');
   step(hart, 2);
   assert.equal(hart.getX(3) & 0xffn, 2n, 'after sfence.vma');
+});
+
+test('toggling SUM in S-mode switches TLB context: a U page cached with SUM=1 faults after SUM is cleared', () => {
+  const csrc = ((0x100 << 20) | (7 << 15) | (3 << 12) | (0 << 7) | 0x73) >>> 0; // csrc sstatus, x7
+  const { hart, pt, mem } = setup(LD);
+  // program: ld; csrc sstatus(SUM); ld
+  const words = [LD, csrc, LD];
+  const b = mem.ram(RAM, 12);
+  words.forEach((w, k) => { b[4 * k] = w & 0xff; b[4 * k + 1] = (w >>> 8) & 0xff; b[4 * k + 2] = (w >>> 16) & 0xff; b[4 * k + 3] = w >>> 24; });
+  pt.map(0x40000000n, BigInt(RAM + 0x300000), V | R | U | A | D);
+  hart.setCsr(CSR_MSTATUS, 1n << 18n);
+  hart.setX(1, 0x40000000n); hart.setX(7, 1n << 18n);
+  step(hart, 2);
+  assert.equal(hart.getPc(), BigInt(RAM + 8));
+  step(hart, 1);
+  expectFault(hart, 13n, 0x40000000n, BigInt(RAM + 8));
+});
+
+test('sfence.vma with an address inside a 2 MiB superpage drops translations of the whole superpage', () => {
+  // ld x3,0(x1) ; sfence.vma x2, x0 ; ld x3,0(x1)   with x1 and x2 in the same superpage but different 4 KiB pages
+  const sfenceX2 = (0x09 << 25 | 0 << 20 | 2 << 15 | 0x73) >>> 0;
+  const { hart, mem, pt } = setup(LD);
+  const b = mem.ram(RAM, 12);
+  [LD, sfenceX2, LD].forEach((w, k) => { b[4 * k] = w & 0xff; b[4 * k + 1] = (w >>> 8) & 0xff; b[4 * k + 2] = (w >>> 16) & 0xff; b[4 * k + 3] = w >>> 24; });
+  const pteAddr = pt.map(0x40200000n, BigInt(RAM + 0x400000), V | R | A | D, 1);
+  mem.ram(RAM + 0x400000 + 0x5000, 1)[0] = 1;
+  mem.ram(RAM + 0x600000 + 0x5000, 1)[0] = 2;
+  hart.setX(1, 0x40205000n); hart.setX(2, 0x40333000n);
+  step(hart, 1);
+  assert.equal(hart.getX(3) & 0xffn, 1n);
+  const dv = new DataView(mem.ram(pteAddr, 8).buffer, mem.ram(pteAddr, 8).byteOffset, 8);
+  dv.setBigUint64(0, ((BigInt(RAM + 0x600000) >> 12n) << 10n) | V | R | A | D, true);
+  step(hart, 2);
+  assert.equal(hart.getX(3) & 0xffn, 2n, 'the new superpage mapping is used');
 });

@@ -1,0 +1,113 @@
+// GuestMemory (regions, bounds, DMA invalidation), multi-hart LR/SC safety, and the exec command's errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { GuestMemory, Hart, Exit } from '../../src/hart/index.js';
+import { fixture, step, encode, RAM, RV64GC, R, addi, isaSet, J } from './asm.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+test('GuestMemory rejects bad and overlapping regions and out-of-RAM views with clear messages', () => {
+  const m = new GuestMemory({ maxRamBytes: 1 << 20 });
+  m.addRam(RAM, 1 << 16);
+  assert.throws(() => m.addRam(RAM + 0x8000, 4096), /overlaps another region/);
+  assert.throws(() => m.addRam(RAM + 0x100001, 4096), /multiples of 4096/);
+  assert.throws(() => m.addRam(0x1000000, 2 << 20), /exceeds the memory limit/);
+  assert.throws(() => m.addMmio(RAM + 0x1000, 16), /overlaps/);
+  assert.throws(() => m.ram(RAM + 0xfff0, 32), /is not inside guest RAM/);
+  assert.equal(m.ram(RAM, 16).length, 16);
+  m.addRam(0x100000000, 1 << 16); // a second region above 4 GiB
+  m.ram(0x100000000, 4)[0] = 7;
+  assert.equal(m.hostOffset(0x100000000, 4) > 0, true);
+});
+
+test('RAM added after a hart exists (the memory grows, views are re-made) keeps hart state and is usable', () => {
+  const mem = new GuestMemory({ maxRamBytes: 16 << 20 });
+  mem.addRam(RAM, 1 << 20);
+  const sd = ((0 << 25) | (5 << 20) | (6 << 15) | (3 << 12) | (0 << 7) | 0x23) >>> 0; // sd x5, 0(x6)
+  mem.ram(RAM, 12).set(encode([addi(5, 5, 1), sd, J(-8, 0)]));
+  const hart = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0 });
+  hart.setPc(BigInt(RAM)); hart.setX(5, 40n); hart.setX(6, BigInt(RAM + 0x1000));
+  step(hart, 3);
+  const before = mem.memory.buffer;
+  mem.addRam(0x90000000, 8 << 20);
+  assert.notEqual(mem.memory.buffer, before, 'the buffer was replaced');
+  assert.equal(hart.getX(5), 41n);
+  hart.setX(6, 0x90000000n + 0x7ff000n);
+  step(hart, 3);
+  assert.equal(hart.getX(5), 42n);
+  assert.equal(new DataView(mem.ram(0x907ff000, 8).buffer, mem.ram(0x907ff000, 8).byteOffset).getBigUint64(0, true), 42n);
+});
+
+test('DMA: code rewritten behind the hart is picked up after GuestMemory.invalidate()', () => {
+  const { hart, mem } = fixture([addi(5, 5, 1), J(-4, 0)], RV64GC);
+  step(hart, 2);
+  assert.equal(hart.getX(5), 1n);
+  mem.ram(RAM, 4).set(encode([addi(5, 5, 10)]));
+  mem.invalidate(RAM, 4);
+  step(hart, 2); // addi(+10), j
+  assert.equal(hart.getX(5), 11n);
+});
+
+test('two harts on one memory: an SC whose LR was in an earlier run() slice fails (another hart may have run)', () => {
+  const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
+  mem.addRam(RAM, 1 << 20);
+  const lr = R(0x02 << 2, 0, 6, 3, 5, 0x2f), sc = R(0x03 << 2, 7, 6, 3, 8, 0x2f);
+  mem.ram(RAM, 8).set(encode([lr, sc]));
+  const a = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0 });
+  const b = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 1 });
+  a.setPc(BigInt(RAM)); a.setX(6, BigInt(RAM + 0x800)); a.setX(7, 1n);
+  assert.equal(a.run(1), Exit.Budget); // LR only
+  b.setPc(BigInt(RAM + 0x100)); // hart b would store here in a real guest; the slice boundary is what matters
+  assert.equal(a.run(1), Exit.Budget); // SC
+  assert.equal(a.getX(8), 1n, 'SC failed');
+  a.setPc(BigInt(RAM));
+  assert.equal(a.run(2), Exit.Budget); // LR+SC in one slice succeed
+  assert.equal(a.getX(8), 0n);
+});
+
+test('rvkvm exec: bad input gives one-line errors and a non-zero exit code', () => {
+  const cli = `${root}dist/src/cli/main.js`;
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'exec', ...args], { encoding: 'utf8' });
+  const missing = run('/nonexistent.elf');
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /^rvkvm: cannot read '\/nonexistent.elf': ENOENT\n$/);
+  const notElf = run(`${root}package.json`);
+  assert.match(notElf.stderr, /^rvkvm: ELF file: not an ELF file \(bad magic\)\n$/);
+  const badIsa = run(`${root}build/guest/hart/hello.elf`, '--isa', 'rv64gcq_zzz');
+  assert.notEqual(badIsa.status, 0);
+  assert.match(badIsa.stderr, /^rvkvm: .+\n$/);
+  const budget = run(`${root}build/guest/bench/intmix.elf`, '--max-insns', '1000');
+  assert.notEqual(budget.status, 0);
+  assert.match(budget.stderr, /did not finish within --max-insns 1000 instructions/);
+  const fail = run(`${root}build/guest/hart/zimop-on.elf`, '--isa', 'rv64gc');
+  assert.notEqual(fail.status, 0);
+  assert.match(fail.stderr, /^rvkvm: test \d+ failed\n$/);
+  const ok = run(`${root}build/guest/hart/hello.elf`);
+  assert.equal(ok.status, 0);
+  assert.equal(ok.stdout, 'hello from rvkvm\n');
+});
+
+test('synchronous MMIO loads are sign/zero-extended by size; 8-byte reads use readHigh; stores pass size and value', () => {
+  const ld = (f3: number, rd: number): number => ((0 << 20) | (6 << 15) | (f3 << 12) | (rd << 7) | 0x03) >>> 0;
+  const { hart, mem } = fixture([ld(0, 10), ld(4, 11), ld(1, 12), ld(5, 13), ld(2, 14), ld(6, 15), ld(3, 16),
+    ((5 << 20) | (6 << 15) | (1 << 12) | (8 << 7) | 0x23) >>> 0 /* sh x5, 8(x6) */], RV64GC);
+  const writes: [number, number, number, number][] = [];
+  mem.addMmio(0x10000000, 0x1000, {
+    read: (_off, size) => (size === 1 ? 0x80 : size === 2 ? 0x8001 : 0x80000002),
+    readHigh: () => 0x12345678,
+    write: (off, size, lo, hi) => { writes.push([off, size, lo, hi]); },
+  });
+  hart.setX(6, 0x10000000n);
+  hart.setX(5, 0xffffffffffffabcdn);
+  step(hart, 8);
+  assert.equal(hart.getX(10), 0xffffffffffffff80n, 'lb');
+  assert.equal(hart.getX(11), 0x80n, 'lbu');
+  assert.equal(hart.getX(12), 0xffffffffffff8001n, 'lh');
+  assert.equal(hart.getX(13), 0x8001n, 'lhu');
+  assert.equal(hart.getX(14), 0xffffffff80000002n, 'lw');
+  assert.equal(hart.getX(15), 0x80000002n, 'lwu');
+  assert.equal(hart.getX(16), 0x1234567880000002n, 'ld');
+  assert.deepEqual(writes, [[8, 2, 0xabcd, 0]]);
+});
