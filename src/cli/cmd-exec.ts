@@ -3,12 +3,16 @@
 // instructions): 1 = pass (exit 0); other odd v = fail "test v>>1 failed"; even non-zero = pointer to a
 // syscall block [which, a0, a1, a2] (64-bit words): SYS_write (64) prints, SYS_exit (93) exits; the request is
 // acknowledged by writing 1 to fromhost and clearing tohost.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
 import { GuestMemory, Hart, Exit, Clint } from '../hart/index.js';
 import { CLINT_SIZE } from '../hart/clint.js';
 import { parseElf, EM_RISCV } from '../vmm/elf.js';
-import { parseIsaString } from '../isa/index.js';
+import { extensionByName, parseIsaString } from '../isa/index.js';
+import { formatProfileReport, type ProfileReport } from '../hart/profile.js';
+import {
+  InstructionTracer, TraceError, parseTraceExtensions, parseTraceModes, parseTraceRange, type TraceFilter,
+} from '../hart/trace.js';
 
 export const RAM_BASE = 0x80000000;
 export const CLINT_BASE = 0x2000000;
@@ -26,6 +30,10 @@ export interface ExecOptions {
   clock?: 'wall' | 'icount';
   /** console output (SYS_write to fd 1 or 2) */
   write?: (fd: number, bytes: Uint8Array) => void;
+  /** count retired instructions per extension / mode and illegal traps (ExecResult.profile) */
+  profile?: boolean;
+  /** trace retired instructions (Spike commit-log lines); the caller flushes it */
+  tracer?: InstructionTracer;
 }
 
 export interface ExecResult {
@@ -34,6 +42,7 @@ export interface ExecResult {
   message?: string;
   instret: number;
   seconds: number;
+  profile?: ProfileReport;
 }
 
 /** Run an ELF image to completion (the exec code path, usable from tests). */
@@ -58,6 +67,8 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const hart = new Hart({ memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount' });
   mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));
   hart.setPc(elf.entry);
+  if (opts.profile) hart.setProfiling(true);
+  if (opts.tracer) hart.setTracer(opts.tracer);
 
   const tohostSym = elf.symbols.get('tohost');
   const fromhostSym = elf.symbols.get('fromhost');
@@ -69,8 +80,11 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
 
   const max = opts.maxInstructions ?? 1e10;
   const t0 = performance.now();
-  const done = (exitCode: number, message?: string): ExecResult =>
-    ({ exitCode, message, instret: hart.instret, seconds: (performance.now() - t0) / 1000 });
+  const done = (exitCode: number, message?: string): ExecResult => {
+    const seconds = (performance.now() - t0) / 1000;
+    const profile = hart.profileReport();
+    return { exitCode, message, instret: hart.instret, seconds, ...(profile ? { profile } : {}) };
+  };
   for (;;) {
     const left = max - hart.instret;
     if (left <= 0) throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)})`);
@@ -112,8 +126,73 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
 }
 
 const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB] [--clock wall|icount] [--stats]
+                  [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
+                  [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
-  through HTIF (tohost): 1 = pass, other odd values = failure.`;
+  through HTIF (tohost): 1 = pass, other odd values = failure.
+  --profile prints instructions retired per extension and mode, and illegal traps by extension, to stderr
+  (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.`;
+
+/** --profile / --trace* as `rvkvm exec` and `rvkvm run` both take them */
+export interface ProfileTraceArgs {
+  /** '' = print the table to stderr; a path = write JSON there */
+  profile?: string;
+  trace?: string;
+  filter: TraceFilter;
+}
+
+/** Parse the profile/trace flag at args[k], if it is one: returns how many arguments it used (0 = not ours). */
+export function parseProfileTraceFlag(args: readonly string[], k: number, out: ProfileTraceArgs): number {
+  const a = args[k]!;
+  const eq = a.indexOf('=');
+  const flag = eq < 0 ? a : a.slice(0, eq);
+  const flags = ['--profile', '--trace', '--trace-ext', '--trace-range', '--trace-mode', '--trace-first', '--trace-last'];
+  if (!flags.includes(flag)) return 0;
+  if (flag === '--profile') {
+    out.profile = eq < 0 ? '' : a.slice(eq + 1);
+    if (eq >= 0 && out.profile === '') throw new TraceError('--profile= needs a file name');
+    return 1;
+  }
+  const value = eq >= 0 ? a.slice(eq + 1) : args[k + 1];
+  if (value === undefined || value === '') throw new TraceError(`${flag} needs a value`);
+  const used = eq >= 0 ? 1 : 2;
+  switch (flag) {
+    case '--trace': out.trace = value; break;
+    case '--trace-ext': {
+      const names = parseTraceExtensions(value);
+      for (const n of names) if (!extensionByName(n)) throw new TraceError(`--trace-ext: unknown extension '${n}' (see 'rvkvm isa --list')`);
+      out.filter.extensions = names;
+      break;
+    }
+    case '--trace-range': out.filter.pcRange = parseTraceRange(value); break;
+    case '--trace-mode': out.filter.modes = parseTraceModes(value); break;
+    default: {
+      const n = Number(value.replace(/_/g, ''));
+      if (!Number.isSafeInteger(n) || n <= 0) throw new TraceError(`${flag} '${value}' is not a positive integer`);
+      if (flag === '--trace-first') out.filter.first = n; else out.filter.last = n;
+    }
+  }
+  return used;
+}
+
+/** the tracer for --trace=FILE, writing through a buffered file descriptor; close() flushes --trace-last and the file */
+export function openTraceFile(args: ProfileTraceArgs): { tracer: InstructionTracer; close(): void } | null {
+  if (args.trace === undefined) {
+    const f = args.filter;
+    if (f.extensions || f.pcRange || f.modes || f.first || f.last) throw new TraceError('--trace-ext/-range/-mode/-first/-last need --trace=FILE');
+    return null;
+  }
+  const tracer = new InstructionTracer(args.filter, (line) => { buf.push(line); if (buf.length >= 4096) drain(); });
+  let fd: number;
+  try {
+    fd = openSync(args.trace, 'w');
+  } catch (e) {
+    throw new TraceError(`cannot write trace file '${args.trace}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const buf: string[] = [];
+  const drain = (): void => { if (buf.length) { writeSync(fd, buf.join('\n') + '\n'); buf.length = 0; } };
+  return { tracer, close: () => { tracer.flush(); drain(); closeSync(fd); } };
+}
 
 function parseCount(s: string | undefined, flag: string): number {
   if (s === undefined) throw new ExecError(`${flag} needs a value`);
@@ -128,8 +207,11 @@ export const command: Command = {
     let file: string | undefined;
     const opts: ExecOptions = {};
     let stats = false;
+    const pt: ProfileTraceArgs = { filter: {} };
     for (let k = 0; k < args.length; k++) {
       const a = args[k]!;
+      const used = parseProfileTraceFlag(args, k, pt);
+      if (used > 0) { k += used - 1; continue; }
       if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); return 0; }
       else if (a === '--isa') { opts.isa = args[++k]; if (!opts.isa) throw new ExecError('--isa needs a value'); }
       else if (a === '--max-insns') opts.maxInstructions = parseCount(args[++k], '--max-insns');
@@ -151,7 +233,19 @@ export const command: Command = {
       throw new ExecError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     opts.write = (fd, data) => (fd === 2 ? process.stderr : process.stdout).write(data);
-    const r = execElf(bytes, opts);
+    opts.profile = pt.profile !== undefined;
+    const trace = openTraceFile(pt);
+    if (trace) opts.tracer = trace.tracer;
+    let r: ExecResult;
+    try {
+      r = execElf(bytes, opts);
+    } finally {
+      trace?.close();
+    }
+    if (r.profile) {
+      if (pt.profile) writeFileSync(pt.profile, JSON.stringify(r.profile, null, 2) + '\n');
+      else process.stderr.write(formatProfileReport(r.profile));
+    }
     if (r.message) process.stderr.write(`rvkvm: ${r.message}\n`);
     if (stats) {
       process.stderr.write(`rvkvm: ${r.instret} instructions in ${r.seconds.toFixed(3)} s = ${(r.instret / r.seconds / 1e6).toFixed(1)} MIPS\n`);

@@ -8,6 +8,10 @@ import { Machine, type MachineConfig, type MachineState } from '../vmm/machine.j
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
 import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
 import { extensionByName } from '../isa/index.js';
+import { GdbStub } from '../vmm/gdb-stub.js';
+import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js';
+import { formatProfileReport } from '../kvm/vcpu.js';
+import { openTraceFile, parseProfileTraceFlag, type ProfileTraceArgs } from './cmd-exec.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -53,6 +57,14 @@ built from its busybox and modules.
   --clock wall|icount  guest time from the host clock (default) or from retired instructions
   --timeout SECONDS    stop with an error if the guest has not powered off by then
   --stats              print "rvkvm: stats: instructions=N wall=S mips=M" to stderr at exit
+  --gdb [HOST:]PORT    GDB remote stub (also --gdb=PORT), on 127.0.0.1 unless HOST is given (0.0.0.0 exposes
+                       it to the network): registers, guest-virtual memory, breakpoints, stepping, one thread per vCPU
+  --gdb-wait           with --gdb: hold the guest before its first instruction until GDB continues it
+  --profile[=FILE.json]  at exit (also Ctrl-A x / SIGINT) print instructions retired per extension and privilege
+                       mode over all vCPUs, and illegal-instruction traps by the extension that would decode them,
+                       to stderr; or write them as JSON { perExtension, perMode, illegalTraps, total } to FILE.json
+  --trace=FILE         write one Spike-style commit line per retired instruction (slow); filters:
+                       --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
 Exit code: 0 when the guest powers off; 1 on a guest panic, a VMM fault or a timeout.`;
 
 export interface RunArgs {
@@ -62,8 +74,11 @@ export interface RunArgs {
   dumpDtb?: string;
   timeoutSec?: number;
   stats: boolean;
+  gdb?: { host: string; port: number };
+  gdbWait?: boolean;
   initCommands?: string;
   diskFiles: { path: string; readOnly: boolean }[];
+  profileTrace: ProfileTraceArgs;
 }
 
 function parseSize(s: string): number {
@@ -80,7 +95,7 @@ function knownExtension(name: string, flag: string): string {
 }
 
 export function parseRunArgs(args: string[]): RunArgs {
-  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [] };
+  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], profileTrace: { filter: {} } };
   const enable: string[] = [];
   const disable: string[] = [];
   const value = (i: number, flag: string): string => {
@@ -88,9 +103,12 @@ export function parseRunArgs(args: string[]): RunArgs {
     if (v === undefined) throw new Error(`${flag} needs a value`);
     return v;
   };
+  args = args.flatMap((x) => (/^--gdb=/.test(x) ? ['--gdb', x.slice(6)] : [x]));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     let m: RegExpExecArray | null;
+    const used = parseProfileTraceFlag(args, i, out.profileTrace);
+    if (used > 0) { i += used - 1; continue; }
     switch (a) {
       case '--kernel': out.kernel = value(i++, a); continue;
       case '--initrd': out.initrd = value(i++, a); continue;
@@ -133,6 +151,8 @@ export function parseRunArgs(args: string[]): RunArgs {
         continue;
       }
       case '--stats': out.stats = true; continue;
+      case '--gdb': out.gdb = parseGdbAddress(value(i++, a)); continue;
+      case '--gdb-wait': out.gdbWait = true; continue;
       case '-cpu': case '--cpu': {
         const [model, ...props] = value(i++, a).split(',');
         if (model !== 'rv64') throw new Error(`-cpu '${model}': only rv64 is supported`);
@@ -152,6 +172,7 @@ export function parseRunArgs(args: string[]): RunArgs {
   }
   if (enable.length) out.cfg.enable = enable;
   if (disable.length) out.cfg.disable = disable;
+  if (out.gdbWait && !out.gdb) throw new Error('--gdb-wait needs --gdb [HOST:]PORT');
   return out;
 }
 
@@ -232,9 +253,12 @@ export const command: Command = {
 
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
+    const trace = openTraceFile(opts.profileTrace);
     const machine = new Machine({
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
       console: (bytes) => process.stdout.write(bytes),
+      ...(opts.profileTrace.profile !== undefined ? { profile: true } : {}),
+      ...(trace ? { tracer: trace.tracer } : {}),
     });
     if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
     process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
@@ -266,20 +290,38 @@ export const command: Command = {
     const onSigint = (): void => abort.abort();
     process.on('SIGINT', onSigint);
 
+    let gdb: { stub: GdbStub; server: GdbServer } | null = null;
+    if (opts.gdb) {
+      const log = (msg: string): void => { process.stderr.write(`rvkvm: ${msg}\n`); };
+      const stub = new GdbStub(machine, { waitForAttach: opts.gdbWait === true, onKill: () => abort.abort(), log });
+      gdb = { stub, server: await startGdbServer(stub, opts.gdb, log) };
+      log(`gdb: listening on ${gdb.server.host}:${gdb.server.port}${opts.gdbWait ? ' (the guest waits for GDB to continue it)' : ''}`);
+    }
+
     const t0 = performance.now();
     let state: MachineState;
     try {
       state = await machine.runUntilDone({
         ...(opts.timeoutSec ? { timeoutMs: opts.timeoutSec * 1000 } : {}),
         signal: abort.signal,
+        ...(gdb ? { debugger: gdb.stub } : {}),
       });
+      gdb?.stub.guestExited(state.kind === 'shutdown' || state.kind === 'reset' ? 0 : 1);
     } finally {
+      await gdb?.server.close();
       if (interactive) stdin.setRawMode(false);
       stdin.off('data', onData);
       stdin.pause();
       (stdin as { unref?: () => void }).unref?.();
       process.off('SIGINT', onSigint);
       for (const d of disks) { d.flush(); d.close(); }
+      trace?.close();
+      const report = machine.profile();
+      if (report) {
+        const path = opts.profileTrace.profile;
+        if (path) (await import('node:fs')).writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+        else process.stderr.write(formatProfileReport(report));
+      }
     }
     const wall = (performance.now() - t0) / 1000;
     if (opts.stats) {

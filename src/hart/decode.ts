@@ -2,7 +2,8 @@
 // decodetree or Spike's opcode list. Every extension file exports its table; the Decoder keeps only the rows whose
 // extension is in the hart's ISA, so anything else decodes as ILLEGAL.
 //
-// Decoded form (what the per-page decode cache stores): word0 = op | rd<<10 | rs1<<16 | rs2<<22 | (len==2)<<28,
+// Decoded form (what the per-page decode cache stores): word0 = op | 2*rd<<10 | 2*rs1<<17 | 2*rs2<<24 | (len==2)<<31
+// (register numbers pre-doubled: they index lo/hi int32 pairs directly),
 // word1 = immediate (sign-extended as the format says), word2 = raw instruction bits.
 // An integer rd of x0 is redirected to the scratch register 32, so the interpreter never tests rd == 0.
 import { Op } from './ops.js';
@@ -142,12 +143,12 @@ export class Decoder {
       extract(d.fmt, insn);
       let rd = f.rd;
       if (rd === 0 && !d.frd) rd = X_SCRATCH;
-      out[at] = d.op | (rd << 10) | (f.rs1 << 16) | (f.rs2 << 22) | (compressed ? 1 << 28 : 0);
+      out[at] = d.op | (rd << 11) | (f.rs1 << 18) | (f.rs2 << 25) | (compressed ? 1 << 31 : 0);
       out[at + 1] = f.imm;
       out[at + 2] = insn;
       return d;
     }
-    out[at] = Op.ILLEGAL | (compressed ? 1 << 28 : 0);
+    out[at] = Op.ILLEGAL | (compressed ? 1 << 31 : 0);
     out[at + 1] = 0;
     out[at + 2] = insn;
     return undefined;

@@ -21,9 +21,12 @@ import {
   CSR, MSTATUS, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, IRQ_PRIORITY, S_IRQ_MASK, CAUSE,
   ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE,
 } from './csr.js';
-import { toU64Number } from './int64.js';
+import { toU64Number, umul32, r as i64 } from './int64.js';
+import { ExecutionProfile, extensionOfRow, type ProfileReport } from './profile.js';
+import type { InstructionTracer } from './trace.js';
 
-export const Exit = { Budget: 0, Mmio: 1, MachineTrap: 2, Wfi: 3, Stopped: 4 } as const;
+/** Debug: the next instruction is at a debugger breakpoint (setBreakpoints); it has not executed. */
+export const Exit = { Budget: 0, Mmio: 1, MachineTrap: 2, Wfi: 3, Stopped: 4, Debug: 5 } as const;
 export type Exit = (typeof Exit)[keyof typeof Exit];
 
 export class HartError extends Error {
@@ -42,6 +45,7 @@ export interface HartOptions {
 /** thrown (never allocated again) to unwind to the run loop when an instruction traps or needs an MMIO exit */
 const TRAP = { kind: 'trap' };
 const MMIO_EXIT = { kind: 'mmio' };
+const DEBUG_EXIT = { kind: 'debug' };
 
 const TLB_BITS = 8;
 const TLB_SIZE = 1 << TLB_BITS;
@@ -57,6 +61,9 @@ const F_BREAK = 2; // re-check interrupts / TLB / fetch page
 const F_WFI = 4;
 
 const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
+
+// this.instrument bits
+const INSTR_COUNT = 1, INSTR_TRACE = 2;
 
 // pending-MMIO load destinations
 export const DEST_X = 0, DEST_F32 = 1, DEST_F64 = 2;
@@ -97,6 +104,10 @@ export class Hart implements CodeCacheOwner {
   /** instructions retired in the current slice before the running out-of-line instruction (for counter CSRs) */
   private sliceRetired = 0;
   private stopRequested = false;
+  /** debugger breakpoints (virtual pcs) and their page offsets: slots at those offsets are never cached decoded,
+   *  so decodeSlot sees every execution there and the hot loop pays nothing for breakpoints */
+  private breakpointPcs = new Set<bigint>();
+  private breakpointOffsets: Set<number> | null = null;
   /** traps entered (they use run() budget, so a trap loop that retires nothing still ends) */
   private trapsTaken = 0;
 
@@ -134,12 +145,18 @@ export class Hart implements CodeCacheOwner {
   reservation = -1;
 
   // TLBs: tag = virtual page (lo & ~0xfff, hi), value = host offset of the page start. One set of
-  // fetch/load/store arrays per privilege mode, so traps and xRET switch sets instead of flushing.
-  private readonly tlbSets = [0, 1, 2].map(() => ({
+  // fetch/load/store arrays per translation context (U, S with SUM=0, S with SUM=1, M), so traps, xRET and
+  // Linux's SUM toggling around user-memory accesses switch sets instead of flushing.
+  private readonly tlbSets = [0, 1, 2, 3].map(() => ({
     tagLo: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
     tagHi: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
     off: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
+    /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
+    level: [new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE)],
   }));
+  private tlbLevel = this.tlbSets[0]!.level;
+  /** leaf level of the last translate() (0 for bare translations) */
+  private lastLevel = 0;
   private tlbTagLo = this.tlbSets[0]!.tagLo;
   private tlbTagHi = this.tlbSets[0]!.tagHi;
   private tlbOff = this.tlbSets[0]!.off;
@@ -158,6 +175,17 @@ export class Hart implements CodeCacheOwner {
   private mmioDestKind = DEST_X; private mmioDestReg = 0; private mmioSigned = false; private mmioIlen = 4;
   private mmioPending = false;
   private curIlen = 4;
+
+  // instrumentation (profile.ts, trace.ts): INSTR_COUNT bumps a per-decode-entry counter (word 3 of the slot),
+  // INSTR_TRACE also remembers the decoded entry for the one-instruction trace path. 0 = the plain hot path.
+  private instrument = 0;
+  private profile: ExecutionProfile | null = null;
+  /** retired() when the current privilege mode was entered (for per-mode counts) */
+  private modeSince = 0;
+  private tracer: InstructionTracer | null = null;
+  private traceW = 0; private traceRaw = 0;
+  /** a traced load waiting for completeMmio() */
+  private tracePending: { pc: bigint; mode: number } | null = null;
 
   constructor(opts: HartOptions) {
     if (!(opts.memory instanceof GuestMemory)) throw new HartError('Hart needs a GuestMemory');
@@ -178,9 +206,11 @@ export class Hart implements CodeCacheOwner {
     this.isa = opts.isa;
     this.setIsa(opts.isa);
     this.flushTlb();
+    this.selectTlb();
     if (this.hypervisor) {
       // as KVM's hedeleg/hideleg: the guest OS handles its own exceptions and S-level interrupts
       this.mode = 1;
+      this.selectTlb();
       this.medeleg = (1 << CAUSE.FETCH_MISALIGNED) | (1 << CAUSE.ILLEGAL) | (1 << CAUSE.BREAKPOINT) |
         (1 << CAUSE.LOAD_MISALIGNED) | (1 << CAUSE.STORE_MISALIGNED) | (1 << CAUSE.ECALL_U) |
         (1 << CAUSE.FETCH_PAGE) | (1 << CAUSE.LOAD_PAGE) | (1 << CAUSE.STORE_PAGE);
@@ -209,12 +239,141 @@ export class Hart implements CodeCacheOwner {
     this.isa = isa;
     this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
     this.misalignMask = isa.has('zca') ? 0 : 2;
+    this.harvestCounts(); // under the old decoder: the counts name its rows
     for (const p of this.decodedPages) this.decoded[p]!.fill(0);
+  }
+
+  /**
+   * Debugger breakpoints: run() returns Exit.Debug before executing an instruction at one of these virtual pcs
+   * (guest memory is not modified). An empty list removes them all.
+   */
+  setBreakpoints(pcs: readonly bigint[]): void {
+    this.breakpointPcs = new Set(pcs.map((pc) => BigInt.asUintN(64, pc)));
+    this.breakpointOffsets = pcs.length === 0 ? null : new Set(pcs.map((pc) => Number(pc & 0xffen)));
+    this.harvestCounts();
+    for (const p of this.decodedPages) this.decoded[p]!.fill(0); // cached slots would skip the check
+  }
+
+  /**
+   * Debugger view of the MMU (like KVM_TRANSLATE): the guest physical address `va` maps to under the current
+   * satp, or -1 when it is unmapped. Walks the tables without permission checks, A/D updates, TLB fills or traps.
+   */
+  debugTranslate(va: bigint): number {
+    const v = BigInt.asUintN(64, va);
+    const satpMode = this.satpHi >>> 28;
+    if (this.mode === 3 || satpMode === 0) return v < 2n ** 53n ? Number(v) : -1;
+    const levels = satpMode === 8 ? 3 : satpMode === 9 ? 4 : 5;
+    const vaBits = 12 + 9 * levels;
+    if (BigInt.asUintN(64, BigInt.asIntN(vaBits, v)) !== v) return -1; // not sign-extended
+    const dv = this.mem.dv;
+    let table = ((this.satpHi & 0xfff) * TWO32 + (this.satpLo >>> 0)) * 4096;
+    for (let level = levels - 1; level >= 0; level--) {
+      const vpn = Number((v >> BigInt(12 + 9 * level)) & 0x1ffn);
+      const off = this.mem.hostOffset(table + vpn * 8, 8);
+      if (off < 0) return -1;
+      const pte = dv.getBigUint64(off, true);
+      if (!(pte & 1n) || (pte & 6n) === 4n) return -1;
+      const ppn = (pte >> 10n) & ((1n << 44n) - 1n);
+      if ((pte & 0xan) === 0n) { table = Number(ppn) * 4096; continue; }
+      const pageBits = BigInt(12 + 9 * level);
+      let base = (ppn << 12n) & ~((1n << pageBits) - 1n);
+      if (pte >> 63n) base = (ppn & ~0xfn) << 12n; // Svnapot 64 KiB: the low VPN bits come from va
+      const mask = (pte >> 63n) ? 0xffffn : (1n << pageBits) - 1n;
+      return Number(base | (v & mask));
+    }
+    return -1;
   }
 
   dropCodePage(hostPage: number): void {
     const d = this.decoded[hostPage];
-    if (d) d.fill(0);
+    if (d) {
+      if (this.profile !== null) this.harvestPage(d);
+      d.fill(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- profile and trace (profile.ts, trace.ts)
+
+  /** Start (true) or stop (false) counting retired instructions per extension and mode, and illegal traps. */
+  setProfiling(on: boolean): void {
+    if (on && this.profile === null) {
+      for (const p of this.decodedPages) { const d = this.decoded[p]!; for (let k = 3; k < d.length; k += 4) d[k] = 0; }
+      this.profile = new ExecutionProfile();
+      this.modeSince = this.retired();
+    } else if (!on && this.profile !== null) {
+      this.harvestCounts();
+      this.profile = null;
+    }
+    this.updateInstrument();
+  }
+
+  /** Counts since profiling started (null when it is off). Cheap enough to call at exit or on demand. */
+  profileReport(): ProfileReport | null {
+    if (this.profile === null) return null;
+    this.harvestCounts();
+    return this.profile.report();
+  }
+
+  /** Attach (or detach with null) an instruction tracer: run() then executes one instruction at a time. */
+  setTracer(tracer: InstructionTracer | null): void {
+    this.tracer = tracer;
+    this.updateInstrument();
+  }
+
+  private updateInstrument(): void {
+    this.instrument = (this.profile !== null ? INSTR_COUNT : 0) | (this.tracer !== null ? INSTR_TRACE | INSTR_COUNT : 0);
+  }
+
+  /** move the per-entry counters of every decoded page (and the mode time so far) into the profile */
+  private harvestCounts(): void {
+    if (this.profile === null) return;
+    for (const p of this.decodedPages) this.harvestPage(this.decoded[p]!);
+    this.noteModeLeave(this.retired());
+  }
+
+  private readonly harvestScratch = new Int32Array(3);
+  private harvestPage(d: Int32Array): void {
+    const prof = this.profile!;
+    for (let k = 3; k < d.length; k += 4) {
+      const n = d[k]!;
+      if (n === 0) continue;
+      d[k] = 0;
+      const def = this.decoder.decode(d[k - 1]!, this.harvestScratch, 0);
+      prof.addRetired(def ? extensionOfRow(def) : 'illegal', n);
+    }
+  }
+
+  /** the current mode ends at `boundary` retired instructions: credit it (call before this.mode changes) */
+  private noteModeLeave(boundary: number): void {
+    if (this.profile === null) return;
+    this.profile.addModeRetired(this.mode, boundary - this.modeSince);
+    this.modeSince = boundary;
+  }
+
+  /** the trace path: one instruction, then a commit record for it if it retired */
+  private runTracedStep(): number {
+    const tracer = this.tracer!;
+    const pc = pairToBig(this.pcLo, this.pcHi), mode = this.mode, before = this.instret;
+    this.traceW = 0;
+    const r = this.runSlice(1);
+    if (r === Exit.Mmio && this.traceW !== 0) this.tracePending = { pc, mode };
+    else if (this.instret !== before && this.traceW !== 0) this.emitCommit(tracer, pc, mode);
+    if (tracer.done) this.setTracer(null);
+    return r;
+  }
+
+  private emitCommit(tracer: InstructionTracer, pc: bigint, mode: number): void {
+    const w = this.traceW, raw = this.traceRaw;
+    if (!tracer.wantsLocation(pc, mode)) return;
+    const def = this.decoder.decode(raw, this.harvestScratch, 0);
+    const rd = ((w >>> 10) & 127) >>> 1;
+    let write: { file: 'x' | 'f'; reg: number; value: bigint } | undefined;
+    if (def?.frd) write = { file: 'f', reg: rd, value: pairToBig(this.fr[rd * 2]!, this.fr[rd * 2 + 1]!) };
+    else if (def && rd !== X_SCRATCH && rd !== 0) write = { file: 'x', reg: rd, value: pairToBig(this.x[rd * 2]!, this.x[rd * 2 + 1]!) };
+    tracer.record({
+      hartId: this.hartId, mode, pc, insn: raw, length: w < 0 ? 2 : 4,
+      extension: def ? extensionOfRow(def) : 'illegal', ...(write ? { write } : {}),
+    });
   }
 
   getPc(): bigint { return pairToBig(this.pcLo, this.pcHi); }
@@ -239,10 +398,11 @@ export class Hart implements CodeCacheOwner {
   setMode(m: 0 | 1 | 3): void {
     if (m !== 0 && m !== 1 && m !== 3) throw new HartError(`privilege mode ${String(m)} is not 0, 1 or 3`);
     if (this.hypervisor && m === 3) throw new HartError('a hypervisor-mode hart has no M-mode for the guest');
+    this.noteModeLeave(this.retired());
     this.mode = m; this.selectTlb();
   }
   getCsr(csr: number): bigint {
-    const lo = this.csrRead(csr, true);
+    const lo = this.csrRead(csr);
     if (lo === undefined) throw new HartError(`CSR 0x${csr.toString(16)} is not implemented`);
     return pairToBig(lo, this.csrHi);
   }
@@ -262,10 +422,16 @@ export class Hart implements CodeCacheOwner {
     this.flags |= F_BREAK;
   }
 
+  /** M-mode data translations depend on MPRV and MPP: drop them when those change while MPRV is in use */
+  private checkMprvChange(oldSt: number, newSt: number): void {
+    if (((oldSt | newSt) & MSTATUS.MPRV) && ((oldSt ^ newSt) & (MSTATUS.MPRV | MSTATUS.MPP))) this.flushTlb();
+  }
+
   /** select the TLB set of the current privilege mode (after a mode change) */
   private selectTlb(): void {
-    const set = this.tlbSets[this.mode === 3 ? 2 : this.mode]!;
-    this.tlbTagLo = set.tagLo; this.tlbTagHi = set.tagHi; this.tlbOff = set.off;
+    const m = this.mode;
+    const set = this.tlbSets[m === 3 ? 3 : m === 0 ? 0 : (this.mstatus & MSTATUS.SUM) ? 2 : 1]!;
+    this.tlbTagLo = set.tagLo; this.tlbTagHi = set.tagHi; this.tlbOff = set.off; this.tlbLevel = set.level;
     this.flags |= F_BREAK;
   }
 
@@ -319,6 +485,14 @@ export class Hart implements CodeCacheOwner {
     if (!(maxInstructions >= 0)) throw new HartError(`instruction budget ${maxInstructions} is not a non-negative number`);
     if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
     this.refreshViews();
+    const exit = this.runLoop(maxInstructions);
+    // Other harts (and DMA) only touch memory between run() calls: dropping the LR reservation here makes an
+    // SC fail whenever anything else may have run since its LR (the guest's LR/SC loop simply retries).
+    this.reservation = -1;
+    return exit;
+  }
+
+  private runLoop(maxInstructions: number): Exit {
     const start = this.instret, trapStart = this.trapsTaken;
     for (;;) {
       if (this.stopRequested) { this.stopRequested = false; return Exit.Stopped; }
@@ -337,7 +511,7 @@ export class Hart implements CodeCacheOwner {
       }
       const left = maxInstructions - (this.instret - start) - (this.trapsTaken - trapStart);
       if (left <= 0) return Exit.Budget;
-      const r = this.runSlice(left < SLICE ? left : SLICE);
+      const r = this.tracer === null ? this.runSlice(left < SLICE ? left : SLICE) : this.runTracedStep();
       if (r >= 0) return r as Exit;
     }
   }
@@ -373,6 +547,8 @@ export class Hart implements CodeCacheOwner {
     let n = 0;
     let page: Int32Array = EMPTY_PAGE;
     let pageTagLo = 1, pageTagHi = 0, pageHost = 0;
+    const instrument = this.instrument;
+    let countedPc = 1; // pc of the last counted instruction (odd: none yet)
     this.flags &= ~F_BREAK;
     try {
       while (n < limit) {
@@ -388,11 +564,15 @@ export class Hart implements CodeCacheOwner {
           this.pcLo = pcLo; this.pcHi = pcHi;
           w = this.decodeSlot(page, slot, pageHost, pcLo, pcHi);
         }
+        if (instrument !== 0) {
+          page[slot + 3]++; countedPc = pcLo;
+          if (instrument & INSTR_TRACE) { this.traceW = w; this.traceRaw = page[slot + 2]!; }
+        }
         const imm = page[slot + 1]!;
-        const ilen = (w & (1 << 28)) !== 0 ? 2 : 4;
-        const rd = ((w >>> 10) & 63) << 1;
-        const rs1 = ((w >>> 16) & 63) << 1;
-        const rs2 = ((w >>> 22) & 63) << 1;
+        const ilen = w < 0 ? 2 : 4;
+        const rd = (w >>> 10) & 127;
+        const rs1 = (w >>> 17) & 127;
+        const rs2 = (w >>> 24) & 127;
         let lo = 0, hi = 0;
         switch (w & 0x3ff) {
           case Op.ADDI: {
@@ -462,7 +642,46 @@ export class Hart implements CodeCacheOwner {
             }
             break;
           }
-          case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+          // LD / SD / LW / SW: the most frequent memory operations get their own straight-line fast path
+          case Op.LD: case Op.LW: {
+            const a = x[rs1]!;
+            const alo = (a + imm) | 0;
+            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            const idx = (alo >>> 12) & TLB_MASK;
+            const isD = (w & 0x3ff) === Op.LD;
+            if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+              const off = lOff[idx]! + (alo & 0xfff);
+              lo = dv.getInt32(off, true);
+              x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31;
+              x[rd] = lo;
+            } else {
+              this.curIlen = ilen;
+              const off = this.loadSlowOffset(alo, ahi, isD ? 8 : 4, rd >> 1, true, DEST_X);
+              if (off < 0) { x[rd] = this.slowLo; x[rd + 1] = this.ldHi; }
+              else { lo = dv.getInt32(off, true); x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31; x[rd] = lo; }
+            }
+            break;
+          }
+          case Op.SD: case Op.SW: {
+            const a = x[rs1]!;
+            const alo = (a + imm) | 0;
+            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            const idx = (alo >>> 12) & TLB_MASK;
+            const isD = (w & 0x3ff) === Op.SD;
+            let off: number;
+            if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+              off = sOff[idx]! + (alo & 0xfff);
+              if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
+            } else {
+              this.curIlen = ilen;
+              off = this.storeSlowOffset(alo, ahi, isD ? 8 : 4, x[rs2]!, x[rs2 + 1]!);
+              if (off < 0) break;
+            }
+            dv.setInt32(off, x[rs2]!, true);
+            if (isD) dv.setInt32(off + 4, x[rs2 + 1]!, true);
+            break;
+          }
+          case Op.LB: case Op.LH: case Op.LBU: case Op.LHU: case Op.LWU: {
             const a = x[rs1]!;
             const alo = (a + imm) | 0;
             const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
@@ -493,7 +712,7 @@ export class Hart implements CodeCacheOwner {
             x[rd] = lo; x[rd + 1] = hi;
             break;
           }
-          case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+          case Op.SB: case Op.SH: {
             const a = x[rs1]!;
             const alo = (a + imm) | 0;
             const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
@@ -574,6 +793,15 @@ export class Hart implements CodeCacheOwner {
           case Op.SLLW: lo = x[rs1]! << (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
           case Op.SRLW: lo = x[rs1]! >>> (x[rs2]! & 31) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
           case Op.SRAW: lo = x[rs1]! >> (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+          // MUL / MULW are frequent in compiled code (hashing, indexing): inline rather than through the table
+          case Op.MUL: {
+            const a = x[rs1]!, b = x[rs2]!;
+            lo = umul32(a, b);
+            x[rd + 1] = (i64.hi + Math.imul(x[rs1 + 1]!, b) + Math.imul(a, x[rs2 + 1]!)) | 0;
+            x[rd] = lo;
+            break;
+          }
+          case Op.MULW: lo = Math.imul(x[rs1]!, x[rs2]!); x[rd] = lo; x[rd + 1] = lo >> 31; break;
           case Op.FENCE: case Op.NOP: case Op.C_MOP: break;
           case Op.ILLEGAL: this.raise(CAUSE.ILLEGAL, page[slot + 2]!, 0); break;
           case Op.ECALL: this.raise(this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M, 0, 0); break;
@@ -601,7 +829,10 @@ export class Hart implements CodeCacheOwner {
       }
     } catch (e) {
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
+      // a trapping instruction did not retire: take back its count
+      if (e === TRAP && countedPc === pcLo) page[((pcLo & 0xffe) << 1) + 3]--;
       if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
+      if (e === DEBUG_EXIT) return Exit.Debug;
       if (e !== TRAP) throw e;
       return this.deliverException();
     }
@@ -624,6 +855,8 @@ export class Hart implements CodeCacheOwner {
   private decodeSlot(page: Int32Array, slot: number, pageHost: number, pcLo: number, pcHi: number): number {
     const dv = this.mem.dv;
     const po = pcLo & 0xffe;
+    const atBreakpointOffset = this.breakpointOffsets !== null && this.breakpointOffsets.has(po);
+    if (atBreakpointOffset && this.breakpointPcs.has(pairToBig(pcLo, pcHi))) throw DEBUG_EXIT;
     let insn = dv.getUint16(pageHost + po, true);
     let crossPage = false;
     if ((insn & 3) === 3) {
@@ -639,7 +872,7 @@ export class Hart implements CodeCacheOwner {
     this.decoder.decode(insn, page, slot);
     this.mem.codePage[pageHost >>> 12] = 1;
     const w = page[slot]!;
-    if (crossPage) page[slot] = 0; // depends on two pages: decode again next time
+    if (crossPage || atBreakpointOffset) page[slot] = 0; // depends on two pages / may be a breakpoint: decode again next time
     return w;
   }
 
@@ -656,6 +889,7 @@ export class Hart implements CodeCacheOwner {
 
   private deliverException(): number {
     const cause = this.pendCause;
+    if (this.profile !== null && cause === CAUSE.ILLEGAL) this.profile.addIllegalTrap(this.pendTvalLo);
     const toS = this.mode <= 1 && (this.medeleg & (1 << cause)) !== 0;
     if (this.hypervisor && !toS) {
       this.trapCause = cause;
@@ -670,6 +904,7 @@ export class Hart implements CodeCacheOwner {
   private enterTrap(cause: number, tvalLo: number, tvalHi: number, interrupt: boolean): void {
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const prev = this.mode;
+    this.noteModeLeave(this.retired());
     this.trapsTaken++;
     let st = this.mstatus;
     if (prev <= 1 && (deleg & (1 << cause)) !== 0) {
@@ -687,6 +922,7 @@ export class Hart implements CodeCacheOwner {
       this.mtvalLo = tvalLo; this.mtvalHi = tvalHi;
       st = (st & ~(MSTATUS.MPP | MSTATUS.MPIE)) | (prev << MSTATUS.MPP_SHIFT) | ((st & MSTATUS.MIE) ? MSTATUS.MPIE : 0);
       st &= ~MSTATUS.MIE;
+      this.checkMprvChange(this.mstatus, st);
       this.mstatus = st;
       this.mode = 3;
       this.jumpToVector(this.mtvecLo, this.mtvecHi, cause, interrupt);
@@ -708,11 +944,12 @@ export class Hart implements CodeCacheOwner {
     const mpp = ((st >>> MSTATUS.MPP_SHIFT) & 3) as 0 | 1 | 3;
     st = (st & ~(MSTATUS.MIE | MSTATUS.MPP)) | ((st & MSTATUS.MPIE) ? MSTATUS.MIE : 0) | MSTATUS.MPIE;
     if (mpp !== 3) st &= ~MSTATUS.MPRV;
+    this.checkMprvChange(this.mstatus, st);
     this.mstatus = st;
+    this.noteModeLeave(this.retired() + 1); // the MRET itself retires in M-mode
     this.mode = mpp;
     this.pcLo = this.mepcLo & ~(1 | this.misalignMask); this.pcHi = this.mepcHi;
     this.flags |= F_REDIRECT | F_BREAK;
-    if (mpp !== 3 && (st ^ this.mstatus)) { /* MPRV cleared above is part of st */ }
     this.selectTlb();
   }
   doSret(raw: number): void {
@@ -721,7 +958,9 @@ export class Hart implements CodeCacheOwner {
     const spp = (st & MSTATUS.SPP) ? 1 : 0;
     st = (st & ~(MSTATUS.SIE | MSTATUS.SPP)) | ((st & MSTATUS.SPIE) ? MSTATUS.SIE : 0) | MSTATUS.SPIE;
     st &= ~MSTATUS.MPRV;
+    this.checkMprvChange(this.mstatus, st);
     this.mstatus = st;
+    this.noteModeLeave(this.retired() + 1); // the SRET itself retires in the mode it leaves
     this.mode = spp;
     this.pcLo = this.sepcLo & ~(1 | this.misalignMask); this.pcHi = this.sepcHi;
     this.flags |= F_REDIRECT | F_BREAK;
@@ -731,20 +970,28 @@ export class Hart implements CodeCacheOwner {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TW) && !this.hypervisor)) this.illegal(raw);
     this.flags |= F_WFI;
   }
-  doSfenceVma(raw: number): void {
+  /** SFENCE.VMA / SINVAL.VMA: rs1 = x0 flushes everything, else only the entries derived from the leaf that maps vaddr */
+  doSfenceVma(raw: number, rs1: number, lo: number, hi: number): void {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TVM))) this.illegal(raw);
-    this.flushTlb();
+    if (rs1 === 0) { this.flushTlb(); return; }
+    for (const set of this.tlbSets) {
+      for (let a = 0; a < 3; a++) {
+        const tl = set.tagLo[a]!, th = set.tagHi[a]!, lv = set.level[a]!;
+        for (let k = 0; k < TLB_SIZE; k++) {
+          const level = lv[k]!;
+          if (tl[k] === -1) continue;
+          // levels 0..2 span at most 2^30 bytes, so the high word must match; larger leaves: drop them
+          if (level > 2 || (th[k] === hi && ((tl[k]! ^ lo) & ~((1 << (12 + 9 * level)) - 1)) === 0)) tl[k] = -1;
+        }
+      }
+    }
+    this.flags |= F_BREAK;
   }
   doFenceI(): void {
     // Decoded code is already coherent: every store path (and GuestMemory.invalidate for DMA) drops decoded
     // pages it writes, so FENCE.I has nothing left to flush; it only ends the run slice.
     this.flags |= F_BREAK;
   }
-  /** WRS.NTO / WRS.STO: the reservation-set wait. One hart, no other writer: returns at once (allowed by Zawrs). */
-  doWrs(raw: number): void {
-    if (this.mode < 3 && (this.mstatus & MSTATUS.TW) && !this.hypervisor && (raw >>> 20) === 0x00d) this.illegal(raw);
-  }
-
   // ---------------------------------------------------------------- address translation
 
   /** effective privilege for loads/stores (MPRV) */
@@ -760,6 +1007,7 @@ export class Hart implements CodeCacheOwner {
     const priv = acc === ACC_FETCH ? this.mode : this.dataMode();
     const satpMode = this.satpHi >>> 28;
     if (priv === 3 || satpMode === 0) {
+      this.lastLevel = 0;
       return hi >= 0 ? (hi * TWO32 + (lo >>> 0)) : -1;
     }
     const levels = satpMode === 8 ? 3 : satpMode === 9 ? 4 : 5;
@@ -813,6 +1061,7 @@ export class Hart implements CodeCacheOwner {
         pl |= 0x40 | (acc === ACC_STORE ? 0x80 : 0);
         dv.setInt32(off, pl, true);
       }
+      this.lastLevel = napot ? 4 : level; // NAPOT: >2 makes SFENCE.VMA vaddr drop it conservatively
       return pagePpn * 4096 + (lo & 0xfff);
     }
     return this.raise(fault, lo, hi);
@@ -828,6 +1077,7 @@ export class Hart implements CodeCacheOwner {
     this.tlbTagLo[acc]![idx] = lo & PAGE_MASK;
     this.tlbTagHi[acc]![idx] = hi;
     this.tlbOff[acc]![idx] = host;
+    this.tlbLevel[acc]![idx] = this.lastLevel;
     return host;
   }
 
@@ -868,17 +1118,9 @@ export class Hart implements CodeCacheOwner {
       const handler = this.mem.mmioHandler[mi];
       const moff = pa - this.mem.mmioGpa[mi]!;
       if (handler) {
-        let vlo = handler.read(moff, size as 1 | 2 | 4 | 8);
-        let vhi = 0;
-        if (size === 8) vhi = handler.readHigh ? handler.readHigh(moff) | 0 : 0;
-        vlo |= 0;
-        if (size < 8) {
-          const sh = 32 - 8 * size;
-          vlo = size === 4 ? vlo : signed ? (vlo << sh) >> sh : (vlo << sh) >>> sh;
-          vhi = signed ? vlo >> 31 : 0;
-          if (size === 4 && !signed) vhi = 0;
-        }
-        this.slowLo = vlo; this.ldHi = vhi;
+        const vlo = handler.read(moff, size as 1 | 2 | 4 | 8) | 0;
+        const vhi = size === 8 && handler.readHigh ? handler.readHigh(moff) | 0 : 0;
+        this.setExtended(vlo, vhi, size, signed);
         return -1;
       }
       this.mmio.addr = pa; this.mmio.size = size as 1 | 2 | 4 | 8; this.mmio.isWrite = false; this.mmio.data.fill(0);
@@ -897,13 +1139,18 @@ export class Hart implements CodeCacheOwner {
       const b = dv.getUint8(off);
       if (k < 4) vlo |= b << (8 * k); else vhi |= b << (8 * (k - 4));
     }
+    this.setExtended(vlo, vhi, size, signed);
+    return -1;
+  }
+
+  /** the loaded value of `size` bytes, sign- or zero-extended to 64 bits, into slowLo/ldHi */
+  private setExtended(lo: number, hi: number, size: number, signed: boolean): void {
     if (size < 8) {
       const sh = 32 - 8 * size;
-      if (size < 4) vlo = signed ? (vlo << sh) >> sh : vlo;
-      vhi = signed ? vlo >> 31 : 0;
+      lo = signed ? (lo << sh) >> sh : size === 4 ? lo : (lo << sh) >>> sh;
+      hi = signed ? lo >> 31 : 0;
     }
-    this.slowLo = vlo; this.ldHi = vhi;
-    return -1;
+    this.slowLo = lo | 0; this.ldHi = hi | 0;
   }
 
   /** Store slow path: returns host offset to write (TLB refilled, code invalidated), or -1 when done here. */
@@ -1035,6 +1282,11 @@ export class Hart implements CodeCacheOwner {
     if ((lo >>> 0) < (this.pcLo >>> 0)) this.pcHi = (this.pcHi + 1) | 0;
     this.pcLo = lo;
     this.instret++;
+    if (this.tracePending !== null) {
+      const { pc, mode } = this.tracePending;
+      this.tracePending = null;
+      if (this.tracer !== null) this.emitCommit(this.tracer, pc, mode);
+    }
   }
 
   // ---------------------------------------------------------------- FP state helpers (used by ext/fd.ts)
@@ -1053,7 +1305,7 @@ export class Hart implements CodeCacheOwner {
     if (this.mode < priv) this.illegal(raw);
     if (write && (csr >>> 10) === 3) this.illegal(raw);
     if (!this.csrAllowed(csr)) this.illegal(raw);
-    const oldLo = this.csrRead(csr, false);
+    const oldLo = this.csrRead(csr);
     if (oldLo === undefined) return this.illegal(raw);
     const oldHi = this.csrHi;
     if (write) {
@@ -1081,10 +1333,10 @@ export class Hart implements CodeCacheOwner {
     return true;
   }
 
-  private readonly hasF = (): boolean => this.isa.has('f');
+  private hasF(): boolean { return this.isa.has('f'); }
 
   /** raw CSR read; undefined when not implemented. High word in csrHi. */
-  csrRead(csr: number, _raw: boolean): number | undefined {
+  csrRead(csr: number): number | undefined {
     this.csrHi = 0;
     const isa = this.isa;
     switch (csr) {
@@ -1257,7 +1509,11 @@ export class Hart implements CodeCacheOwner {
     if (((n >>> MSTATUS.MPP_SHIFT) & 3) === 2) n &= ~MSTATUS.MPP; // WARL: reserved MPP value -> U
     if (!this.hasF()) n &= ~MSTATUS.FS;
     this.mstatus = n;
-    if ((old ^ n) & (MSTATUS.MPRV | MSTATUS.SUM | MSTATUS.MXR | MSTATUS.MPP)) this.flushTlb();
+    if ((old ^ n) & (MSTATUS.MPRV | MSTATUS.MXR | MSTATUS.MPP)) this.flushTlb();
+    else if ((old ^ n) & MSTATUS.SUM) {
+      if (this.mode === 1) this.selectTlb(); // S-mode: the SUM=0 and SUM=1 sets are both kept
+      else this.flushTlb(); // M-mode with MPRV: its one data set depends on SUM
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 /** kvm_run.exit_reason values (include/uapi/linux/kvm.h). */
 export const KVM_EXIT = {
+  DEBUG: 4,
   MMIO: 6,
   INTR: 10,
   INTERNAL_ERROR: 17,
@@ -56,4 +57,14 @@ export interface InternalErrorExit {
   readonly trap: { readonly cause: number; readonly tval: bigint; readonly pc: bigint };
 }
 
-export type VcpuExit = MmioExit | SbiExit | SystemEventExit | IntrExit | InternalErrorExit;
+/**
+ * DEBUG (KVM_EXIT_DEBUG) after vcpu.setGuestDebug(): the vCPU stopped at a breakpoint (before executing the
+ * instruction at pc) or after one single step. Running again resumes; a breakpoint at the stop pc is stepped over.
+ */
+export interface DebugExit {
+  readonly reason: 'debug';
+  readonly code: 4;
+  readonly debug: { readonly pc: bigint; readonly cause: 'breakpoint' | 'step' };
+}
+
+export type VcpuExit = MmioExit | SbiExit | SystemEventExit | IntrExit | InternalErrorExit | DebugExit;

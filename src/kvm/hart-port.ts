@@ -26,6 +26,9 @@ export interface HartPort {
   completeMmio(): void;
   readonly trapCause: number;
   readonly trapTval: bigint;
+  /** Debugger hooks: stop (hart exit Debug) before executing at these virtual pcs; MMU view without side effects. */
+  setBreakpoints(pcs: readonly bigint[]): void;
+  debugTranslate(va: bigint): number;
 }
 
 /** CSR numbers the KVM layer reads and writes (privileged spec). */

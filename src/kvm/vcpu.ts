@@ -13,6 +13,20 @@ import { buildRegList } from './reg-list.js';
 import { decodeRegId, IsaSubtype, RegType, SbiExtSubtype, SbiStateSubtype, CsrSubtype, hexId, type DecodedRegId } from './reg-id.js';
 import { applyFwft, handleSbiCall, resetFwft, SbiStatus } from './sbi.js';
 import type { Vm } from './vm.js';
+import type { ProfileReport } from '../hart/profile.js';
+import type { InstructionTracer } from '../hart/trace.js';
+
+// The profile and trace types travel with the vCPU API, so user space (src/vmm) needs nothing from src/hart.
+export type { ProfileReport } from '../hart/profile.js';
+export { mergeProfileReports, formatProfileReport } from '../hart/profile.js';
+export { InstructionTracer, type TraceFilter } from '../hart/trace.js';
+
+/** Instrumentation src/hart's Hart offers beyond the HartPort contract (profile.ts, trace.ts). */
+interface InstrumentedHart {
+  setProfiling(on: boolean): void;
+  profileReport(): ProfileReport | null;
+  setTracer(tracer: InstructionTracer | null): void;
+}
 
 const XLEN = 64;
 const ULONG_BYTES = 8;
@@ -50,6 +64,12 @@ export class Vcpu {
   private ssp = 0n;
   private readonly vectorState = { csrs: new Array<bigint>(5).fill(0n), vlenb: 16, regs: new Uint8Array(32 * 16) };
   private lastRunEnd: number | null = null;
+  /** KVM_SET_GUEST_DEBUG state */
+  private guestDebug: { singleStep: boolean; breakpoints: readonly bigint[] } = { singleStep: false, breakpoints: [] };
+  /** pc of the last breakpoint exit: the next run() executes that instruction before breakpoints apply again */
+  private debugStopPc: bigint | null = null;
+  /** a single step returned an MMIO / forwarded SBI exit: the step ends when the next run() completes it */
+  private stepEndsOnEntry = false;
 
   constructor(readonly vm: Vm, readonly id: number, /** @internal */ readonly hart: HartPort) {
     this.profile = vm.profile;
@@ -99,6 +119,30 @@ export class Vcpu {
 
   get instructionsRetired(): number {
     return this.hart.instret;
+  }
+
+  // ------------------------------------------------------------------ execution profile and trace (rvkvm's own)
+  /** Count retired instructions per extension / privilege mode and illegal-instruction traps from now on (or stop). */
+  setProfiling(on: boolean): void {
+    this.instrumentedHart().setProfiling(on);
+  }
+
+  /** This vCPU's counts since profiling started; null when it is off. */
+  executionProfile(): ProfileReport | null {
+    return this.instrumentedHart().profileReport();
+  }
+
+  /** Attach a tracer (one Spike-style commit line per retired instruction; slower run path) or detach it (null). */
+  setTracer(tracer: InstructionTracer | null): void {
+    this.instrumentedHart().setTracer(tracer);
+  }
+
+  private instrumentedHart(): InstrumentedHart {
+    const h = this.hart as HartPort & Partial<InstrumentedHart>;
+    if (typeof h.setProfiling !== 'function' || typeof h.profileReport !== 'function' || typeof h.setTracer !== 'function') {
+      throw new KvmError('EOPNOTSUPP', `vCPU ${this.id}: its hart offers no execution profile or trace`);
+    }
+    return h as HartPort & InstrumentedHart;
   }
 
   get powerState(): PowerState {
@@ -652,6 +696,35 @@ export class Vcpu {
     if (level) this.waiting = false;
   }
 
+  /**
+   * KVM_SET_GUEST_DEBUG: software breakpoints at guest virtual pcs (checked before each instruction executes;
+   * guest memory is untouched) and single-stepping (each run() executes one instruction, then a DEBUG exit).
+   */
+  setGuestDebug(opts: { singleStep?: boolean; breakpoints?: readonly bigint[] }): void {
+    const bps = opts.breakpoints ?? [];
+    for (const pc of bps) {
+      if (typeof pc !== 'bigint' || pc < 0n || pc > U64_MASK) throw new KvmError('EINVAL', `guest debug: breakpoint ${String(pc)} is not a 64-bit address`);
+      if (pc & 1n) throw new KvmError('EINVAL', `guest debug: breakpoint 0x${pc.toString(16)} is not 2-byte aligned`);
+    }
+    const unique = [...new Set(bps)];
+    const changed = unique.length !== this.guestDebug.breakpoints.length || unique.some((pc, i) => pc !== this.guestDebug.breakpoints[i]);
+    this.guestDebug = { singleStep: opts.singleStep === true, breakpoints: unique };
+    if (changed) this.hart.setBreakpoints(unique);
+  }
+
+  /** KVM_TRANSLATE: the guest physical address of a guest virtual address under the vCPU's current satp, or null. */
+  translate(gva: bigint): number | null {
+    if (typeof gva !== 'bigint' || gva < 0n || gva > U64_MASK) throw new KvmError('EINVAL', `translate: ${String(gva)} is not a 64-bit address`);
+    const gpa = this.hart.debugTranslate(gva);
+    return gpa < 0 ? null : gpa;
+  }
+
+  private debugExit(cause: 'breakpoint' | 'step'): VcpuExit {
+    const pc = this.hart.getPc();
+    if (cause === 'breakpoint') this.debugStopPc = pc;
+    return { reason: 'debug', code: KVM_EXIT.DEBUG, debug: { pc, cause } };
+  }
+
   /** Stop a running run() soon (another "thread", a signal): it returns an INTR exit. */
   kick(): void {
     this.kicked = true;
@@ -670,6 +743,14 @@ export class Vcpu {
     if (!this.ran) this.firstRun();
     this.completePending();
     this.recordStealTime();
+    const debug = this.guestDebug;
+    if (this.stepEndsOnEntry) {
+      this.stepEndsOnEntry = false;
+      if (debug.singleStep) return this.debugExit('step');
+    }
+    // resuming from a breakpoint exit (or stepping): that one instruction runs with breakpoints lifted
+    let liftBreakpoints = debug.breakpoints.length > 0 && (debug.singleStep || (this.debugStopPc !== null && this.debugStopPc === this.hart.getPc()));
+    this.debugStopPc = null;
     try {
       if (this.power === 'off') return { reason: 'intr', code: KVM_EXIT.INTR, idle: { reason: 'stopped', sleepNs: null } };
       while (budget > 0) {
@@ -677,10 +758,17 @@ export class Vcpu {
         if (this.kicked) { this.kicked = false; return { reason: 'intr', code: KVM_EXIT.INTR }; }
         this.waiting = false; // running again: a previous WFI/suspend is over
         const before = this.hart.instret;
-        const why = this.hart.run(Math.min(budget, RUN_SLICE));
+        if (liftBreakpoints) this.hart.setBreakpoints([]);
+        const why = this.hart.run(liftBreakpoints || debug.singleStep ? 1 : Math.min(budget, RUN_SLICE));
+        if (liftBreakpoints) { this.hart.setBreakpoints(debug.breakpoints); liftBreakpoints = false; }
         budget -= Math.max(0, this.hart.instret - before);
+        if (debug.singleStep) {
+          if (why === Exit.Budget || why === Exit.Wfi || why === Exit.Stopped || why === Exit.Debug) return this.debugExit('step');
+          if (why === Exit.Mmio) this.stepEndsOnEntry = true;
+        }
         switch (why) {
           case Exit.Budget: continue;
+          case Exit.Debug: return this.debugExit('breakpoint');
           case Exit.Stopped:
             this.kicked = false;
             return { reason: 'intr', code: KVM_EXIT.INTR };
@@ -708,7 +796,8 @@ export class Vcpu {
               return { reason: 'internal_error', code: KVM_EXIT.INTERNAL_ERROR, trap: { cause: this.hart.trapCause, tval: this.hart.trapTval, pc: this.hart.getPc() } };
             }
             const exit = handleSbiCall(this);
-            if (exit) return exit;
+            if (exit) { if (debug.singleStep) this.stepEndsOnEntry = true; return exit; }
+            if (debug.singleStep) return this.debugExit('step');
             if ((this.power as PowerState) === 'off') return { reason: 'intr', code: KVM_EXIT.INTR, idle: { reason: 'stopped', sleepNs: null } };
             if (this.waiting) return { reason: 'intr', code: KVM_EXIT.INTR, idle: { reason: 'wfi', sleepNs: this.timerSleepNs() } };
             budget -= 1; // the ecall retired

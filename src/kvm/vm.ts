@@ -4,7 +4,7 @@ import { abiProfile, DEFAULT_ABI, type AbiProfile, type KvmAbi } from './abi.js'
 import { KvmError } from './errors.js';
 import type { VcpuExit } from './exits.js';
 import type { KvmHost } from './host.js';
-import { Vcpu } from './vcpu.js';
+import { Vcpu, mergeProfileReports, type ProfileReport } from './vcpu.js';
 
 export interface VmOptions {
   /** Which Linux KVM ABI to model: '7.3' (7.3-rc7, default) or '6.12' (6.12.107). */
@@ -112,6 +112,12 @@ export class Vm {
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);
     return vcpu;
+  }
+
+  /** The execution profile summed over every vCPU that is profiling; null when none is. */
+  executionProfile(): ProfileReport | null {
+    const reports = this.vcpus.map((v) => v.executionProfile()).filter((r): r is ProfileReport => r !== null);
+    return reports.length === 0 ? null : mergeProfileReports(reports);
   }
 
   get vcpus(): readonly Vcpu[] {

@@ -7,6 +7,7 @@ import {
   KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable,
   type KvmAbi, type Vcpu, type Vm, type VcpuExit, type SbiExit,
 } from '../kvm/index.js';
+import { mergeProfileReports, type InstructionTracer, type ProfileReport } from '../kvm/vcpu.js';
 import { MmioBus } from './device.js';
 import { buildDeviceTree, type MachineDescription } from './devicetree.js';
 import { VmmError } from './errors.js';
@@ -55,6 +56,10 @@ export interface MachineConfig {
   dtb?: Uint8Array;
   /** Every byte the guest writes to its console (UART and SBI debug console). */
   console: (bytes: Uint8Array) => void;
+  /** Count retired instructions per extension / mode and illegal traps on every vCPU (Machine.profile()). */
+  profile?: boolean;
+  /** Trace every vCPU's retired instructions into this tracer (slower run path); the caller flushes it. */
+  tracer?: InstructionTracer;
 }
 
 export type MachineState =
@@ -62,7 +67,17 @@ export type MachineState =
   | { kind: 'idle'; sleepMs: number | null }
   | { kind: 'shutdown' }
   | { kind: 'reset' }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** A vCPU stopped for a debugger (KVM_EXIT_DEBUG): at a breakpoint, before executing pc, or after one step. */
+  | { kind: 'debug'; vcpu: number; pc: bigint; cause: 'breakpoint' | 'step' };
+
+/** A debugger (e.g. the GDB stub) attached to runUntilDone's loop. */
+export interface MachineDebugger {
+  /** Asked before each slice: a promise while the debugger holds the guest stopped (the loop awaits it), else null. */
+  hold(): Promise<void> | null;
+  /** A vCPU reported a DEBUG exit; the loop asks hold() next. */
+  debugStop(state: Extract<MachineState, { kind: 'debug' }>): void;
+}
 
 /** One ONE_REG ISA_EXT write that the KVM layer refused (name, wanted value, errno). */
 export interface IsaWriteFailure {
@@ -116,6 +131,8 @@ export class Machine {
       this.configureIsa(vcpu, cfg.enable ?? [], cfg.disable ?? []);
       // kvmtool turns on the SBI debug console (KVM leaves it off) so earlycon=sbi works.
       this.setSbiExt(vcpu, 'DBCN', true);
+      if (cfg.profile) vcpu.setProfiling(true);
+      if (cfg.tracer) vcpu.setTracer(cfg.tracer);
     }
     const enabled = this.enabledExtensions(vcpus[0]!);
     const spec = { xlen: 64 as const, base: 'i' as const, extensions: new Set(enabled) };
@@ -249,6 +266,12 @@ export class Machine {
   }
 
   /** Guest instructions retired so far, over all vCPUs. */
+  /** The execution profile summed over all vCPUs (rvkvm run --profile); null unless MachineConfig.profile was set. */
+  profile(): ProfileReport | null {
+    const reports = this.vcpus.map((v) => v.executionProfile()).filter((r): r is ProfileReport => r !== null);
+    return reports.length === 0 ? null : mergeProfileReports(reports);
+  }
+
   get instructions(): number {
     let n = 0;
     for (const v of this.vcpus) n += v.instructionsRetired;
@@ -276,15 +299,15 @@ export class Machine {
     let left = instructions;
     while (left > 0) {
       const before = this.instructions;
-      const { exit } = this.vm.runAll({ maxInstructions: left, sliceInstructions: 200_000 });
+      const { vcpu, exit } = this.vm.runAll({ maxInstructions: left, sliceInstructions: 200_000 });
       left -= Math.max(1, this.instructions - before);
-      const state = this.handle(exit);
+      const state = this.handle(exit, vcpu);
       if (state) return state;
     }
     return { kind: 'running' };
   }
 
-  private handle(exit: VcpuExit): MachineState | null {
+  private handle(exit: VcpuExit, vcpu: Vcpu | null): MachineState | null {
     switch (exit.reason) {
       case 'mmio': {
         const m = exit.mmio;
@@ -309,6 +332,8 @@ export class Machine {
           message: `vCPU stopped on a trap the hypervisor cannot handle: cause ${t.cause}, tval 0x${t.tval.toString(16)}, pc 0x${t.pc.toString(16)}`,
         });
       }
+      case 'debug':
+        return { kind: 'debug', vcpu: vcpu?.id ?? 0, pc: exit.debug.pc, cause: exit.debug.cause };
       case 'intr':
         if (!exit.idle) return null;
         if (exit.idle.reason === 'stopped') {
@@ -362,12 +387,14 @@ export class Machine {
    * Runs until the guest powers off, resets, fails, or `timeoutMs` passes. Yields to the event loop between
    * slices so console input and timers get in; sleeps while every vCPU waits for an interrupt.
    */
-  async runUntilDone(opts: { timeoutMs?: number; sliceMs?: number; signal?: AbortSignal } = {}): Promise<MachineState> {
+  async runUntilDone(opts: { timeoutMs?: number; sliceMs?: number; signal?: AbortSignal; debugger?: MachineDebugger } = {}): Promise<MachineState> {
     const start = performance.now();
     const sliceMs = opts.sliceMs ?? 20;
     let sliceInstructions = 500_000;
     for (;;) {
       if (opts.signal?.aborted) return { kind: 'error', message: 'stopped by the user' };
+      const held = opts.debugger?.hold();
+      if (held) { await untilAborted(held, opts.signal); continue; }
       if (opts.timeoutMs !== undefined && performance.now() - start > opts.timeoutMs) {
         return { kind: 'error', message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
       }
@@ -379,6 +406,7 @@ export class Machine {
         sliceInstructions = Math.max(50_000, Math.min(50_000_000, Math.round(sliceInstructions * (sliceMs / took))));
       }
       if (state.kind === 'running') { await yieldToEventLoop(); continue; }
+      if (state.kind === 'debug') { opts.debugger?.debugStop(state); continue; }
       if (state.kind === 'idle') {
         const wait = state.sleepMs === null ? 10 : Math.min(10, Math.max(0, state.sleepMs));
         await new Promise((r) => setTimeout(r, wait));
@@ -387,6 +415,16 @@ export class Machine {
       return state;
     }
   }
+}
+
+/** Resolves when `p` does or when `signal` aborts (a debugger holding the guest must not block the user's stop). */
+function untilAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  return new Promise((resolve) => {
+    const done = (): void => { signal.removeEventListener('abort', done); resolve(); };
+    signal.addEventListener('abort', done);
+    void p.then(done);
+  });
 }
 
 function yieldToEventLoop(): Promise<void> {

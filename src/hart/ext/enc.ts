@@ -7,9 +7,10 @@ import type { Hart } from '../hart.js';
 export type ExecFn = (h: Hart, w: number, imm: number, raw: number) => void;
 export type Semantics = ReadonlyArray<readonly [Op, ExecFn]>;
 
-export const rdOf = (w: number): number => (w >>> 10) & 63;
-export const rs1Of = (w: number): number => (w >>> 16) & 63;
-export const rs2Of = (w: number): number => (w >>> 22) & 63;
+// register numbers from a decoded word (stored doubled, see decode.ts)
+export const rdOf = (w: number): number => ((w >>> 10) & 127) >>> 1;
+export const rs1Of = (w: number): number => ((w >>> 17) & 127) >>> 1;
+export const rs2Of = (w: number): number => ((w >>> 24) & 127) >>> 1;
 
 const M_R = 0xfe00707f, M_I = 0x0000707f;
 
