@@ -262,6 +262,9 @@ export const command: Command = {
     });
     if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
     process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
+    if (!machine.isaExtensions.includes('zicntr')) {
+      process.stderr.write('rvkvm: warning: the vCPU has no Zicntr, so reading the time CSR traps; a Linux guest needs it (add _zicntr to --isa)\n');
+    }
 
     const abort = new AbortController();
     let ctrlA = false;

@@ -12,6 +12,7 @@
 //   sampled at slice boundaries. clock 'wall': performance.now() scaled to timebaseHz.
 // - Interrupts are checked between run slices (at most SLICE instructions) and right after any CSR write,
 //   xRET, WFI or trap.
+import { GuestClock } from './clock.js';
 import { GuestMemory, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
 import { Op } from './ops.js';
@@ -40,6 +41,8 @@ export interface HartOptions {
   hypervisor?: boolean;
   timebaseHz?: number;
   clock?: 'wall' | 'icount';
+  /** Time shared with the other harts of the machine (default: a clock of this hart's own). */
+  guestClock?: GuestClock;
 }
 
 /** thrown (never allocated again) to unwind to the run loop when an instruction traps or needs an MMIO exit */
@@ -138,8 +141,9 @@ export class Hart implements CodeCacheOwner {
   private readonly pmpcfg = new Int32Array(16 * 2);
   private readonly pmpaddr = new Int32Array(64 * 2);
   private cycleOffset = 0; private instretOffset = 0;
-  private timeOffset = 0;
-  private readonly wallBase: number;
+  /** retired() when this hart's work was last folded into the shared clock */
+  private clockMark = 0;
+  readonly guestClock: GuestClock;
 
   /** LR reservation: host offset, -1 when none */
   reservation = -1;
@@ -157,6 +161,11 @@ export class Hart implements CodeCacheOwner {
   private tlbLevel = this.tlbSets[0]!.level;
   /** leaf level of the last translate() (0 for bare translations) */
   private lastLevel = 0;
+  /** Since the last full flush: the 2 MiB (level 1) and 1 GiB (level 2) regions that TLB entries came from
+   *  (superpageKey), and whether any came from a larger or NAPOT leaf. SFENCE.VMA vaddr outside all of them only
+   *  has to look at the one TLB index of vaddr's 4 KiB page instead of scanning every entry. */
+  private readonly superpageRegions = new Set<number>();
+  private bigLeaves = false;
   private tlbTagLo = this.tlbSets[0]!.tagLo;
   private tlbTagHi = this.tlbSets[0]!.tagHi;
   private tlbOff = this.tlbSets[0]!.off;
@@ -197,7 +206,10 @@ export class Hart implements CodeCacheOwner {
     if (!(this.timebaseHz > 0)) throw new HartError(`timebaseHz ${this.timebaseHz} must be positive`);
     this.clock = opts.clock ?? 'wall';
     if (this.clock !== 'wall' && this.clock !== 'icount') throw new HartError(`clock '${String(this.clock)}' is not 'wall' or 'icount'`);
-    this.wallBase = performance.now();
+    this.guestClock = opts.guestClock ?? new GuestClock(this.clock, this.timebaseHz);
+    if (this.guestClock.kind !== this.clock || this.guestClock.timebaseHz !== this.timebaseHz) {
+      throw new HartError(`guestClock (${this.guestClock.kind}, ${this.guestClock.timebaseHz} Hz) differs from clock ${this.clock} / timebaseHz ${this.timebaseHz}`);
+    }
     this.stateOff = this.mem.allocStateBlock();
     this.mem.registerCodeOwner(this);
     this.refreshViews();
@@ -419,6 +431,7 @@ export class Hart implements CodeCacheOwner {
 
   flushTlb(): void {
     for (const set of this.tlbSets) for (let k = 0; k < 3; k++) set.tagLo[k]!.fill(-1);
+    this.superpageRegions.clear(); this.bigLeaves = false;
     this.flags |= F_BREAK;
   }
 
@@ -444,11 +457,9 @@ export class Hart implements CodeCacheOwner {
 
   /** current time in ticks (a double) */
   readTime(): number {
-    const base = this.clock === 'wall'
-      ? Math.floor((performance.now() - this.wallBase) * (this.timebaseHz / 1000))
-      : Math.floor(this.retired() * (this.timebaseHz / 1e9));
-    return base + this.timeOffset;
+    return this.guestClock.ticks(this.retired() - this.clockMark);
   }
+
 
   private sstcActive(): boolean {
     return this.isa.has('sstc') && (this.menvcfgHi & ENVCFG_HI_STCE) !== 0;
@@ -486,6 +497,8 @@ export class Hart implements CodeCacheOwner {
     if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
     this.refreshViews();
     const exit = this.runLoop(maxInstructions);
+    this.guestClock.icountNs += this.retired() - this.clockMark;
+    this.clockMark = this.retired();
     // Other harts (and DMA) only touch memory between run() calls: dropping the LR reservation here makes an
     // SC fail whenever anything else may have run since its LR (the guest's LR/SC loop simply retries).
     this.reservation = -1;
@@ -505,7 +518,7 @@ export class Hart implements CodeCacheOwner {
           const d = this.nextTimerDeadline();
           if (d === Infinity) return Exit.Wfi;
           const now = this.readTime();
-          if (d > now) this.timeOffset += d - now; // fast-forward to the deadline
+          if (d > now) this.guestClock.offsetTicks += d - now; // fast-forward to the deadline
           continue;
         }
       }
@@ -543,29 +556,35 @@ export class Hart implements CodeCacheOwner {
     const lTagLo = this.tlbTagLo[ACC_LOAD]!, lTagHi = this.tlbTagHi[ACC_LOAD]!, lOff = this.tlbOff[ACC_LOAD]!;
     const sTagLo = this.tlbTagLo[ACC_STORE]!, sTagHi = this.tlbTagHi[ACC_STORE]!, sOff = this.tlbOff[ACC_STORE]!;
     const misalign = this.misalignMask;
+    // Inside a code page the pc is (pageLo | so >>> 1, pageHi), so = the slot index (2 x page offset): straight-line
+    // code and jumps within the page never re-check the fetch page or carry into the high word. pcLo/pcHi hold the
+    // pc only while so < 0 (entering a page).
     let pcLo = this.pcLo, pcHi = this.pcHi;
+    let so = -1;
     let n = 0;
     let page: Int32Array = EMPTY_PAGE;
-    let pageTagLo = 1, pageTagHi = 0, pageHost = 0;
+    let pageLo = 0, pageHi = 0, pageHost = 0;
     const instrument = this.instrument;
-    let countedPc = 1; // pc of the last counted instruction (odd: none yet)
+    let countedSo = -1; // slot of the last counted instruction in this page (-1: none)
     this.flags &= ~F_BREAK;
     try {
       while (n < limit) {
-        if ((pcLo & PAGE_MASK) !== pageTagLo || pcHi !== pageTagHi) {
+        if (so < 0) {
           this.pcLo = pcLo; this.pcHi = pcHi;
           pageHost = this.fetchPageHost(pcLo, pcHi);
           page = this.decodedPage(pageHost >>> 12);
-          pageTagLo = pcLo & PAGE_MASK; pageTagHi = pcHi;
+          pageLo = pcLo & PAGE_MASK; pageHi = pcHi;
+          so = (pcLo & 0xffe) << 1;
+          countedSo = -1;
         }
-        const slot = (pcLo & 0xffe) << 1;
+        const slot = so;
         let w = page[slot]!;
         if (w === 0) {
-          this.pcLo = pcLo; this.pcHi = pcHi;
-          w = this.decodeSlot(page, slot, pageHost, pcLo, pcHi);
+          this.pcLo = pageLo | (slot >>> 1); this.pcHi = pageHi;
+          w = this.decodeSlot(page, slot, pageHost, this.pcLo, pageHi);
         }
         if (instrument !== 0) {
-          page[slot + 3]++; countedPc = pcLo;
+          page[slot + 3]++; countedSo = slot;
           if (instrument & INSTR_TRACE) { this.traceW = w; this.traceRaw = page[slot + 2]!; }
         }
         const imm = page[slot + 1]!;
@@ -596,19 +615,24 @@ export class Hart implements CodeCacheOwner {
             break;
           }
           case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
-          case Op.AUIPC:
-            lo = (pcLo + imm) | 0;
-            x[rd + 1] = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+          case Op.AUIPC: {
+            const pc = pageLo | (slot >>> 1);
+            lo = (pc + imm) | 0;
+            x[rd + 1] = (pageHi + (imm >> 31) + ((lo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
             x[rd] = lo;
             break;
+          }
           case Op.JAL: {
-            const tlo = (pcLo + imm) | 0;
-            const thi = (pcHi + (imm >> 31) + ((tlo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            const pc = pageLo | (slot >>> 1);
+            const tlo = (pc + imm) | 0;
+            const thi = (pageHi + (imm >> 31) + ((tlo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
             if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-            lo = (pcLo + ilen) | 0;
-            x[rd + 1] = (lo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            lo = (pc + ilen) | 0;
+            x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
             x[rd] = lo;
-            pcLo = tlo; pcHi = thi; n++;
+            n++;
+            if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
+            else { pcLo = tlo; pcHi = thi; so = -1; }
             continue;
           }
           case Op.JALR: {
@@ -616,10 +640,13 @@ export class Hart implements CodeCacheOwner {
             const tlo = ((a + imm) | 0) & ~1;
             const thi = (x[rs1 + 1]! + (imm >> 31) + ((((a + imm) | 0) >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
             if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-            lo = (pcLo + ilen) | 0;
-            x[rd + 1] = (lo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            const pc = pageLo | (slot >>> 1);
+            lo = (pc + ilen) | 0;
+            x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
             x[rd] = lo;
-            pcLo = tlo; pcHi = thi; n++;
+            n++;
+            if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
+            else { pcLo = tlo; pcHi = thi; so = -1; }
             continue;
           }
           case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
@@ -634,10 +661,13 @@ export class Hart implements CodeCacheOwner {
               default: taken = (ah >>> 0) > (bh >>> 0) || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
             }
             if (taken) {
-              const tlo = (pcLo + imm) | 0;
-              const thi = (pcHi + (imm >> 31) + ((tlo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              const pc = pageLo | (slot >>> 1);
+              const tlo = (pc + imm) | 0;
+              const thi = (pageHi + (imm >> 31) + ((tlo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
               if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-              pcLo = tlo; pcHi = thi; n++;
+              n++;
+              if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
+              else { pcLo = tlo; pcHi = thi; so = -1; }
               continue;
             }
             break;
@@ -805,16 +835,20 @@ export class Hart implements CodeCacheOwner {
           case Op.FENCE: case Op.NOP: case Op.C_MOP: break;
           case Op.ILLEGAL: this.raise(CAUSE.ILLEGAL, page[slot + 2]!, 0); break;
           case Op.ECALL: this.raise(this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M, 0, 0); break;
-          case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pcLo, pcHi); break;
+          case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pageLo | (slot >>> 1), pageHi); break;
           default: {
-            this.pcLo = pcLo; this.pcHi = pcHi; this.curIlen = ilen; this.sliceRetired = n;
+            this.pcLo = pageLo | (slot >>> 1); this.pcHi = pageHi; this.curIlen = ilen; this.sliceRetired = n;
             exec[w & 0x3ff]!(this, w, imm, page[slot + 2]!);
             if (this.flags !== 0) {
               n++;
-              if (this.flags & F_REDIRECT) { this.flags &= ~F_REDIRECT; pcLo = this.pcLo; pcHi = this.pcHi; }
-              else { lo = (pcLo + ilen) | 0; if ((lo >>> 0) < (pcLo >>> 0)) pcHi = (pcHi + 1) | 0; pcLo = lo; }
+              if (this.flags & F_REDIRECT) { this.flags &= ~F_REDIRECT; pcLo = this.pcLo; pcHi = this.pcHi; so = -1; }
+              else {
+                so = slot + (ilen << 1);
+                if (so >= 8192) { pcLo = (pageLo + (so >>> 1)) | 0; pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi; so = -1; }
+              }
               if (this.flags & (F_BREAK | F_WFI)) {
                 this.flags &= ~F_BREAK;
+                if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
                 this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
                 return -1;
               }
@@ -822,20 +856,25 @@ export class Hart implements CodeCacheOwner {
             }
           }
         }
-        lo = (pcLo + ilen) | 0;
-        if ((lo >>> 0) < (pcLo >>> 0)) pcHi = (pcHi + 1) | 0;
-        pcLo = lo;
+        so = slot + (ilen << 1);
         n++;
+        if (so >= 8192) { // fell off the page end: the pc in full, fetch the next page
+          pcLo = (pageLo + (so >>> 1)) | 0;
+          pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi;
+          so = -1;
+        }
       }
     } catch (e) {
+      if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
       // a trapping instruction did not retire: take back its count
-      if (e === TRAP && countedPc === pcLo) page[((pcLo & 0xffe) << 1) + 3]--;
+      if (e === TRAP && so >= 0 && countedSo === so) page[so + 3]--;
       if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
       if (e === DEBUG_EXIT) return Exit.Debug;
       if (e !== TRAP) throw e;
       return this.deliverException();
     }
+    if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
     this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
     return -1;
   }
@@ -974,10 +1013,14 @@ export class Hart implements CodeCacheOwner {
   doSfenceVma(raw: number, rs1: number, lo: number, hi: number): void {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TVM))) this.illegal(raw);
     if (rs1 === 0) { this.flushTlb(); return; }
+    // no superpage entry can cover vaddr: only its own 4 KiB page's index can hold a matching entry
+    const onlyOwnIndex = !this.bigLeaves && !this.superpageRegions.has(superpageKey(lo, hi, 1)) &&
+      !this.superpageRegions.has(superpageKey(lo, hi, 2));
+    const own = (lo >>> 12) & TLB_MASK;
     for (const set of this.tlbSets) {
       for (let a = 0; a < 3; a++) {
         const tl = set.tagLo[a]!, th = set.tagHi[a]!, lv = set.level[a]!;
-        for (let k = 0; k < TLB_SIZE; k++) {
+        for (let k = onlyOwnIndex ? own : 0, end = onlyOwnIndex ? own + 1 : TLB_SIZE; k < end; k++) {
           const level = lv[k]!;
           if (tl[k] === -1) continue;
           // levels 0..2 span at most 2^30 bytes, so the high word must match; larger leaves: drop them
@@ -1077,7 +1120,10 @@ export class Hart implements CodeCacheOwner {
     this.tlbTagLo[acc]![idx] = lo & PAGE_MASK;
     this.tlbTagHi[acc]![idx] = hi;
     this.tlbOff[acc]![idx] = host;
-    this.tlbLevel[acc]![idx] = this.lastLevel;
+    const level = this.lastLevel;
+    this.tlbLevel[acc]![idx] = level;
+    if (level > 2) this.bigLeaves = true;
+    else if (level > 0) this.superpageRegions.add(superpageKey(lo, hi, level));
     return host;
   }
 
@@ -1425,7 +1471,7 @@ export class Hart implements CodeCacheOwner {
       case CSR.fcsr: if (!this.hasF()) return false; this.fflags = lo & 31; this.frm = (lo >>> 5) & 7; this.markFsDirty(); return true;
       case CSR.mcycle: this.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retired() - (raw ? 0 : 1); return true;
       case CSR.minstret: this.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retired() - (raw ? 0 : 1); return true;
-      case CSR.time: if (!raw) return false; this.timeOffset += (hi >>> 0) * TWO32 + (lo >>> 0) - this.readTime(); return true;
+      case CSR.time: if (!raw) return false; this.guestClock.offsetTicks += (hi >>> 0) * TWO32 + (lo >>> 0) - this.readTime(); return true;
       case CSR.cycle: case CSR.instret: return false;
       case CSR.sstatus: this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
       case CSR.mstatus: this.writeMstatus(lo); return true;
@@ -1522,6 +1568,12 @@ function notImplemented(h: Hart, _w: number, _imm: number, raw: number): void {
 }
 
 const EMPTY_PAGE = new Int32Array(2048 * 4);
+
+/** key of the level-1 (2 MiB) or level-2 (1 GiB) virtual region holding (lo, hi): region number * 4 + level */
+function superpageKey(lo: number, hi: number, level: number): number {
+  const region = level === 1 ? (hi >>> 0) * 2048 + (lo >>> 21) : (hi >>> 0) * 4 + (lo >>> 30);
+  return region * 4 + level;
+}
 
 function vpnAt(lo: number, hi: number, shift: number): number {
   if (shift >= 32) return (hi >>> (shift - 32)) & 0x1ff;

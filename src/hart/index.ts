@@ -2,3 +2,4 @@
 export { GuestMemory, MemoryError, type SyncMmio } from './memory.js';
 export { Hart, Exit, HartError, type HartOptions, type MmioRequest } from './hart.js';
 export { Clint } from './clint.js';
+export { GuestClock, type ClockKind } from './clock.js';

@@ -784,9 +784,10 @@ export class Vcpu {
             // a deadline already passed cannot wake the guest again (its interrupt is masked): no sleep bound
             const ns = this.timerSleepNs();
             const sleepNs = ns === 0 ? null : ns;
-            if (this.vm.clock === 'icount' && sleepNs !== null) {
-              // an instruction-counting clock stands still while the guest sleeps: jump to the deadline
-              this.hart.setCsr(Csr.time, this.guestTime() + BigInt(Math.ceil(sleepNs * this.vm.host.timebaseHz / 1e9)));
+            if (this.vm.clock === 'icount' && sleepNs !== null && this.vm.othersIdle(this)) {
+              // an instruction-counting clock stands still while every vCPU sleeps: jump to the deadline (the
+              // clock is the VM's, so only when no other vCPU has work; otherwise Vm.runAll decides)
+              this.vm.skipIdleTime(sleepNs);
               continue;
             }
             return { reason: 'intr', code: KVM_EXIT.INTR, idle: { reason: 'wfi', sleepNs } };

@@ -1,5 +1,5 @@
 // Vm: KVM_CREATE_VM's object. Guest memory slots, MMIO windows, vCPUs, and a single-threaded SMP helper.
-import { GuestMemory, Hart, type SyncMmio } from '../hart/index.js';
+import { GuestClock, GuestMemory, Hart, type SyncMmio } from '../hart/index.js';
 import { abiProfile, DEFAULT_ABI, type AbiProfile, type KvmAbi } from './abi.js';
 import { KvmError } from './errors.js';
 import type { VcpuExit } from './exits.js';
@@ -37,6 +37,8 @@ export class Vm {
   readonly allowDisableAny: boolean;
   readonly clock: 'wall' | 'icount';
   readonly memory: GuestMemory;
+  /** One guest time base for all vCPUs, as KVM keeps one per VM. */
+  readonly guestClock: GuestClock;
   private readonly slots = new Map<number, MemoryRegion>();
   private readonly vcpuList: Vcpu[] = [];
   private roundRobinNext = 0;
@@ -46,6 +48,7 @@ export class Vm {
     this.profile = abiProfile(this.abi);
     this.allowDisableAny = opts.allowDisableAny ?? false;
     this.clock = opts.clock ?? 'wall';
+    this.guestClock = new GuestClock(this.clock, host.timebaseHz);
     this.memory = new GuestMemory(opts.maxRamBytes !== undefined ? { maxRamBytes: opts.maxRamBytes } : undefined);
   }
 
@@ -108,7 +111,7 @@ export class Vm {
     if (!Number.isInteger(id) || id < 0 || id >= KVM_MAX_VCPUS) throw new KvmError('EINVAL', `vcpu id ${id} is not in 0..${KVM_MAX_VCPUS - 1}`);
     if (this.vcpuList.some((v) => v.id === id)) throw new KvmError('EEXIST', `vcpu ${id} already exists`);
     const hart = new Hart({ memory: this.memory, isa: new Set(this.host.extensions), hartId: id, hypervisor: true,
-      timebaseHz: this.host.timebaseHz, clock: this.clock });
+      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock });
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);
     return vcpu;
@@ -118,6 +121,16 @@ export class Vm {
   executionProfile(): ProfileReport | null {
     const reports = this.vcpus.map((v) => v.executionProfile()).filter((r): r is ProfileReport => r !== null);
     return reports.length === 0 ? null : mergeProfileReports(reports);
+  }
+
+  /** @internal whether every vCPU but `self` waits in WFI or is powered off */
+  othersIdle(self: Vcpu): boolean {
+    return this.vcpuList.every((v) => v === self || v.power === 'off' || v.waiting);
+  }
+
+  /** @internal icount clock: advance the VM's guest time over `ns` of idle time */
+  skipIdleTime(ns: number): void {
+    this.guestClock.offsetTicks += Math.ceil(ns * this.host.timebaseHz / 1e9);
   }
 
   get vcpus(): readonly Vcpu[] {
@@ -158,6 +171,8 @@ export class Vm {
       }
       if (left <= 0) return { vcpu: null, exit: { reason: 'intr', code: 10 } };
       if (!anyRunnable) {
+        // icount: nothing runs, so the instruction clock would stand still; skip to the first deadline
+        if (this.clock === 'icount' && minSleep !== null) { this.skipIdleTime(minSleep); continue; }
         return { vcpu: null, exit: { reason: 'intr', code: 10, idle: { reason: anyWfi ? 'wfi' : 'stopped', sleepNs: minSleep } } };
       }
     }

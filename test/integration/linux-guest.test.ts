@@ -115,8 +115,10 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
   }
 });
 
-test('strict mode: with Zimop and Zcmop disabled the guest lists neither and the hart traps them', { skip: !prerequisites }, () => {
-  const r = boot(['--allow-disable-any', '--disable-zimop', '--disable-zcmop'], 'cat /proc/cpuinfo; /bin/rvkvm-probe');
+test('strict mode, 2 vCPUs: with Zimop and Zcmop disabled the guest lists neither and the hart traps them', { skip: !prerequisites }, () => {
+  const r = boot(['--smp', '2', '--allow-disable-any', '--disable-zimop', '--disable-zcmop'], 'echo CPUS=$(nproc); cat /proc/cpuinfo; /bin/rvkvm-probe');
+  assert.match(r.stdout, /CPUS=2/);
+  assert.equal(r.stdout.split('\n').filter((l) => /^isa\s*:/.test(l)).length, 2, 'one isa line per hart');
   assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
   const isa = cpuinfoIsa(r.stdout);
   assert.ok(!isa.includes('zimop') && !isa.includes('zcmop'), `isa line still lists a MOP extension: ${isa.join('_')}`);
