@@ -54,6 +54,11 @@ const TLB_BITS = 8;
 const TLB_SIZE = 1 << TLB_BITS;
 const TLB_MASK = TLB_SIZE - 1;
 const SLICE = 16384;
+// Decoded page layout (one Int32Array per 4 KiB host page, indexed by page offset po, which is even): the hot
+// words [po] = packed op word, [po + 1] = immediate (decode.ts words 0 and 1) fill the first half, so the run loop
+// touches 8 bytes per 2 bytes of code; the cold words [RAW_BASE + po] = raw instruction bits and
+// [RAW_BASE + po + 1] = retired count (profile/trace) fill the second half.
+const RAW_BASE = 4096;
 const PAGE_MASK = ~0xfff;
 const TWO32 = 4294967296;
 const MAX_PHYS = 2 ** 53;
@@ -309,7 +314,7 @@ export class Hart implements CodeCacheOwner {
   /** Start (true) or stop (false) counting retired instructions per extension and mode, and illegal traps. */
   setProfiling(on: boolean): void {
     if (on && this.profile === null) {
-      for (const p of this.decodedPages) { const d = this.decoded[p]!; for (let k = 3; k < d.length; k += 4) d[k] = 0; }
+      for (const p of this.decodedPages) { const d = this.decoded[p]!; for (let k = RAW_BASE + 1; k < d.length; k += 2) d[k] = 0; }
       this.profile = new ExecutionProfile();
       this.modeSince = this.retired();
     } else if (!on && this.profile !== null) {
@@ -346,7 +351,7 @@ export class Hart implements CodeCacheOwner {
   private readonly harvestScratch = new Int32Array(3);
   private harvestPage(d: Int32Array): void {
     const prof = this.profile!;
-    for (let k = 3; k < d.length; k += 4) {
+    for (let k = RAW_BASE + 1; k < d.length; k += 2) {
       const n = d[k]!;
       if (n === 0) continue;
       d[k] = 0;
@@ -556,7 +561,7 @@ export class Hart implements CodeCacheOwner {
     const lTagLo = this.tlbTagLo[ACC_LOAD]!, lTagHi = this.tlbTagHi[ACC_LOAD]!, lOff = this.tlbOff[ACC_LOAD]!;
     const sTagLo = this.tlbTagLo[ACC_STORE]!, sTagHi = this.tlbTagHi[ACC_STORE]!, sOff = this.tlbOff[ACC_STORE]!;
     const misalign = this.misalignMask;
-    // Inside a code page the pc is (pageLo | so >>> 1, pageHi), so = the slot index (2 x page offset): straight-line
+    // Inside a code page the pc is (pageLo | so, pageHi), so = the page offset (the slot index): straight-line
     // code and jumps within the page never re-check the fetch page or carry into the high word. pcLo/pcHi hold the
     // pc only while so < 0 (entering a page).
     let pcLo = this.pcLo, pcHi = this.pcHi;
@@ -568,313 +573,323 @@ export class Hart implements CodeCacheOwner {
     let countedSo = -1; // slot of the last counted instruction in this page (-1: none)
     this.flags &= ~F_BREAK;
     try {
-      while (n < limit) {
-        if (so < 0) {
-          this.pcLo = pcLo; this.pcHi = pcHi;
-          pageHost = this.fetchPageHost(pcLo, pcHi);
-          page = this.decodedPage(pageHost >>> 12);
-          pageLo = pcLo & PAGE_MASK; pageHi = pcHi;
-          so = (pcLo & 0xffe) << 1;
-          countedSo = -1;
-        }
-        const slot = so;
-        let w = page[slot]!;
-        if (w === 0) {
-          this.pcLo = pageLo | (slot >>> 1); this.pcHi = pageHi;
-          w = this.decodeSlot(page, slot, pageHost, this.pcLo, pageHi);
-        }
-        if (instrument !== 0) {
-          page[slot + 3]++; countedSo = slot;
-          if (instrument & INSTR_TRACE) { this.traceW = w; this.traceRaw = page[slot + 2]!; }
-        }
-        const imm = page[slot + 1]!;
-        const ilen = w < 0 ? 2 : 4;
-        const rd = (w >>> 10) & 127;
-        const rs1 = (w >>> 17) & 127;
-        const rs2 = (w >>> 24) & 127;
-        let lo = 0, hi = 0;
-        switch (w & 0x3ff) {
-          case Op.ADDI: {
-            const a = x[rs1]!;
-            lo = (a + imm) | 0;
-            x[rd + 1] = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            x[rd] = lo;
-            break;
+      // outer loop: enter the page holding pcLo/pcHi; inner loop: run inside it (page and its tag stay invariant)
+      pages: while (n < limit) {
+        this.pcLo = pcLo; this.pcHi = pcHi;
+        pageHost = this.fetchPageHost(pcLo, pcHi);
+        page = this.decodedPage(pageHost >>> 12);
+        pageLo = pcLo & PAGE_MASK; pageHi = pcHi;
+        so = pcLo & 0xffe;
+        countedSo = -1;
+        while (n < limit) {
+          const slot = so;
+          let w = page[slot]!;
+          if (w === 0) {
+            this.pcLo = pageLo | slot; this.pcHi = pageHi;
+            w = this.decodeSlot(page, slot, pageHost, this.pcLo, pageHi);
           }
-          case Op.ADD: {
-            const a = x[rs1]!;
-            lo = (a + x[rs2]!) | 0;
-            x[rd + 1] = (x[rs1 + 1]! + x[rs2 + 1]! + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            x[rd] = lo;
-            break;
+          if (instrument !== 0) {
+            page[RAW_BASE + slot + 1]++; countedSo = slot;
+            if (instrument & INSTR_TRACE) { this.traceW = w; this.traceRaw = page[RAW_BASE + slot]!; }
           }
-          case Op.SUB: {
-            const a = x[rs1]!, b = x[rs2]!;
-            x[rd + 1] = (x[rs1 + 1]! - x[rs2 + 1]! - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
-            x[rd] = (a - b) | 0;
-            break;
-          }
-          case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
-          case Op.AUIPC: {
-            const pc = pageLo | (slot >>> 1);
-            lo = (pc + imm) | 0;
-            x[rd + 1] = (pageHi + (imm >> 31) + ((lo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
-            x[rd] = lo;
-            break;
-          }
-          case Op.JAL: {
-            const pc = pageLo | (slot >>> 1);
-            const tlo = (pc + imm) | 0;
-            const thi = (pageHi + (imm >> 31) + ((tlo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
-            if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-            lo = (pc + ilen) | 0;
-            x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
-            x[rd] = lo;
-            n++;
-            if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
-            else { pcLo = tlo; pcHi = thi; so = -1; }
-            continue;
-          }
-          case Op.JALR: {
-            const a = x[rs1]!;
-            const tlo = ((a + imm) | 0) & ~1;
-            const thi = (x[rs1 + 1]! + (imm >> 31) + ((((a + imm) | 0) >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-            const pc = pageLo | (slot >>> 1);
-            lo = (pc + ilen) | 0;
-            x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
-            x[rd] = lo;
-            n++;
-            if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
-            else { pcLo = tlo; pcHi = thi; so = -1; }
-            continue;
-          }
-          case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
-            const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!, al = x[rs1]!, bl = x[rs2]!;
-            let taken: boolean;
-            switch (w & 0x3ff) {
-              case Op.BEQ: taken = al === bl && ah === bh; break;
-              case Op.BNE: taken = al !== bl || ah !== bh; break;
-              case Op.BLT: taken = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
-              case Op.BGE: taken = ah > bh || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
-              case Op.BLTU: taken = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
-              default: taken = (ah >>> 0) > (bh >>> 0) || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+          const imm = page[slot + 1]!;
+          const ilen = w < 0 ? 2 : 4;
+          const rd = (w >>> 10) & 127;
+          const rs1 = (w >>> 17) & 127;
+          const rs2 = (w >>> 24) & 127;
+          let lo = 0, hi = 0;
+          switch (w & 0x3ff) {
+            case Op.ADDI: {
+              const a = x[rs1]!;
+              lo = (a + imm) | 0;
+              x[rd + 1] = (x[rs1 + 1]! + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
             }
-            if (taken) {
-              const pc = pageLo | (slot >>> 1);
+            case Op.ADD: {
+              const a = x[rs1]!;
+              lo = (a + x[rs2]!) | 0;
+              x[rd + 1] = (x[rs1 + 1]! + x[rs2 + 1]! + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.SUB: {
+              const a = x[rs1]!, b = x[rs2]!;
+              x[rd + 1] = (x[rs1 + 1]! - x[rs2 + 1]! - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
+              x[rd] = (a - b) | 0;
+              break;
+            }
+            case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
+            case Op.AUIPC: {
+              const pc = pageLo | slot;
+              lo = (pc + imm) | 0;
+              x[rd + 1] = (pageHi + (imm >> 31) + ((lo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.JAL: {
+              const pc = pageLo | slot;
               const tlo = (pc + imm) | 0;
               const thi = (pageHi + (imm >> 31) + ((tlo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
               if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
-              n++;
-              if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = (tlo & 0xffe) << 1;
-              else { pcLo = tlo; pcHi = thi; so = -1; }
-              continue;
-            }
-            break;
-          }
-          // LD / SD / LW / SW: the most frequent memory operations get their own straight-line fast path
-          case Op.LD: case Op.LW: {
-            const a = x[rs1]!;
-            const alo = (a + imm) | 0;
-            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            const idx = (alo >>> 12) & TLB_MASK;
-            const isD = (w & 0x3ff) === Op.LD;
-            if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
-              const off = lOff[idx]! + (alo & 0xfff);
-              lo = dv.getInt32(off, true);
-              x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31;
+              lo = (pc + ilen) | 0;
+              x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
               x[rd] = lo;
-            } else {
-              this.curIlen = ilen;
-              const off = this.loadSlowOffset(alo, ahi, isD ? 8 : 4, rd >> 1, true, DEST_X);
-              if (off < 0) { x[rd] = this.slowLo; x[rd + 1] = this.ldHi; }
-              else { lo = dv.getInt32(off, true); x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31; x[rd] = lo; }
-            }
-            break;
-          }
-          case Op.SD: case Op.SW: {
-            const a = x[rs1]!;
-            const alo = (a + imm) | 0;
-            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            const idx = (alo >>> 12) & TLB_MASK;
-            const isD = (w & 0x3ff) === Op.SD;
-            let off: number;
-            if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
-              off = sOff[idx]! + (alo & 0xfff);
-              if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
-            } else {
-              this.curIlen = ilen;
-              off = this.storeSlowOffset(alo, ahi, isD ? 8 : 4, x[rs2]!, x[rs2 + 1]!);
-              if (off < 0) break;
-            }
-            dv.setInt32(off, x[rs2]!, true);
-            if (isD) dv.setInt32(off + 4, x[rs2 + 1]!, true);
-            break;
-          }
-          case Op.LB: case Op.LH: case Op.LBU: case Op.LHU: case Op.LWU: {
-            const a = x[rs1]!;
-            const alo = (a + imm) | 0;
-            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            const op = w & 0x3ff;
-            const size = op === Op.LD ? 8 : op === Op.LW || op === Op.LWU ? 4 : op === Op.LH || op === Op.LHU ? 2 : 1;
-            const idx = (alo >>> 12) & TLB_MASK;
-            const po = alo & 0xfff;
-            let off: number;
-            if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
-            else {
-              this.curIlen = ilen;
-              off = this.loadSlowOffset(alo, ahi, size, rd >> 1, op === Op.LB || op === Op.LH || op === Op.LW || op === Op.LD, DEST_X);
-              if (off < 0) { // value already produced by the slow path (MMIO or page-crossing)
-                lo = this.slowLo; hi = this.ldHi;
-                x[rd] = lo; x[rd + 1] = hi;
-                break;
-              }
-            }
-            switch (op) {
-              case Op.LB: lo = dv.getInt8(off); hi = lo >> 31; break;
-              case Op.LBU: lo = dv.getUint8(off); hi = 0; break;
-              case Op.LH: lo = dv.getInt16(off, true); hi = lo >> 31; break;
-              case Op.LHU: lo = dv.getUint16(off, true); hi = 0; break;
-              case Op.LW: lo = dv.getInt32(off, true); hi = lo >> 31; break;
-              case Op.LWU: lo = dv.getInt32(off, true); hi = 0; break;
-              default: lo = dv.getInt32(off, true); hi = dv.getInt32(off + 4, true); break;
-            }
-            x[rd] = lo; x[rd + 1] = hi;
-            break;
-          }
-          case Op.SB: case Op.SH: {
-            const a = x[rs1]!;
-            const alo = (a + imm) | 0;
-            const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            const op = w & 0x3ff;
-            const size = op === Op.SD ? 8 : op === Op.SW ? 4 : op === Op.SH ? 2 : 1;
-            const idx = (alo >>> 12) & TLB_MASK;
-            const po = alo & 0xfff;
-            let off: number;
-            if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && po <= 4096 - size) {
-              off = sOff[idx]! + po;
-              if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
-            } else {
-              this.curIlen = ilen;
-              off = this.storeSlowOffset(alo, ahi, size, x[rs2]!, x[rs2 + 1]!);
-              if (off < 0) break;
-            }
-            switch (op) {
-              case Op.SB: dv.setInt8(off, x[rs2]!); break;
-              case Op.SH: dv.setInt16(off, x[rs2]!, true); break;
-              case Op.SW: dv.setInt32(off, x[rs2]!, true); break;
-              default: dv.setInt32(off, x[rs2]!, true); dv.setInt32(off + 4, x[rs2 + 1]!, true); break;
-            }
-            break;
-          }
-          case Op.SLTI: {
-            const ah = x[rs1 + 1]!, bh = imm >> 31;
-            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
-            break;
-          }
-          case Op.SLTIU: {
-            const ah = x[rs1 + 1]! >>> 0, bh = (imm >> 31) >>> 0;
-            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
-            break;
-          }
-          case Op.XORI: x[rd + 1] = x[rs1 + 1]! ^ (imm >> 31); x[rd] = x[rs1]! ^ imm; break;
-          case Op.ORI: x[rd + 1] = x[rs1 + 1]! | (imm >> 31); x[rd] = x[rs1]! | imm; break;
-          case Op.ANDI: x[rd + 1] = x[rs1 + 1]! & (imm >> 31); x[rd] = x[rs1]! & imm; break;
-          case Op.SLLI: case Op.SLL: {
-            const s = ((w & 0x3ff) === Op.SLLI ? imm : x[rs2]!) & 63;
-            const a = x[rs1]!, b = x[rs1 + 1]!;
-            if (s === 0) { lo = a; hi = b; } else if (s < 32) { hi = (b << s) | (a >>> (32 - s)); lo = a << s; } else { hi = a << (s - 32); lo = 0; }
-            x[rd] = lo; x[rd + 1] = hi;
-            break;
-          }
-          case Op.SRLI: case Op.SRL: {
-            const s = ((w & 0x3ff) === Op.SRLI ? imm : x[rs2]!) & 63;
-            const a = x[rs1]!, b = x[rs1 + 1]!;
-            if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >>> s; } else { lo = b >>> (s - 32); hi = 0; }
-            x[rd] = lo; x[rd + 1] = hi;
-            break;
-          }
-          case Op.SRAI: case Op.SRA: {
-            const s = ((w & 0x3ff) === Op.SRAI ? imm : x[rs2]!) & 63;
-            const a = x[rs1]!, b = x[rs1 + 1]!;
-            if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >> s; } else { lo = b >> (s - 32); hi = b >> 31; }
-            x[rd] = lo; x[rd + 1] = hi;
-            break;
-          }
-          case Op.SLT: {
-            const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!;
-            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
-            break;
-          }
-          case Op.SLTU: {
-            const ah = x[rs1 + 1]! >>> 0, bh = x[rs2 + 1]! >>> 0;
-            x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
-            break;
-          }
-          case Op.XOR: x[rd + 1] = x[rs1 + 1]! ^ x[rs2 + 1]!; x[rd] = x[rs1]! ^ x[rs2]!; break;
-          case Op.OR: x[rd + 1] = x[rs1 + 1]! | x[rs2 + 1]!; x[rd] = x[rs1]! | x[rs2]!; break;
-          case Op.AND: x[rd + 1] = x[rs1 + 1]! & x[rs2 + 1]!; x[rd] = x[rs1]! & x[rs2]!; break;
-          case Op.ADDIW: lo = (x[rs1]! + imm) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.ADDW: lo = (x[rs1]! + x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SUBW: lo = (x[rs1]! - x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SLLIW: lo = x[rs1]! << imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SRLIW: lo = x[rs1]! >>> imm | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SRAIW: lo = x[rs1]! >> imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SLLW: lo = x[rs1]! << (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SRLW: lo = x[rs1]! >>> (x[rs2]! & 31) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.SRAW: lo = x[rs1]! >> (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          // MUL / MULW are frequent in compiled code (hashing, indexing): inline rather than through the table
-          case Op.MUL: {
-            const a = x[rs1]!, b = x[rs2]!;
-            lo = umul32(a, b);
-            x[rd + 1] = (i64.hi + Math.imul(x[rs1 + 1]!, b) + Math.imul(a, x[rs2 + 1]!)) | 0;
-            x[rd] = lo;
-            break;
-          }
-          case Op.MULW: lo = Math.imul(x[rs1]!, x[rs2]!); x[rd] = lo; x[rd + 1] = lo >> 31; break;
-          case Op.FENCE: case Op.NOP: case Op.C_MOP: break;
-          case Op.ILLEGAL: this.raise(CAUSE.ILLEGAL, page[slot + 2]!, 0); break;
-          case Op.ECALL: this.raise(this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M, 0, 0); break;
-          case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pageLo | (slot >>> 1), pageHi); break;
-          default: {
-            this.pcLo = pageLo | (slot >>> 1); this.pcHi = pageHi; this.curIlen = ilen; this.sliceRetired = n;
-            exec[w & 0x3ff]!(this, w, imm, page[slot + 2]!);
-            if (this.flags !== 0) {
               n++;
-              if (this.flags & F_REDIRECT) { this.flags &= ~F_REDIRECT; pcLo = this.pcLo; pcHi = this.pcHi; so = -1; }
-              else {
-                so = slot + (ilen << 1);
-                if (so >= 8192) { pcLo = (pageLo + (so >>> 1)) | 0; pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi; so = -1; }
-              }
-              if (this.flags & (F_BREAK | F_WFI)) {
-                this.flags &= ~F_BREAK;
-                if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
-                this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
-                return -1;
-              }
+              if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = tlo & 0xffe;
+              else { pcLo = tlo; pcHi = thi; so = -1; continue pages; }
               continue;
             }
+            case Op.JALR: {
+              const a = x[rs1]!;
+              const tlo = ((a + imm) | 0) & ~1;
+              const thi = (x[rs1 + 1]! + (imm >> 31) + ((((a + imm) | 0) >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
+              const pc = pageLo | slot;
+              lo = (pc + ilen) | 0;
+              x[rd + 1] = (lo >>> 0) < (pc >>> 0) ? (pageHi + 1) | 0 : pageHi;
+              x[rd] = lo;
+              n++;
+              if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = tlo & 0xffe;
+              else { pcLo = tlo; pcHi = thi; so = -1; continue pages; }
+              continue;
+            }
+            case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+              const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!, al = x[rs1]!, bl = x[rs2]!;
+              let taken: boolean;
+              switch (w & 0x3ff) {
+                case Op.BEQ: taken = al === bl && ah === bh; break;
+                case Op.BNE: taken = al !== bl || ah !== bh; break;
+                case Op.BLT: taken = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+                case Op.BGE: taken = ah > bh || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+                case Op.BLTU: taken = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+                default: taken = (ah >>> 0) > (bh >>> 0) || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+              }
+              if (taken) {
+                const pc = pageLo | slot;
+                const tlo = (pc + imm) | 0;
+                const thi = (pageHi + (imm >> 31) + ((tlo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
+                if (tlo & misalign) this.raise(CAUSE.FETCH_MISALIGNED, tlo, thi);
+                n++;
+                if ((tlo & PAGE_MASK) === pageLo && thi === pageHi) so = tlo & 0xffe;
+                else { pcLo = tlo; pcHi = thi; so = -1; continue pages; }
+                continue;
+              }
+              break;
+            }
+            // LD / SD / LW / SW: the most frequent memory operations get their own straight-line fast path
+            case Op.LD: case Op.LW: {
+              const a = x[rs1]!;
+              const alo = (a + imm) | 0;
+              const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              const idx = (alo >>> 12) & TLB_MASK;
+              const isD = (w & 0x3ff) === Op.LD;
+              if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+                const off = lOff[idx]! + (alo & 0xfff);
+                lo = dv.getInt32(off, true);
+                x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31;
+                x[rd] = lo;
+              } else {
+                this.curIlen = ilen;
+                const off = this.loadSlowOffset(alo, ahi, isD ? 8 : 4, rd >> 1, true, DEST_X);
+                if (off < 0) { x[rd] = this.slowLo; x[rd + 1] = this.ldHi; }
+                else { lo = dv.getInt32(off, true); x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31; x[rd] = lo; }
+              }
+              break;
+            }
+            case Op.SD: case Op.SW: {
+              const a = x[rs1]!;
+              const alo = (a + imm) | 0;
+              const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              const idx = (alo >>> 12) & TLB_MASK;
+              const isD = (w & 0x3ff) === Op.SD;
+              let off: number;
+              if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+                off = sOff[idx]! + (alo & 0xfff);
+                if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
+              } else {
+                this.curIlen = ilen;
+                off = this.storeSlowOffset(alo, ahi, isD ? 8 : 4, x[rs2]!, x[rs2 + 1]!);
+                if (off < 0) break;
+              }
+              dv.setInt32(off, x[rs2]!, true);
+              if (isD) dv.setInt32(off + 4, x[rs2 + 1]!, true);
+              break;
+            }
+            case Op.LB: case Op.LH: case Op.LBU: case Op.LHU: case Op.LWU: {
+              const a = x[rs1]!;
+              const alo = (a + imm) | 0;
+              const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              const op = w & 0x3ff;
+              const size = op === Op.LD ? 8 : op === Op.LW || op === Op.LWU ? 4 : op === Op.LH || op === Op.LHU ? 2 : 1;
+              const idx = (alo >>> 12) & TLB_MASK;
+              const po = alo & 0xfff;
+              let off: number;
+              if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
+              else {
+                this.curIlen = ilen;
+                off = this.loadSlowOffset(alo, ahi, size, rd >> 1, op === Op.LB || op === Op.LH || op === Op.LW || op === Op.LD, DEST_X);
+                if (off < 0) { // value already produced by the slow path (MMIO or page-crossing)
+                  lo = this.slowLo; hi = this.ldHi;
+                  x[rd] = lo; x[rd + 1] = hi;
+                  break;
+                }
+              }
+              switch (op) {
+                case Op.LB: lo = dv.getInt8(off); hi = lo >> 31; break;
+                case Op.LBU: lo = dv.getUint8(off); hi = 0; break;
+                case Op.LH: lo = dv.getInt16(off, true); hi = lo >> 31; break;
+                case Op.LHU: lo = dv.getUint16(off, true); hi = 0; break;
+                case Op.LW: lo = dv.getInt32(off, true); hi = lo >> 31; break;
+                case Op.LWU: lo = dv.getInt32(off, true); hi = 0; break;
+                default: lo = dv.getInt32(off, true); hi = dv.getInt32(off + 4, true); break;
+              }
+              x[rd] = lo; x[rd + 1] = hi;
+              break;
+            }
+            case Op.SB: case Op.SH: {
+              const a = x[rs1]!;
+              const alo = (a + imm) | 0;
+              const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+              const op = w & 0x3ff;
+              const size = op === Op.SD ? 8 : op === Op.SW ? 4 : op === Op.SH ? 2 : 1;
+              const idx = (alo >>> 12) & TLB_MASK;
+              const po = alo & 0xfff;
+              let off: number;
+              if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && po <= 4096 - size) {
+                off = sOff[idx]! + po;
+                if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
+              } else {
+                this.curIlen = ilen;
+                off = this.storeSlowOffset(alo, ahi, size, x[rs2]!, x[rs2 + 1]!);
+                if (off < 0) break;
+              }
+              switch (op) {
+                case Op.SB: dv.setInt8(off, x[rs2]!); break;
+                case Op.SH: dv.setInt16(off, x[rs2]!, true); break;
+                case Op.SW: dv.setInt32(off, x[rs2]!, true); break;
+                default: dv.setInt32(off, x[rs2]!, true); dv.setInt32(off + 4, x[rs2 + 1]!, true); break;
+              }
+              break;
+            }
+            case Op.SLTI: {
+              const ah = x[rs1 + 1]!, bh = imm >> 31;
+              x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTIU: {
+              const ah = x[rs1 + 1]! >>> 0, bh = (imm >> 31) >>> 0;
+              x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.XORI: x[rd + 1] = x[rs1 + 1]! ^ (imm >> 31); x[rd] = x[rs1]! ^ imm; break;
+            case Op.ORI: x[rd + 1] = x[rs1 + 1]! | (imm >> 31); x[rd] = x[rs1]! | imm; break;
+            case Op.ANDI: x[rd + 1] = x[rs1 + 1]! & (imm >> 31); x[rd] = x[rs1]! & imm; break;
+            case Op.SLLI: case Op.SLL: {
+              const s = ((w & 0x3ff) === Op.SLLI ? imm : x[rs2]!) & 63;
+              const a = x[rs1]!, b = x[rs1 + 1]!;
+              if (s === 0) { lo = a; hi = b; } else if (s < 32) { hi = (b << s) | (a >>> (32 - s)); lo = a << s; } else { hi = a << (s - 32); lo = 0; }
+              x[rd] = lo; x[rd + 1] = hi;
+              break;
+            }
+            case Op.SRLI: case Op.SRL: {
+              const s = ((w & 0x3ff) === Op.SRLI ? imm : x[rs2]!) & 63;
+              const a = x[rs1]!, b = x[rs1 + 1]!;
+              if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >>> s; } else { lo = b >>> (s - 32); hi = 0; }
+              x[rd] = lo; x[rd + 1] = hi;
+              break;
+            }
+            case Op.SRAI: case Op.SRA: {
+              const s = ((w & 0x3ff) === Op.SRAI ? imm : x[rs2]!) & 63;
+              const a = x[rs1]!, b = x[rs1 + 1]!;
+              if (s === 0) { lo = a; hi = b; } else if (s < 32) { lo = (a >>> s) | (b << (32 - s)); hi = b >> s; } else { lo = b >> (s - 32); hi = b >> 31; }
+              x[rd] = lo; x[rd + 1] = hi;
+              break;
+            }
+            case Op.SLT: {
+              const ah = x[rs1 + 1]!, bh = x[rs2 + 1]!;
+              x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTU: {
+              const ah = x[rs1 + 1]! >>> 0, bh = x[rs2 + 1]! >>> 0;
+              x[rd] = ah < bh || (ah === bh && (x[rs1]! >>> 0) < (x[rs2]! >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.XOR: x[rd + 1] = x[rs1 + 1]! ^ x[rs2 + 1]!; x[rd] = x[rs1]! ^ x[rs2]!; break;
+            case Op.OR: x[rd + 1] = x[rs1 + 1]! | x[rs2 + 1]!; x[rd] = x[rs1]! | x[rs2]!; break;
+            case Op.AND: x[rd + 1] = x[rs1 + 1]! & x[rs2 + 1]!; x[rd] = x[rs1]! & x[rs2]!; break;
+            case Op.ADDIW: lo = (x[rs1]! + imm) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.ADDW: lo = (x[rs1]! + x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SUBW: lo = (x[rs1]! - x[rs2]!) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SLLIW: lo = x[rs1]! << imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SRLIW: lo = x[rs1]! >>> imm | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SRAIW: lo = x[rs1]! >> imm; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SLLW: lo = x[rs1]! << (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SRLW: lo = x[rs1]! >>> (x[rs2]! & 31) | 0; x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.SRAW: lo = x[rs1]! >> (x[rs2]! & 31); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            // MUL / MULW are frequent in compiled code (hashing, indexing): inline rather than through the table
+            case Op.MUL: {
+              const a = x[rs1]!, b = x[rs2]!;
+              lo = umul32(a, b);
+              x[rd + 1] = (i64.hi + Math.imul(x[rs1 + 1]!, b) + Math.imul(a, x[rs2 + 1]!)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.MULW: lo = Math.imul(x[rs1]!, x[rs2]!); x[rd] = lo; x[rd + 1] = lo >> 31; break;
+            case Op.FENCE: case Op.NOP: case Op.C_MOP: break;
+            case Op.ILLEGAL: this.raise(CAUSE.ILLEGAL, page[RAW_BASE + slot]!, 0); break;
+            case Op.ECALL: {
+              // frequent (SBI calls): leave the slice directly instead of unwinding with a throw
+              this.pendCause = this.mode === 0 ? CAUSE.ECALL_U : this.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M;
+              this.pendTvalLo = 0; this.pendTvalHi = 0;
+              this.pcLo = pageLo | slot; this.pcHi = pageHi; this.instret += n; this.sliceRetired = 0;
+              if (countedSo === slot) page[RAW_BASE + slot + 1]--; // it traps, so it does not retire
+              return this.deliverException();
+            }
+            case Op.EBREAK: this.raise(CAUSE.BREAKPOINT, pageLo | slot, pageHi); break;
+            default: {
+              this.pcLo = pageLo | slot; this.pcHi = pageHi; this.curIlen = ilen; this.sliceRetired = n;
+              exec[w & 0x3ff]!(this, w, imm, page[RAW_BASE + slot]!);
+              if (this.flags !== 0) {
+                n++;
+                if (this.flags & F_REDIRECT) { this.flags &= ~F_REDIRECT; pcLo = this.pcLo; pcHi = this.pcHi; so = -1; }
+                else {
+                  so = slot + ilen;
+                  if (so >= 4096) { pcLo = (pageLo + so) | 0; pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi; so = -1; }
+                }
+                if (this.flags & (F_BREAK | F_WFI)) {
+                  this.flags &= ~F_BREAK;
+                  if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
+                  this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
+                  return -1;
+                }
+                if (so < 0) continue pages;
+                continue;
+              }
+            }
           }
-        }
-        so = slot + (ilen << 1);
-        n++;
-        if (so >= 8192) { // fell off the page end: the pc in full, fetch the next page
-          pcLo = (pageLo + (so >>> 1)) | 0;
-          pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi;
-          so = -1;
+          so = slot + ilen;
+          n++;
+          if (so >= 4096) { // fell off the page end: the pc in full, fetch the next page
+            pcLo = (pageLo + so) | 0;
+            pcHi = (pcLo >>> 0) < (pageLo >>> 0) ? (pageHi + 1) | 0 : pageHi;
+            so = -1;
+            continue pages;
+          }
         }
       }
     } catch (e) {
-      if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
+      if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
       // a trapping instruction did not retire: take back its count
-      if (e === TRAP && so >= 0 && countedSo === so) page[so + 3]--;
+      if (e === TRAP && so >= 0 && countedSo === so) page[RAW_BASE + so + 1]--;
       if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
       if (e === DEBUG_EXIT) return Exit.Debug;
       if (e !== TRAP) throw e;
       return this.deliverException();
     }
-    if (so >= 0) { pcLo = pageLo | (so >>> 1); pcHi = pageHi; }
+    if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
     this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
     return -1;
   }
@@ -891,6 +906,7 @@ export class Hart implements CodeCacheOwner {
     return d;
   }
 
+  private readonly decodeScratch = new Int32Array(3);
   private decodeSlot(page: Int32Array, slot: number, pageHost: number, pcLo: number, pcHi: number): number {
     const dv = this.mem.dv;
     const po = pcLo & 0xffe;
@@ -908,7 +924,9 @@ export class Hart implements CodeCacheOwner {
       } else upper = dv.getUint16(pageHost + po + 2, true);
       insn = (insn | (upper << 16)) | 0;
     }
-    this.decoder.decode(insn, page, slot);
+    const dec = this.decodeScratch;
+    this.decoder.decode(insn, dec, 0);
+    page[slot] = dec[0]!; page[slot + 1] = dec[1]!; page[RAW_BASE + slot] = dec[2]!;
     this.mem.codePage[pageHost >>> 12] = 1;
     const w = page[slot]!;
     if (crossPage || atBreakpointOffset) page[slot] = 0; // depends on two pages / may be a breakpoint: decode again next time

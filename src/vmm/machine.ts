@@ -446,12 +446,8 @@ function describeFailure(f: IsaWriteFailure, allowDisableAny: boolean): string {
       `rvkvm's software hart can hide it anyway: add --allow-disable-any (strict mode) to opt in.`;
   }
   if (f.enable && f.errno === 'ENOENT') {
-    return `cannot enable ${f.extension}: the host CPU does not have it (${kvmName} register does not exist, ENOENT); give it in --host-isa`;
+    return `cannot enable ${f.extension}: the host CPU does not have it (${kvmName} register does not exist, ENOENT); add it to the host ISA (rvkvm run --isa)`;
   }
   return `cannot ${f.enable ? 'enable' : 'disable'} ${f.extension} (${kvmName}): ${f.errno}: ${f.message}`;
 }
 
-// Catalogue names that KVM lists, for CLI flag validation (one row per extension drives the flags).
-export function kvmExtensionNames(abi?: KvmAbi): string[] {
-  return kvmIsaTable(abi ?? '7.3').filter((e) => e !== undefined).map((e) => e!.name);
-}
