@@ -58,13 +58,16 @@ const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`
 function runMips(opts: BenchOptions, errors: string[]): MipsEntry[] {
   const out: MipsEntry[] = [];
   for (const w of WORKLOADS) {
-    progress(`mips: ${w.name} (${w.description})`);
-    try {
-      out.push(measureWorkload(w, opts.quick ? { minSeconds: 0, minRuns: 1 } : { minSeconds: 5, minRuns: 3, warmupRuns: 1 }));
-    } catch (e) {
-      const msg = `mips ${w.name}: ${(e as Error).message}`;
-      errors.push(msg);
-      process.stderr.write(`bench: FAILED ${msg}\n`);
+    for (const jit of [true, false]) {
+      progress(`mips: ${w.name} ${jit ? 'jit' : 'interpreter'} (${w.description})`);
+      try {
+        const sizing = opts.quick ? { minSeconds: 0, minRuns: 1 } : { minSeconds: 5, minRuns: 3, warmupRuns: 1 };
+        out.push(measureWorkload(w, { ...sizing, jit }));
+      } catch (e) {
+        const msg = `mips ${w.name} (${jit ? 'jit' : 'interpreter'}): ${(e as Error).message}`;
+        errors.push(msg);
+        process.stderr.write(`bench: FAILED ${msg}\n`);
+      }
     }
   }
   return out;
@@ -113,8 +116,8 @@ function printTables(r: BenchResult): void {
   console.log(`rvkvm bench ${r.startedAt}  commit ${r.gitCommit ?? '(unknown)'}`);
   console.log(`host: ${m.cpuModel}, ${m.cores} cores, ${formatNumber(m.memoryBytes / 2 ** 30)} GiB, ${m.os}, Node ${m.node}, load ${formatNumber(m.loadAverage1m)}\n`);
   if (r.mips.length > 0) {
-    console.log(formatTable(['workload', 'runs', 'instructions', 'seconds', 'MIPS', 'best MIPS', 'what'],
-      r.mips.map((e) => [e.name, e.runs, e.instructions, e.seconds, e.mips, e.bestMips, e.description])));
+    console.log(formatTable(['workload', 'hart', 'runs', 'instructions', 'seconds', 'MIPS', 'best MIPS', 'what'],
+      r.mips.map((e) => [e.name, e.mode, e.runs, e.instructions, e.seconds, e.mips, e.bestMips, e.description])));
     console.log('');
   }
   if (r.boot.length > 0) {

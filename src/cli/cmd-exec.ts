@@ -5,7 +5,7 @@
 // acknowledged by writing 1 to fromhost and clearing tohost.
 import { readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
-import { GuestMemory, Hart, Exit, Clint } from '../hart/index.js';
+import { GuestMemory, Hart, Exit, Clint, type JitStats } from '../hart/index.js';
 import { CLINT_SIZE } from '../hart/clint.js';
 import { parseElf, EM_RISCV } from '../vmm/elf.js';
 import { extensionByName, parseIsaString } from '../isa/index.js';
@@ -34,6 +34,9 @@ export interface ExecOptions {
   profile?: boolean;
   /** trace retired instructions (Spike commit-log lines); the caller flushes it */
   tracer?: InstructionTracer;
+  /** translate hot code to WebAssembly (default true), and after how many instructions in a page */
+  jit?: boolean;
+  jitHot?: number;
 }
 
 export interface ExecResult {
@@ -43,6 +46,8 @@ export interface ExecResult {
   instret: number;
   seconds: number;
   profile?: ProfileReport;
+  /** what the translator to WebAssembly did */
+  jit: JitStats;
 }
 
 /** Run an ELF image to completion (the exec code path, usable from tests). */
@@ -64,7 +69,10 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
     view.fill(0);
     view.set(seg.data);
   }
-  const hart = new Hart({ memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount' });
+  const hart = new Hart({
+    memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount',
+    ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}),
+  });
   mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));
   hart.setPc(elf.entry);
   if (opts.profile) hart.setProfiling(true);
@@ -83,7 +91,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const done = (exitCode: number, message?: string): ExecResult => {
     const seconds = (performance.now() - t0) / 1000;
     const profile = hart.profileReport();
-    return { exitCode, message, instret: hart.instret, seconds, ...(profile ? { profile } : {}) };
+    return { exitCode, message, instret: hart.instret, seconds, jit: { ...hart.jitStats }, ...(profile ? { profile } : {}) };
   };
   for (;;) {
     const left = max - hart.instret;
@@ -125,11 +133,12 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   }
 }
 
-const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB] [--clock wall|icount] [--stats]
+const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
                   [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
                   [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
-  through HTIF (tohost): 1 = pass, other odd values = failure.
+  through HTIF (tohost): 1 = pass, other odd values = failure. Hot code is translated to WebAssembly unless
+  --no-jit is given (then every instruction is interpreted).
   --profile prints instructions retired per extension and mode, and illegal traps by extension, to stderr
   (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.`;
 
@@ -221,6 +230,7 @@ export const command: Command = {
         if (c !== 'wall' && c !== 'icount') throw new ExecError(`--clock '${c ?? ''}' must be wall or icount`);
         opts.clock = c;
       } else if (a === '--stats') stats = true;
+      else if (a === '--no-jit') opts.jit = false;
       else if (a.startsWith('-')) throw new ExecError(`unknown option '${a}'\n${USAGE}`);
       else if (file === undefined) file = a;
       else throw new ExecError(`unexpected argument '${a}'`);

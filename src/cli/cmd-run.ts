@@ -55,8 +55,10 @@ built from its busybox and modules.
   --dump-dtb FILE      write the generated device tree and continue
   --init-commands "CMDS"  (bundled guest) run these shell commands in the guest instead of a shell, then power off
   --clock wall|icount  guest time from the host clock (default) or from retired instructions
+  --no-jit             interpret every instruction (no translation of hot code to WebAssembly)
   --timeout SECONDS    stop with an error if the guest has not powered off by then
-  --stats              print "rvkvm: stats: instructions=N wall=S mips=M" to stderr at exit
+  --stats              print "rvkvm: stats: instructions=N wall=S mips=M" and what the translator to
+                       WebAssembly did to stderr at exit
   --gdb [HOST:]PORT    GDB remote stub (also --gdb=PORT), on 127.0.0.1 unless HOST is given (0.0.0.0 exposes
                        it to the network): registers, guest-virtual memory, breakpoints, stepping, one thread per vCPU
   --gdb-wait           with --gdb: hold the guest before its first instruction until GDB continues it
@@ -135,6 +137,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       }
       case '--net': out.cfg.net = true; continue;
       case '--no-rng': out.cfg.rng = false; continue;
+      case '--no-jit': out.cfg.jit = false; continue;
       case '--dtb': out.cfg.dtb = readInput(value(i++, a), 'device tree'); continue;
       case '--dump-dtb': out.dumpDtb = value(i++, a); continue;
       case '--init-commands': out.initCommands = value(i++, a); continue;
@@ -330,6 +333,11 @@ export const command: Command = {
     if (opts.stats) {
       const n = machine.instructions;
       process.stderr.write(`rvkvm: stats: instructions=${n} wall=${wall.toFixed(3)} mips=${(n / wall / 1e6).toFixed(1)}\n`);
+      const jit = machine.translationStats();
+      if (jit !== null) {
+        process.stderr.write(`rvkvm: stats: translated pages=${jit.pages} instructions=${jit.instructions} ` +
+          `wasm-bytes=${jit.bytes} compile-ms=${jit.compileMs.toFixed(0)} dropped=${jit.dropped} retranslated=${jit.retranslated}\n`);
+      }
     }
     if (machine.panicked) {
       process.stderr.write('rvkvm: the guest kernel panicked\n');

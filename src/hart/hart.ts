@@ -13,7 +13,7 @@
 // - Interrupts are checked between run slices (at most SLICE instructions) and right after any CSR write,
 //   xRET, WFI or trap.
 import { GuestClock } from './clock.js';
-import { GuestMemory, type CodeCacheOwner } from './memory.js';
+import { GuestMemory, TLB_ACCESS_BYTES, TLB_ENTRIES, TLB_FN_OFFSET, TLB_SET_BYTES, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
 import { Op } from './ops.js';
 import type { ExecFn } from './ext/enc.js';
@@ -25,6 +25,10 @@ import {
 import { toU64Number, umul32, r as i64 } from './int64.js';
 import { ExecutionProfile, extensionOfRow, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
+import { translatePage, dispatcherModule, JIT_PC, RUN_BOUND, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+
+type JitEnter = (index: number, xb: number, tlb: number, pageLo: number, pageHi: number, so: number, lim: number, n: number) => number;
+let dispatcher: WebAssembly.Module | undefined;
 
 /** Debug: the next instruction is at a debugger breakpoint (setBreakpoints); it has not executed. */
 export const Exit = { Budget: 0, Mmio: 1, MachineTrap: 2, Wfi: 3, Stopped: 4, Debug: 5 } as const;
@@ -43,17 +47,41 @@ export interface HartOptions {
   clock?: 'wall' | 'icount';
   /** Time shared with the other harts of the machine (default: a clock of this hart's own). */
   guestClock?: GuestClock;
+  /** translate hot code pages to WebAssembly (default true); false: interpret everything */
+  jit?: boolean;
+  /** instructions the interpreter runs in a page before it is translated (default JIT_HOT; tests use 1) */
+  jitHot?: number;
 }
+
+/** What the translator did (Hart.jitStats). */
+export interface JitStats {
+  /** translations made (a page translated again counts again) */
+  pages: number;
+  instructions: number;
+  bytes: number;
+  compileMs: number;
+  /** translations dropped because a store changed their page */
+  dropped: number;
+  /** translations replaced because the interpreter found more code in their page */
+  retranslated: number;
+}
+
+// A page is translated once the interpreter has executed this many instructions in it: translating costs about as
+// much as interpreting some tens of thousands of instructions, so only code that runs that much pays it back.
+const JIT_HOT = 40_000;
+// A translated page is translated again once the interpreter has decoded this many new instructions in it
+// (doubling each time) and has run a quarter of JIT_HOT instructions there since.
+const JIT_RETRANSLATE = 16;
+const NO_ENTRY: Uint8Array<ArrayBuffer> = new Uint8Array(2048);
 
 /** thrown (never allocated again) to unwind to the run loop when an instruction traps or needs an MMIO exit */
 const TRAP = { kind: 'trap' };
 const MMIO_EXIT = { kind: 'mmio' };
 const DEBUG_EXIT = { kind: 'debug' };
 
-const TLB_BITS = 8;
-const TLB_SIZE = 1 << TLB_BITS;
+const TLB_SIZE = TLB_ENTRIES;
 const TLB_MASK = TLB_SIZE - 1;
-const SLICE = 16384;
+const SLICE = 65536;
 // Decoded page layout (one Int32Array per 4 KiB host page, indexed by page offset po, which is even): the hot
 // words [po] = packed op word, [po + 1] = immediate (decode.ts words 0 and 1) fill the first half, so the run loop
 // touches 8 bytes per 2 bytes of code; the cold words [RAW_BASE + po] = raw instruction bits and
@@ -153,17 +181,19 @@ export class Hart implements CodeCacheOwner {
   /** LR reservation: host offset, -1 when none */
   reservation = -1;
 
-  // TLBs: tag = virtual page (lo & ~0xfff, hi), value = host offset of the page start. One set of
-  // fetch/load/store arrays per translation context (U, S with SUM=0, S with SUM=1, M), so traps, xRET and
-  // Linux's SUM toggling around user-memory accesses switch sets instead of flushing.
-  private readonly tlbSets = [0, 1, 2, 3].map(() => ({
-    tagLo: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
-    tagHi: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
-    off: [new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE), new Int32Array(TLB_SIZE)],
-    /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
-    level: [new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE)],
-  }));
-  private tlbLevel = this.tlbSets[0]!.level;
+  // TLBs: tag = virtual page (lo & ~0xfff, hi) as an int32 pair at [2 * index], value = host offset of the page
+  // start. One set of fetch/load/store arrays per translation context (U, S with SUM=0, S with SUM=1, M), so traps,
+  // xRET and Linux's SUM toggling around user-memory accesses switch sets instead of flushing. Tags and offsets are
+  // views of the guest memory (GuestMemory.tlbBlock), so translated code (jit.ts) looks them up too.
+  private readonly tlbBlock: number;
+  private tlbSets: { tag: Int32Array[]; off: Int32Array[]; level: Int8Array[]; fetchFn: Int32Array }[] = [];
+  /** the selected set's fetch entries' translated-code indices (jit.ts) */
+  private tlbFetchFn: Int32Array = new Int32Array(0);
+  /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
+  private readonly tlbLevels = [0, 1, 2, 3].map(() => [new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE)]);
+  /** byte offset of the selected set (for translated code) */
+  tlbSetBase = 0;
+  private tlbLevel: Int8Array[] = [];
   /** leaf level of the last translate() (0 for bare translations) */
   private lastLevel = 0;
   /** Since the last full flush: the 2 MiB (level 1) and 1 GiB (level 2) regions that TLB entries came from
@@ -171,9 +201,8 @@ export class Hart implements CodeCacheOwner {
    *  has to look at the one TLB index of vaddr's 4 KiB page instead of scanning every entry. */
   private readonly superpageRegions = new Set<number>();
   private bigLeaves = false;
-  private tlbTagLo = this.tlbSets[0]!.tagLo;
-  private tlbTagHi = this.tlbSets[0]!.tagHi;
-  private tlbOff = this.tlbSets[0]!.off;
+  private tlbTag: Int32Array[] = [];
+  private tlbOff: Int32Array[] = [];
 
   /** result high word of 64-bit loads */
   ldHi = 0;
@@ -198,6 +227,29 @@ export class Hart implements CodeCacheOwner {
   private modeSince = 0;
   private tracer: InstructionTracer | null = null;
   private traceW = 0; private traceRaw = 0;
+  // translation to WebAssembly (jit.ts): translated pages by host page, and entries into untranslated pages
+  private readonly jitEnabled: boolean;
+  private readonly jitHot: number;
+  private jitPages: (JitPage | undefined)[] = [];
+  /** per host page: instructions the interpreter executed there since it was last translated */
+  private jitHeat = new Int32Array(0);
+  private readonly jitImports: WebAssembly.Imports;
+  /** view of the translated code's exit words: [0], [1] = pc lo/hi, [2] = retired */
+  private jitState!: Int32Array;
+  /** pc and retired count of the translated instruction in a slow path (for traps and MMIO exits) */
+  private jitPcLo = 0; private jitPcHi = 0; private jitN = 0;
+  /** the run slice's retired count when it entered translated code (for counter CSRs read from there) */
+  private jitBase = 0;
+  /** the translated pages' functions (index 0: none), and the free indices */
+  private readonly jitTable = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
+  private readonly jitFreeIndices: number[] = [];
+  /** calls the table entry: the run loop's one call into translated code */
+  private readonly jitEnter: JitEnter;
+  private jitNextIndex = 1;
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0 };
+  /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
+  private jitGeneration = new Uint8Array(0);
+
   /** a traced load waiting for completeMmio() */
   private tracePending: { pc: bigint; mode: number } | null = null;
 
@@ -216,6 +268,30 @@ export class Hart implements CodeCacheOwner {
       throw new HartError(`guestClock (${this.guestClock.kind}, ${this.guestClock.timebaseHz} Hz) differs from clock ${this.clock} / timebaseHz ${this.timebaseHz}`);
     }
     this.stateOff = this.mem.allocStateBlock();
+    this.tlbBlock = this.mem.tlbBlock(this.stateOff);
+    this.jitEnabled = opts.jit ?? true;
+    this.jitHot = opts.jitHot ?? JIT_HOT;
+    if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
+    dispatcher ??= new WebAssembly.Module(dispatcherModule());
+    this.jitEnter = new WebAssembly.Instance(dispatcher, { e: { t: this.jitTable } }).exports['enter'] as JitEnter;
+    this.jitImports = {
+      e: {
+        m: this.mem.memory,
+        t: this.jitTable,
+        ld: (alo: number, ahi: number, info: number, pcLo: number, pcHi: number, n: number): void => {
+          this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
+          this.jitLoad(alo, ahi, info);
+        },
+        st: (alo: number, ahi: number, info: number, pcLo: number, pcHi: number, n: number): number => {
+          this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
+          return this.jitStore(alo, ahi, info);
+        },
+        ex: (w: number, imm: number, raw: number, pcLo: number, pcHi: number, n: number): number => {
+          this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
+          return this.jitExec(w, imm, raw, pcLo, pcHi, n);
+        },
+      },
+    };
     this.mem.registerCodeOwner(this);
     this.refreshViews();
     for (const [op, fn] of ALL_SEMANTICS) this.execTable[op] = fn;
@@ -248,7 +324,19 @@ export class Hart implements CodeCacheOwner {
     const oldF = this.fr;
     this.x = new Int32Array(buf, this.stateOff, 66);
     this.fr = new Int32Array(buf, this.stateOff + 512, 64);
+    this.jitState = new Int32Array(buf, this.stateOff + JIT_PC, 4);
     if (old && old.buffer !== buf && old.byteLength > 0) { this.x.set(old); this.fr.set(oldF); }
+    this.tlbSets = [0, 1, 2, 3].map((s) => {
+      const base = this.tlbBlock + s * TLB_SET_BYTES;
+      const acc = [0, 1, 2].map((a) => base + a * TLB_ACCESS_BYTES);
+      return {
+        tag: acc.map((b) => new Int32Array(buf, b, 2 * TLB_SIZE)),
+        off: acc.map((b) => new Int32Array(buf, b + 8 * TLB_SIZE, TLB_SIZE)),
+        level: this.tlbLevels[s]!,
+        fetchFn: new Int32Array(buf, acc[ACC_FETCH]! + TLB_FN_OFFSET, TLB_SIZE),
+      };
+    });
+    this.selectTlb(); // the selected set's views are new too
     this.viewGeneration = this.mem.generation;
   }
 
@@ -257,7 +345,7 @@ export class Hart implements CodeCacheOwner {
     this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
     this.misalignMask = isa.has('zca') ? 0 : 2;
     this.harvestCounts(); // under the old decoder: the counts name its rows
-    for (const p of this.decodedPages) this.decoded[p]!.fill(0);
+    for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); }
   }
 
   /**
@@ -268,7 +356,7 @@ export class Hart implements CodeCacheOwner {
     this.breakpointPcs = new Set(pcs.map((pc) => BigInt.asUintN(64, pc)));
     this.breakpointOffsets = pcs.length === 0 ? null : new Set(pcs.map((pc) => Number(pc & 0xffen)));
     this.harvestCounts();
-    for (const p of this.decodedPages) this.decoded[p]!.fill(0); // cached slots would skip the check
+    for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); } // cached slots would skip the check
   }
 
   /**
@@ -306,7 +394,167 @@ export class Hart implements CodeCacheOwner {
     if (d) {
       if (this.profile !== null) this.harvestPage(d);
       d.fill(0);
+      this.dropJit(hostPage);
     }
+  }
+
+  // ---------------------------------------------------------------- translation to WebAssembly (jit.ts)
+
+  private dropJit(hostPage: number, forNewCode = false): void {
+    const jp = this.jitPages[hostPage];
+    if (jp === undefined) return;
+    jp.entry.fill(0); // a run loop still holding it stops entering it
+    this.jitPages[hostPage] = undefined;
+    // no fetch TLB entry may lead translated code to its table index any more
+    for (const set of this.tlbSets) {
+      const fn = set.fetchFn;
+      for (let k = 0; k < TLB_SIZE; k++) if (fn[k] === jp.tableIndex) fn[k] = 0;
+    }
+    this.jitTable.set(jp.tableIndex, null);
+    this.jitFreeIndices.push(jp.tableIndex);
+    if (forNewCode) {
+      this.jitStats.retranslated++;
+      if (this.jitGeneration[hostPage]! < 8) this.jitGeneration[hostPage]!++;
+      this.jitHeat[hostPage] = this.jitHot - (this.jitHot >> 2);
+    } else {
+      this.jitStats.dropped++;
+      this.jitHeat[hostPage] = 0;
+    }
+  }
+
+  /** the translated code of a page the run loop enters, translating it once it is hot */
+  private jitPageFor(hostPage: number, page: Int32Array): JitPage | undefined {
+    const jp = this.jitPages[hostPage];
+    if (jp !== undefined) return jp;
+    if (this.jitHeat.length <= hostPage) {
+      this.jitHeat = new Int32Array(this.mem.codePage.length);
+      this.jitGeneration = new Uint8Array(this.mem.codePage.length);
+    }
+    if (this.jitHeat[hostPage]! < this.jitHot) return undefined;
+    this.jitHeat[hostPage] = 0;
+    const t0 = performance.now();
+    this.discoverCode(page, hostPage << 12);
+    const t = translatePage(page, RAW_BASE, this.misalignMask);
+    if (t === null) return undefined;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(t.bytes), this.jitImports);
+    const fn = inst.exports['f'] as JitFn;
+    let tableIndex = this.jitFreeIndices.pop();
+    if (tableIndex === undefined) {
+      tableIndex = this.jitNextIndex++;
+      if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
+    }
+    this.jitTable.set(tableIndex, fn);
+    const made: JitPage = { fn, tableIndex, entry: t.entry, count: t.count, fresh: 0 };
+    this.jitPages[hostPage] = made;
+    const s = this.jitStats;
+    s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
+    return made;
+  }
+
+  /**
+   * Before translating a page, decode what the interpreter has not reached yet but will likely run: from every
+   * decoded instruction, the one after it (unless it is an unconditional jump) and its branch target in the page.
+   * Stops at illegal encodings (padding, data) and never reads past the page.
+   */
+  private discoverCode(page: Int32Array, pageHost: number): void {
+    const work: number[] = [];
+    for (let so = 0; so < 4096; so += 2) if (page[so] !== 0) work.push(so);
+    const bp = this.breakpointOffsets;
+    const dv = this.mem.dv, dec = this.decodeScratch;
+    let budget = 2048;
+    while (work.length > 0 && budget > 0) {
+      const so = work.pop()!;
+      const w = page[so]!, op = w & 0x3ff;
+      if (op === Op.ILLEGAL) continue;
+      for (let k = 0; k < 2; k++) {
+        let t: number;
+        if (k === 0) {
+          // after a jump only a call (rd != x0, the scratch pair 32) comes back
+          if ((op === Op.JAL || op === Op.JALR) && ((w >>> 10) & 127) === 2 * X_SCRATCH) continue;
+          t = so + (w < 0 ? 2 : 4);
+        }
+        else { if (op !== Op.JAL && (op < Op.BEQ || op > Op.BGEU)) continue; t = so + page[so + 1]!; }
+        if (t < 0 || t >= 4096 || (t & 1) || page[t] !== 0 || (bp !== null && bp.has(t))) continue;
+        let insn = dv.getUint16(pageHost + t, true);
+        if ((insn & 3) === 3) {
+          if (t === 0xffe) continue; // crosses into the next page
+          insn = (insn | (dv.getUint16(pageHost + t + 2, true) << 16)) | 0;
+        }
+        this.decoder.decode(insn, dec, 0);
+        page[t] = dec[0]!; page[t + 1] = dec[1]!; page[RAW_BASE + t] = dec[2]!;
+        work.push(t);
+        budget--;
+      }
+    }
+  }
+
+  /** slow-path load of translated code: x[reg] = the value, or a trap / MMIO exit */
+  private jitLoad(alo: number, ahi: number, info: number): void {
+    this.curIlen = infoIlen(info);
+    const size = infoSize(info), signed = infoSigned(info), r2 = infoReg(info);
+    const x = this.x;
+    // translated code takes only naturally aligned hits: a misaligned access inside a mapped page is still a hit
+    const idx = (alo >>> 12) & TLB_MASK, po = alo & 0xfff, tag = this.tlbTag[ACC_LOAD]!;
+    let off: number;
+    if (tag[2 * idx] === (alo & PAGE_MASK) && tag[2 * idx + 1] === ahi && po <= 4096 - size) off = this.tlbOff[ACC_LOAD]![idx]! + po;
+    else {
+      off = this.loadSlowOffset(alo, ahi, size, r2 >> 1, signed, DEST_X);
+      if (off < 0) { x[r2] = this.slowLo; x[r2 + 1] = this.ldHi; return; }
+    }
+    const dv = this.mem.dv;
+    let lo: number, hi: number;
+    switch (size) {
+      case 1: lo = signed ? dv.getInt8(off) : dv.getUint8(off); break;
+      case 2: lo = signed ? dv.getInt16(off, true) : dv.getUint16(off, true); break;
+      default: lo = dv.getInt32(off, true); break;
+    }
+    if (size === 8) hi = dv.getInt32(off + 4, true); else hi = signed ? lo >> 31 : 0;
+    x[r2] = lo; x[r2 + 1] = hi;
+  }
+
+  /**
+   * An instruction translated code has no WebAssembly form for: its semantics from ext/*.ts, as the interpreter
+   * runs them. Returns 1 (with the next pc for the run loop) when it redirected the pc, ended the slice (CSR write,
+   * fence, WFI, ...) or changed a page holding code.
+   */
+  private jitExec(w: number, imm: number, raw: number, pcLo: number, pcHi: number, n: number): number {
+    const ilen = w < 0 ? 2 : 4;
+    this.pcLo = pcLo; this.pcHi = pcHi; this.curIlen = ilen; this.sliceRetired = this.jitBase + n;
+    const before = this.mem.invalidations;
+    this.execTable[w & 0x3ff]!(this, w, imm, raw);
+    this.sliceRetired = 0;
+    if (this.flags === 0 && this.mem.invalidations === before) return 0;
+    if (this.flags & F_REDIRECT) this.flags &= ~F_REDIRECT;
+    else {
+      const lo = (pcLo + ilen) | 0;
+      this.pcLo = lo; this.pcHi = (lo >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+    }
+    this.jitState[0] = this.pcLo; this.jitState[1] = this.pcHi;
+    return 1;
+  }
+
+  /** slow-path store of translated code; 1 when it changed a page holding code */
+  private jitStore(alo: number, ahi: number, info: number): number {
+    this.curIlen = infoIlen(info);
+    const size = infoSize(info), r2 = infoReg(info);
+    const vlo = this.x[r2]!, vhi = this.x[r2 + 1]!;
+    const before = this.mem.invalidations;
+    const idx = (alo >>> 12) & TLB_MASK, po = alo & 0xfff, tag = this.tlbTag[ACC_STORE]!;
+    let off: number;
+    if (tag[2 * idx] === (alo & PAGE_MASK) && tag[2 * idx + 1] === ahi && po <= 4096 - size) {
+      off = this.tlbOff[ACC_STORE]![idx]! + po;
+      if (this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
+    } else off = this.storeSlowOffset(alo, ahi, size, vlo, vhi);
+    if (off >= 0) {
+      const dv = this.mem.dv;
+      switch (size) {
+        case 1: dv.setInt8(off, vlo); break;
+        case 2: dv.setInt16(off, vlo, true); break;
+        case 4: dv.setInt32(off, vlo, true); break;
+        default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true); break;
+      }
+    }
+    return this.mem.invalidations !== before ? 1 : 0;
   }
 
   // ---------------------------------------------------------------- profile and trace (profile.ts, trace.ts)
@@ -435,7 +683,7 @@ export class Hart implements CodeCacheOwner {
   requestStop(): void { this.stopRequested = true; }
 
   flushTlb(): void {
-    for (const set of this.tlbSets) for (let k = 0; k < 3; k++) set.tagLo[k]!.fill(-1);
+    for (const set of this.tlbSets) for (let k = 0; k < 3; k++) set.tag[k]!.fill(-1);
     this.superpageRegions.clear(); this.bigLeaves = false;
     this.flags |= F_BREAK;
   }
@@ -448,8 +696,10 @@ export class Hart implements CodeCacheOwner {
   /** select the TLB set of the current privilege mode (after a mode change) */
   private selectTlb(): void {
     const m = this.mode;
-    const set = this.tlbSets[m === 3 ? 3 : m === 0 ? 0 : (this.mstatus & MSTATUS.SUM) ? 2 : 1]!;
-    this.tlbTagLo = set.tagLo; this.tlbTagHi = set.tagHi; this.tlbOff = set.off; this.tlbLevel = set.level;
+    const k = m === 3 ? 3 : m === 0 ? 0 : (this.mstatus & MSTATUS.SUM) ? 2 : 1;
+    const set = this.tlbSets[k]!;
+    this.tlbTag = set.tag; this.tlbOff = set.off; this.tlbLevel = set.level; this.tlbFetchFn = set.fetchFn;
+    this.tlbSetBase = this.tlbBlock + k * TLB_SET_BYTES;
     this.flags |= F_BREAK;
   }
 
@@ -558,8 +808,8 @@ export class Hart implements CodeCacheOwner {
     const codePage = mem.codePage;
     const x = this.x;
     const exec = this.execTable;
-    const lTagLo = this.tlbTagLo[ACC_LOAD]!, lTagHi = this.tlbTagHi[ACC_LOAD]!, lOff = this.tlbOff[ACC_LOAD]!;
-    const sTagLo = this.tlbTagLo[ACC_STORE]!, sTagHi = this.tlbTagHi[ACC_STORE]!, sOff = this.tlbOff[ACC_STORE]!;
+    const lTag = this.tlbTag[ACC_LOAD]!, lOff = this.tlbOff[ACC_LOAD]!;
+    const sTag = this.tlbTag[ACC_STORE]!, sOff = this.tlbOff[ACC_STORE]!;
     const misalign = this.misalignMask;
     // Inside a code page the pc is (pageLo | so, pageHi), so = the page offset (the slot index): straight-line
     // code and jumps within the page never re-check the fetch page or carry into the high word. pcLo/pcHi hold the
@@ -571,6 +821,12 @@ export class Hart implements CodeCacheOwner {
     let pageLo = 0, pageHi = 0, pageHost = 0;
     const instrument = this.instrument;
     let countedSo = -1; // slot of the last counted instruction in this page (-1: none)
+    const jitOn = this.jitEnabled && instrument === 0;
+    const jitState = this.jitState, xb = this.stateOff;
+    let jitIndex = 0, jitEntry = NO_ENTRY; // the page's translation (table index; 0 = none)
+    let jitSkip = false; // the interpreter executes the next translated-code entry it reaches itself
+    let inJit = false;
+    let heatPage = -1, heatFrom = 0; // an untranslated page being interpreted, and n when it was entered
     this.flags &= ~F_BREAK;
     try {
       // outer loop: enter the page holding pcLo/pcHi; inner loop: run inside it (page and its tag stay invariant)
@@ -581,8 +837,35 @@ export class Hart implements CodeCacheOwner {
         pageLo = pcLo & PAGE_MASK; pageHi = pcHi;
         so = pcLo & 0xffe;
         countedSo = -1;
+        if (jitOn) {
+          if (heatPage >= 0) this.jitHeat[heatPage] += n - heatFrom;
+          const jp = this.jitPageFor(pageHost >>> 12, page);
+          if (jp !== undefined) {
+            jitIndex = jp.tableIndex; jitEntry = jp.entry; heatPage = -1;
+            this.tlbFetchFn[(pcLo >>> 12) & TLB_MASK] = jp.tableIndex; // translated code may now jump here directly
+          } else { jitIndex = 0; jitEntry = NO_ENTRY; heatPage = pageHost >>> 12; heatFrom = n; }
+        }
         while (n < limit) {
           const slot = so;
+          if (jitIndex !== 0 && jitEntry[slot >>> 1] !== 0 && limit - n > RUN_BOUND) {
+            if (jitSkip) jitSkip = false;
+            else {
+              inJit = true;
+              this.jitBase = n;
+              jitSkip = this.jitEnter(jitIndex, xb, this.tlbSetBase, pageLo, pageHi, slot, limit - n - RUN_BOUND, 0) !== 0;
+              inJit = false;
+              n += jitState[2]!;
+              pcLo = jitState[0]!; pcHi = jitState[1]!;
+              if (this.flags & (F_BREAK | F_WFI)) { // an instruction run through jitExec ended the slice
+                this.flags &= ~F_BREAK;
+                this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
+                return -1;
+              }
+              if ((pcLo & PAGE_MASK) === pageLo && pcHi === pageHi) { so = pcLo & 0xffe; continue; }
+              so = -1;
+              continue pages;
+            }
+          }
           let w = page[slot]!;
           if (w === 0) {
             this.pcLo = pageLo | slot; this.pcHi = pageHi;
@@ -684,7 +967,7 @@ export class Hart implements CodeCacheOwner {
               const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
               const idx = (alo >>> 12) & TLB_MASK;
               const isD = (w & 0x3ff) === Op.LD;
-              if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+              if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
                 const off = lOff[idx]! + (alo & 0xfff);
                 lo = dv.getInt32(off, true);
                 x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31;
@@ -704,7 +987,7 @@ export class Hart implements CodeCacheOwner {
               const idx = (alo >>> 12) & TLB_MASK;
               const isD = (w & 0x3ff) === Op.SD;
               let off: number;
-              if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+              if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
                 off = sOff[idx]! + (alo & 0xfff);
                 if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
               } else {
@@ -725,7 +1008,7 @@ export class Hart implements CodeCacheOwner {
               const idx = (alo >>> 12) & TLB_MASK;
               const po = alo & 0xfff;
               let off: number;
-              if (lTagLo[idx] === (alo & PAGE_MASK) && lTagHi[idx] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
+              if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
               else {
                 this.curIlen = ilen;
                 off = this.loadSlowOffset(alo, ahi, size, rd >> 1, op === Op.LB || op === Op.LH || op === Op.LW || op === Op.LD, DEST_X);
@@ -756,7 +1039,7 @@ export class Hart implements CodeCacheOwner {
               const idx = (alo >>> 12) & TLB_MASK;
               const po = alo & 0xfff;
               let off: number;
-              if (sTagLo[idx] === (alo & PAGE_MASK) && sTagHi[idx] === ahi && po <= 4096 - size) {
+              if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && po <= 4096 - size) {
                 off = sOff[idx]! + po;
                 if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
               } else {
@@ -880,6 +1163,7 @@ export class Hart implements CodeCacheOwner {
         }
       }
     } catch (e) {
+      if (inJit) { pcLo = this.jitPcLo; pcHi = this.jitPcHi; so = -1; n += this.jitN; }
       if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
       // a trapping instruction did not retire: take back its count
@@ -888,6 +1172,8 @@ export class Hart implements CodeCacheOwner {
       if (e === DEBUG_EXIT) return Exit.Debug;
       if (e !== TRAP) throw e;
       return this.deliverException();
+    } finally {
+      if (heatPage >= 0) this.jitHeat[heatPage] += n - heatFrom;
     }
     if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
     this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
@@ -928,6 +1214,10 @@ export class Hart implements CodeCacheOwner {
     this.decoder.decode(insn, dec, 0);
     page[slot] = dec[0]!; page[slot + 1] = dec[1]!; page[RAW_BASE + slot] = dec[2]!;
     this.mem.codePage[pageHost >>> 12] = 1;
+    const jp = this.jitPages[pageHost >>> 12];
+    if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << this.jitGeneration[pageHost >>> 12]!) {
+      this.dropJit(pageHost >>> 12, true);
+    }
     const w = page[slot]!;
     if (crossPage || atBreakpointOffset) page[slot] = 0; // depends on two pages / may be a breakpoint: decode again next time
     return w;
@@ -1037,12 +1327,13 @@ export class Hart implements CodeCacheOwner {
     const own = (lo >>> 12) & TLB_MASK;
     for (const set of this.tlbSets) {
       for (let a = 0; a < 3; a++) {
-        const tl = set.tagLo[a]!, th = set.tagHi[a]!, lv = set.level[a]!;
+        const tag = set.tag[a]!, lv = set.level[a]!;
         for (let k = onlyOwnIndex ? own : 0, end = onlyOwnIndex ? own + 1 : TLB_SIZE; k < end; k++) {
           const level = lv[k]!;
-          if (tl[k] === -1) continue;
+          const tl = tag[2 * k]!;
+          if (tl === -1) continue;
           // levels 0..2 span at most 2^30 bytes, so the high word must match; larger leaves: drop them
-          if (level > 2 || (th[k] === hi && ((tl[k]! ^ lo) & ~((1 << (12 + 9 * level)) - 1)) === 0)) tl[k] = -1;
+          if (level > 2 || (tag[2 * k + 1] === hi && ((tl ^ lo) & ~((1 << (12 + 9 * level)) - 1)) === 0)) tag[2 * k] = -1;
         }
       }
     }
@@ -1135,8 +1426,10 @@ export class Hart implements CodeCacheOwner {
     const host = pa < 0 || pa >= MAX_PHYS ? -1 : this.mem.hostOffset(page, 4096);
     if (host < 0) return -1;
     const idx = (lo >>> 12) & TLB_MASK;
-    this.tlbTagLo[acc]![idx] = lo & PAGE_MASK;
-    this.tlbTagHi[acc]![idx] = hi;
+    const tag = this.tlbTag[acc]!;
+    tag[2 * idx] = lo & PAGE_MASK;
+    tag[2 * idx + 1] = hi;
+    if (acc === ACC_FETCH) this.tlbFetchFn[idx] = 0; // the page it names now may have no translation
     this.tlbOff[acc]![idx] = host;
     const level = this.lastLevel;
     this.tlbLevel[acc]![idx] = level;
@@ -1148,8 +1441,8 @@ export class Hart implements CodeCacheOwner {
   /** host offset of the page holding pc (fetch translation, access fault outside RAM) */
   private fetchPageHost(lo: number, hi: number): number {
     const idx = (lo >>> 12) & TLB_MASK;
-    const tl = this.tlbTagLo[ACC_FETCH]!, th = this.tlbTagHi[ACC_FETCH]!;
-    if (tl[idx] === (lo & PAGE_MASK) && th[idx] === hi) return this.tlbOff[ACC_FETCH]![idx]!;
+    const tag = this.tlbTag[ACC_FETCH]!;
+    if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi) return this.tlbOff[ACC_FETCH]![idx]!;
     const host = this.fillTlb(lo, hi, ACC_FETCH);
     if (host < 0) this.raise(CAUSE.FETCH_ACCESS, lo, hi);
     return host;
@@ -1266,7 +1559,8 @@ export class Hart implements CodeCacheOwner {
     const idx = (lo >>> 12) & TLB_MASK;
     const po = lo & 0xfff;
     let off: number;
-    if (this.tlbTagLo[ACC_LOAD]![idx] === (lo & PAGE_MASK) && this.tlbTagHi[ACC_LOAD]![idx] === hi && po <= 4096 - size) {
+    const tag = this.tlbTag[ACC_LOAD]!;
+    if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
       off = this.tlbOff[ACC_LOAD]![idx]! + po;
     } else {
       off = this.loadSlowOffset(lo, hi, size, destReg, false, destKind);
@@ -1281,7 +1575,8 @@ export class Hart implements CodeCacheOwner {
     const idx = (lo >>> 12) & TLB_MASK;
     const po = lo & 0xfff;
     let off: number;
-    if (this.tlbTagLo[ACC_STORE]![idx] === (lo & PAGE_MASK) && this.tlbTagHi[ACC_STORE]![idx] === hi && po <= 4096 - size) {
+    const tag = this.tlbTag[ACC_STORE]!;
+    if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
       off = this.tlbOff[ACC_STORE]![idx]! + po;
       if (this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
     } else {

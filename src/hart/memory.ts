@@ -1,5 +1,7 @@
-// Guest physical memory: ONE WebAssembly.Memory holding the hart state blocks (first STATE_BYTES) and then
-// every RAM region back to back. Physical addresses are JS numbers; anything not RAM or MMIO is an access fault.
+// Guest physical memory: ONE WebAssembly.Memory holding, in its front region, the hart state blocks, the harts'
+// TLBs and the code-page map, and then every RAM region back to back. Everything the hart's hot path reads lives
+// there, so code translated to WebAssembly (jit.ts) reads the same registers, TLBs and RAM as the interpreter.
+// Physical addresses are JS numbers; anything not RAM or MMIO is an access fault.
 
 export interface SyncMmio {
   /** size 8: returns the low 32 bits; the high 32 bits come from readHigh (called right after) */
@@ -15,6 +17,17 @@ export class MemoryError extends Error {
 /** Bytes reserved at the start of the memory for hart state blocks (STATE_BLOCK_BYTES each). */
 export const STATE_BYTES = 64 * 1024;
 export const STATE_BLOCK_BYTES = 2048;
+export const MAX_HARTS = STATE_BYTES / STATE_BLOCK_BYTES;
+/** Per hart: 4 translation contexts x (fetch, load, store) x 256 entries of (i64 tag, i32 host offset, i32 index
+ *  of the page's translated code in the hart's function table: fetch entries only, 0 = none). */
+export const TLB_ENTRIES = 256;
+export const TLB_FN_OFFSET = TLB_ENTRIES * 12;
+export const TLB_ACCESS_BYTES = TLB_ENTRIES * 16;
+export const TLB_SET_BYTES = 3 * TLB_ACCESS_BYTES;
+export const TLB_BLOCK_BYTES = 4 * TLB_SET_BYTES;
+const TLB_BASE = STATE_BYTES;
+/** The code-page map (one byte per 4 KiB host page) starts here. */
+export const CODE_PAGE_BASE = TLB_BASE + MAX_HARTS * TLB_BLOCK_BYTES;
 const WASM_PAGE = 65536;
 
 /** Something holding decoded code for host pages (a hart); told when a page's bytes change. */
@@ -28,8 +41,11 @@ export class GuestMemory {
   generation = 0;
   u8!: Uint8Array;
   dv!: DataView;
-  /** per host 4 KiB page: 1 if some hart holds decoded instructions for it (stores must invalidate) */
-  codePage: Uint8Array = new Uint8Array(0);
+  /** per host 4 KiB page: 1 if some hart holds decoded instructions for it (stores must invalidate); a view of
+   *  the memory at CODE_PAGE_BASE */
+  codePage!: Uint8Array;
+  /** bumped by every invalidateHostPage that dropped code */
+  invalidations = 0;
 
   // RAM regions: guest physical base, length, host byte offset (sorted by gpa)
   readonly ramGpa: number[] = [];
@@ -40,17 +56,23 @@ export class GuestMemory {
   readonly mmioLen: number[] = [];
   readonly mmioHandler: (SyncMmio | undefined)[] = [];
 
-  private nextHost = STATE_BYTES;
+  private nextHost: number;
+  private readonly firstRamHost: number;
   private nextStateBlock = 0;
   private readonly maxBytes: number;
+  private readonly hostPages: number;
   private readonly codeOwners: CodeCacheOwner[] = [];
 
   constructor(opts?: { maxRamBytes?: number }) {
     const maxRam = opts?.maxRamBytes ?? 2 * 1024 * 1024 * 1024;
     if (!Number.isInteger(maxRam) || maxRam < 0) throw new MemoryError(`maxRamBytes ${maxRam} is not a byte count`);
-    this.maxBytes = Math.min(STATE_BYTES + maxRam, 65536 * WASM_PAGE);
+    const limit = 65536 * WASM_PAGE;
+    this.hostPages = Math.ceil(limit / 4096);
+    const front = Math.ceil((CODE_PAGE_BASE + this.hostPages) / WASM_PAGE) * WASM_PAGE;
+    this.nextHost = front; this.firstRamHost = front;
+    this.maxBytes = Math.min(front + maxRam, limit);
     this.memory = new WebAssembly.Memory({
-      initial: STATE_BYTES / WASM_PAGE,
+      initial: front / WASM_PAGE,
       maximum: Math.ceil(this.maxBytes / WASM_PAGE),
     });
     this.refreshViews();
@@ -60,12 +82,7 @@ export class GuestMemory {
     const buf = this.memory.buffer;
     this.u8 = new Uint8Array(buf);
     this.dv = new DataView(buf);
-    const pages = buf.byteLength >>> 12;
-    if (this.codePage.length < pages) {
-      const cp = new Uint8Array(pages);
-      cp.set(this.codePage);
-      this.codePage = cp;
-    }
+    this.codePage = new Uint8Array(buf, CODE_PAGE_BASE, this.hostPages);
     this.generation++;
   }
 
@@ -77,6 +94,11 @@ export class GuestMemory {
     return off;
   }
 
+  /** Byte offset of the TLB block of the hart whose state block is at stateOff. */
+  tlbBlock(stateOff: number): number {
+    return TLB_BASE + (stateOff / STATE_BLOCK_BYTES) * TLB_BLOCK_BYTES;
+  }
+
   registerCodeOwner(o: CodeCacheOwner): void {
     this.codeOwners.push(o);
   }
@@ -86,7 +108,7 @@ export class GuestMemory {
     const host = this.nextHost;
     const end = host + bytes;
     if (end > this.maxBytes) {
-      throw new MemoryError(`RAM at 0x${gpa.toString(16)} (${bytes} bytes) exceeds the memory limit of ${this.maxBytes - STATE_BYTES} bytes`);
+      throw new MemoryError(`RAM at 0x${gpa.toString(16)} (${bytes} bytes) exceeds the memory limit of ${this.maxBytes - this.firstRamHost} bytes`);
     }
     const needPages = Math.ceil(end / WASM_PAGE) - this.memory.buffer.byteLength / WASM_PAGE;
     if (needPages > 0) this.memory.grow(needPages);
@@ -165,6 +187,7 @@ export class GuestMemory {
   invalidateHostPage(p: number): void {
     if (this.codePage[p] === 0) return;
     this.codePage[p] = 0;
+    this.invalidations++;
     for (const o of this.codeOwners) o.dropCodePage(p);
   }
 }

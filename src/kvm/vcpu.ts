@@ -15,14 +15,17 @@ import { applyFwft, handleSbiCall, resetFwft, SbiStatus } from './sbi.js';
 import type { Vm } from './vm.js';
 import type { ProfileReport } from '../hart/profile.js';
 import type { InstructionTracer } from '../hart/trace.js';
+import type { JitStats } from '../hart/index.js';
 
 // The profile and trace types travel with the vCPU API, so user space (src/vmm) needs nothing from src/hart.
 export type { ProfileReport } from '../hart/profile.js';
+export type { JitStats } from '../hart/index.js';
 export { mergeProfileReports, formatProfileReport } from '../hart/profile.js';
 export { InstructionTracer, type TraceFilter } from '../hart/trace.js';
 
 /** Instrumentation src/hart's Hart offers beyond the HartPort contract (profile.ts, trace.ts). */
 interface InstrumentedHart {
+  readonly jitStats: JitStats;
   setProfiling(on: boolean): void;
   profileReport(): ProfileReport | null;
   setTracer(tracer: InstructionTracer | null): void;
@@ -35,7 +38,7 @@ const U64_MASK = 0xffff_ffff_ffff_ffffn;
 const BASE_ISA_MASK = (1n << 26n) - 1n;
 export const INVALID_GPA = U64_MASK;
 /** The run loop hands the hart this many instructions at a time, then checks the software timer. */
-const RUN_SLICE = 20_000;
+const RUN_SLICE = 100_000;
 
 /** HSM power state of a vCPU. */
 export type PowerState = 'on' | 'off';
@@ -122,6 +125,12 @@ export class Vcpu {
   }
 
   // ------------------------------------------------------------------ execution profile and trace (rvkvm's own)
+  /** What the hart's translator to WebAssembly did so far (rvkvm's own; null for a hart without one). */
+  translationStats(): JitStats | null {
+    const h = this.hart as HartPort & Partial<InstrumentedHart>;
+    return h.jitStats ?? null;
+  }
+
   /** Count retired instructions per extension / privilege mode and illegal-instruction traps from now on (or stop). */
   setProfiling(on: boolean): void {
     this.instrumentedHart().setProfiling(on);

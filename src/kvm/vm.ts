@@ -18,6 +18,8 @@ export interface VmOptions {
   maxRamBytes?: number;
   /** The guest clock: wall time scaled to the timebase (default) or derived from retired instructions. */
   clock?: 'wall' | 'icount';
+  /** rvkvm's own: translate hot guest code to WebAssembly (default true); false interprets everything. */
+  jit?: boolean;
 }
 
 export interface MemoryRegion {
@@ -39,6 +41,7 @@ export class Vm {
   readonly memory: GuestMemory;
   /** One guest time base for all vCPUs, as KVM keeps one per VM. */
   readonly guestClock: GuestClock;
+  readonly jit: boolean;
   private readonly slots = new Map<number, MemoryRegion>();
   private readonly vcpuList: Vcpu[] = [];
   private roundRobinNext = 0;
@@ -48,6 +51,7 @@ export class Vm {
     this.profile = abiProfile(this.abi);
     this.allowDisableAny = opts.allowDisableAny ?? false;
     this.clock = opts.clock ?? 'wall';
+    this.jit = opts.jit ?? true;
     this.guestClock = new GuestClock(this.clock, host.timebaseHz);
     this.memory = new GuestMemory(opts.maxRamBytes !== undefined ? { maxRamBytes: opts.maxRamBytes } : undefined);
   }
@@ -111,7 +115,7 @@ export class Vm {
     if (!Number.isInteger(id) || id < 0 || id >= KVM_MAX_VCPUS) throw new KvmError('EINVAL', `vcpu id ${id} is not in 0..${KVM_MAX_VCPUS - 1}`);
     if (this.vcpuList.some((v) => v.id === id)) throw new KvmError('EEXIST', `vcpu ${id} already exists`);
     const hart = new Hart({ memory: this.memory, isa: new Set(this.host.extensions), hartId: id, hypervisor: true,
-      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock });
+      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit });
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);
     return vcpu;

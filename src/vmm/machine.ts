@@ -7,7 +7,7 @@ import {
   KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable,
   type KvmAbi, type Vcpu, type Vm, type VcpuExit, type SbiExit,
 } from '../kvm/index.js';
-import { mergeProfileReports, type InstructionTracer, type ProfileReport } from '../kvm/vcpu.js';
+import { mergeProfileReports, type InstructionTracer, type JitStats, type ProfileReport } from '../kvm/vcpu.js';
 import { MmioBus } from './device.js';
 import { buildDeviceTree, type MachineDescription } from './devicetree.js';
 import { VmmError } from './errors.js';
@@ -49,6 +49,8 @@ export interface MachineConfig {
   allowDisableAny?: boolean;
   abi?: KvmAbi;
   clock?: 'wall' | 'icount';
+  /** translate hot guest code to WebAssembly (default true) */
+  jit?: boolean;
   disks?: readonly BlockBackend[];
   net?: boolean;
   rng?: boolean;
@@ -119,7 +121,7 @@ export class Machine {
     const hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
     this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
     this.vm = this.host.createVm({
-      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, maxRamBytes: memBytes,
+      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, jit: cfg.jit, maxRamBytes: memBytes,
     });
     const ramBase = MEMORY_MAP.ram.base;
     this.vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ramBase, memorySize: memBytes });
@@ -265,13 +267,26 @@ export class Machine {
     return names;
   }
 
-  /** Guest instructions retired so far, over all vCPUs. */
   /** The execution profile summed over all vCPUs (rvkvm run --profile); null unless MachineConfig.profile was set. */
   profile(): ProfileReport | null {
     const reports = this.vcpus.map((v) => v.executionProfile()).filter((r): r is ProfileReport => r !== null);
     return reports.length === 0 ? null : mergeProfileReports(reports);
   }
 
+  /** What the vCPUs' translators to WebAssembly did, summed (null when the harts have none). */
+  translationStats(): JitStats | null {
+    let sum: JitStats | null = null;
+    for (const v of this.vcpus) {
+      const s = v.translationStats();
+      if (s === null) continue;
+      sum ??= { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0 };
+      sum.pages += s.pages; sum.instructions += s.instructions; sum.bytes += s.bytes; sum.compileMs += s.compileMs;
+      sum.dropped += s.dropped; sum.retranslated += s.retranslated;
+    }
+    return sum;
+  }
+
+  /** Guest instructions retired so far, over all vCPUs. */
   get instructions(): number {
     let n = 0;
     for (const v of this.vcpus) n += v.instructionsRetired;

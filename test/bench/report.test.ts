@@ -56,7 +56,7 @@ function sampleResult(): BenchResult {
   return {
     schema: RESULT_SCHEMA, startedAt: '2026-01-01T00:00:00.000Z', gitCommit: 'a'.repeat(40), machine: machineInfo(),
     options: { only: ['mips', 'boot', 'qemu'], quick: true },
-    mips: [{ name: 'int', description: 'd', runs: 1, instructions: 10, seconds: 0.5, mips: 2e-5, bestMips: 2e-5 }],
+    mips: [{ name: 'int', description: 'd', mode: 'jit', runs: 1, instructions: 10, seconds: 0.5, mips: 2e-5, bestMips: 2e-5 }],
     boot: [
       { vm: 'rvkvm', ok: false, secondsToMarker: null, secondsTotal: 1, instructions: null, instructionsPerSecond: null, peakRssBytes: null, note: 'n' },
       { vm: 'qemu', ok: true, secondsToMarker: 2, secondsTotal: 2.5, instructions: null, instructionsPerSecond: null, peakRssBytes: 1 << 20 },

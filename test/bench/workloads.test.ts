@@ -54,7 +54,8 @@ test('bench main --only mips --quick --json-only: stdout is the result document,
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as BenchResult;
     assert.deepEqual(validateResult(doc), []);
-    assert.deepEqual(doc.mips.map((m) => m.name), ['int', 'fp', 'mem']);
+    assert.deepEqual(doc.mips.map((m) => `${m.name} ${m.mode}`),
+      ['int jit', 'int interpreter', 'fp jit', 'fp interpreter', 'mem jit', 'mem interpreter']);
     assert.deepEqual(doc.boot, []);
     for (const m of doc.mips) assert.ok(Math.abs(m.mips - m.instructions / m.seconds / 1e6) < 1e-9 * m.mips, m.name);
     const files = readdirSync(dir);
