@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS, measureWorkload, projectRoot } from './workloads.js';
+import { keepBaselineWasmCode } from '../src/cli/wasm-tiering.js';
 import { bootQemu, bootRvkvm, guestFiles, prepareBootImage, qemuAvailable, QEMU_MISSING, type BootImage } from './boot.js';
 import {
   RESULT_SCHEMA, formatNumber, formatTable, gitCommit, machineInfo, resultFileName, validateResult,
@@ -52,6 +53,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   if (only.size === 0) for (const s of SECTIONS) only.add(s);
   return { only, quick, jsonOnly, bootTimeout, resultsDir };
 }
+
+keepBaselineWasmCode(); // as the rvkvm CLI does (see src/cli/wasm-tiering.ts)
 
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
 

@@ -37,6 +37,8 @@ export interface ExecOptions {
   /** translate hot code to WebAssembly (default true), and after how many instructions in a page */
   jit?: boolean;
   jitHot?: number;
+  /** instructions per hart.run() call between HTIF polls (default EXEC_SLICE) */
+  pollInstructions?: number;
 }
 
 export interface ExecResult {
@@ -96,7 +98,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   for (;;) {
     const left = max - hart.instret;
     if (left <= 0) throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)})`);
-    const exit = hart.run(Math.min(left, EXEC_SLICE));
+    const exit = hart.run(Math.min(left, opts.pollInstructions ?? EXEC_SLICE));
     if (exit === Exit.Wfi) throw new ExecError(`the hart waits (WFI) for an interrupt that can never arrive (pc 0x${hart.getPc().toString(16)})`);
     if (exit === Exit.Mmio) throw new ExecError(`access to an unhandled device at 0x${hart.mmio.addr.toString(16)}`);
     if (exit === Exit.MachineTrap) throw new ExecError('unexpected machine trap exit from an M-mode hart');

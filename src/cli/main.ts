@@ -2,6 +2,9 @@
 // rvkvm command-line entry: each subcommand lives in its own module, loaded on demand.
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { keepBaselineWasmCode } from './wasm-tiering.js';
+
+keepBaselineWasmCode();
 
 export interface Command {
   summary: string;

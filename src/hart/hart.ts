@@ -66,9 +66,10 @@ export interface JitStats {
   retranslated: number;
 }
 
-// A page is translated once the interpreter has executed this many instructions in it: translating costs about as
-// much as interpreting some tens of thousands of instructions, so only code that runs that much pays it back.
-const JIT_HOT = 40_000;
+// A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
+// V8 compiling the result) costs as much as interpreting a few hundred thousand instructions; on the Debian boot
+// thresholds of 10k..40k translated 550..950 pages and were slower than 100k..1M (240..110 pages).
+const JIT_HOT = 200_000;
 // A translated page is translated again once the interpreter has decoded this many new instructions in it
 // (doubling each time) and has run a quarter of JIT_HOT instructions there since.
 const JIT_RETRANSLATE = 16;
@@ -97,6 +98,11 @@ const F_BREAK = 2; // re-check interrupts / TLB / fetch page
 const F_WFI = 4;
 
 const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
+
+/** CSR writes after which the run loop re-checks interrupts and timers before going on */
+const SLICE_ENDING_CSRS = new Set<number>([
+  CSR.sie, CSR.mie, CSR.sip, CSR.mip, CSR.mideleg, CSR.medeleg, CSR.stimecmp, CSR.menvcfg, CSR.satp, CSR.mcountinhibit,
+]);
 
 // this.instrument bits
 const INSTR_COUNT = 1, INSTR_TRACE = 2;
@@ -458,9 +464,9 @@ export class Hart implements CodeCacheOwner {
    */
   private discoverCode(page: Int32Array, pageHost: number): void {
     const work: number[] = [];
-    for (let so = 0; so < 4096; so += 2) if (page[so] !== 0) work.push(so);
     const bp = this.breakpointOffsets;
     const dv = this.mem.dv, dec = this.decodeScratch;
+    for (let so = 0; so < 4096; so += 2) if (page[so] !== 0) work.push(so);
     let budget = 2048;
     while (work.length > 0 && budget > 0) {
       const so = work.pop()!;
@@ -1670,8 +1676,11 @@ export class Hart implements CodeCacheOwner {
     if (write) {
       let nlo = vlo, nhi = vhi;
       if (kind === 1) { nlo = oldLo | vlo; nhi = oldHi | vhi; } else if (kind === 2) { nlo = oldLo & ~vlo; nhi = oldHi & ~vhi; }
+      const oldStatus = this.mstatus;
       if (!this.csrWrite(csr, nlo, nhi, false)) this.illegal(raw);
-      this.flags |= F_BREAK;
+      // what can make an interrupt deliverable (or change the timer) ends the run slice, so it is taken at once;
+      // translation changes (satp, SUM, MXR, MPRV) end it through flushTlb / selectTlb
+      if (SLICE_ENDING_CSRS.has(csr) || ((this.mstatus ^ oldStatus) & (MSTATUS.SIE | MSTATUS.MIE)) !== 0) this.flags |= F_BREAK;
     }
     this.csrHi = oldHi;
     return oldLo;

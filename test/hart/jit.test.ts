@@ -209,7 +209,8 @@ for (const dir of ['hart', 'bench']) {
       const bytes = readFileSync(`${buildDir}/${f}`);
       const run = (jit: boolean): { r: ReturnType<typeof execElf>; out: string } => {
         const out: string[] = [];
-        const r = execElf(bytes, { isa, jit, jitHot: 1, maxInstructions: 200_000_000, write: (_fd, b) => out.push(Buffer.from(b).toString()) });
+        // short run() calls: every call enters a page again, so even a small program gets translated
+        const r = execElf(bytes, { isa, jit, jitHot: 1, pollInstructions: 50, maxInstructions: 200_000_000, write: (_fd, b) => out.push(Buffer.from(b).toString()) });
         return { r, out: out.join('') };
       };
       const a = run(false), b = run(true);
