@@ -235,6 +235,8 @@ export class Hart implements CodeCacheOwner {
   private traceW = 0; private traceRaw = 0;
   // translation to WebAssembly (jit.ts): translated pages by host page, and entries into untranslated pages
   private readonly jitEnabled: boolean;
+  /** translations made now count retired instructions per slot (the execution profile is on) */
+  private jitCounting = false;
   private readonly jitHot: number;
   private jitPages: (JitPage | undefined)[] = [];
   /** per host page: instructions the interpreter executed there since it was last translated */
@@ -244,6 +246,8 @@ export class Hart implements CodeCacheOwner {
   private jitState!: Int32Array;
   /** pc and retired count of the translated instruction in a slow path (for traps and MMIO exits) */
   private jitPcLo = 0; private jitPcHi = 0; private jitN = 0;
+  /** the instruction in a slow path (st / ex) is already counted in the profile (taken back if it traps) */
+  private jitPreCounted = false;
   /** the run slice's retired count when it entered translated code (for counter CSRs read from there) */
   private jitBase = 0;
   /** the translated pages' functions (index 0: none), and the free indices */
@@ -290,11 +294,17 @@ export class Hart implements CodeCacheOwner {
         },
         st: (alo: number, ahi: number, info: number, pcLo: number, pcHi: number, n: number): number => {
           this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
-          return this.jitStore(alo, ahi, info);
+          if (this.jitCounting) this.jitPreCount(pcLo, pcHi);
+          const r = this.jitStore(alo, ahi, info);
+          this.jitPreCounted = false;
+          return r;
         },
         ex: (w: number, imm: number, raw: number, pcLo: number, pcHi: number, n: number): number => {
           this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
-          return this.jitExec(w, imm, raw, pcLo, pcHi, n);
+          if (this.jitCounting) this.jitPreCount(pcLo, pcHi);
+          const r = this.jitExec(w, imm, raw, pcLo, pcHi, n);
+          this.jitPreCounted = false;
+          return r;
         },
       },
     };
@@ -398,7 +408,7 @@ export class Hart implements CodeCacheOwner {
   dropCodePage(hostPage: number): void {
     const d = this.decoded[hostPage];
     if (d) {
-      if (this.profile !== null) this.harvestPage(d);
+      if (this.profile !== null) this.harvestPage(d, hostPage);
       d.fill(0);
       this.dropJit(hostPage);
     }
@@ -410,6 +420,11 @@ export class Hart implements CodeCacheOwner {
     const jp = this.jitPages[hostPage];
     if (jp === undefined) return;
     jp.entry.fill(0); // a run loop still holding it stops entering it
+    if (jp.countBlock >= 0) {
+      const d = this.decoded[hostPage];
+      if (this.profile !== null && d !== undefined) this.harvestPage(d, hostPage);
+      this.mem.freeCountBlock(jp.countBlock);
+    }
     this.jitPages[hostPage] = undefined;
     // no fetch TLB entry may lead translated code to its table index any more
     for (const set of this.tlbSets) {
@@ -439,9 +454,11 @@ export class Hart implements CodeCacheOwner {
     if (this.jitHeat[hostPage]! < this.jitHot) return undefined;
     this.jitHeat[hostPage] = 0;
     const t0 = performance.now();
+    const countBlock = this.jitCounting ? this.mem.allocCountBlock() : -1;
+    if (this.jitCounting && countBlock < 0) return undefined; // no count block left: interpret (and count) it
     this.discoverCode(page, hostPage << 12);
-    const t = translatePage(page, RAW_BASE, this.misalignMask);
-    if (t === null) return undefined;
+    const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
+    if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(t.bytes), this.jitImports);
     const fn = inst.exports['f'] as JitFn;
     let tableIndex = this.jitFreeIndices.pop();
@@ -450,7 +467,7 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { fn, tableIndex, entry: t.entry, count: t.count, fresh: 0 };
+    const made: JitPage = { fn, tableIndex, entry: t.entry, count: t.count, fresh: 0, countBlock };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
@@ -492,6 +509,20 @@ export class Hart implements CodeCacheOwner {
         budget--;
       }
     }
+  }
+
+  /** The decoded page of a pc the fetch TLB maps (no walk, no trap: undefined when it is not there) */
+  private decodedPageAt(pcLo: number, pcHi: number): Int32Array | undefined {
+    const idx = (pcLo >>> 12) & TLB_MASK, tag = this.tlbTag[ACC_FETCH]!;
+    if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return undefined;
+    return this.decoded[this.tlbOff[ACC_FETCH]![idx]! >>> 12];
+  }
+
+  /** Profile count of a translated instruction completed by a slow path, made before it runs (as the interpreter
+   *  counts at fetch): a store or AMO to its own page drops the page's translation and count block. */
+  private jitPreCount(pcLo: number, pcHi: number): void {
+    const d = this.decodedPageAt(pcLo, pcHi);
+    if (d !== undefined) { d[RAW_BASE + (pcLo & 0xffe) + 1]++; this.jitPreCounted = true; }
   }
 
   /** slow-path load of translated code: x[reg] = the value, or a trap / MMIO exit */
@@ -592,19 +623,30 @@ export class Hart implements CodeCacheOwner {
   }
 
   private updateInstrument(): void {
-    this.instrument = (this.profile !== null ? INSTR_COUNT : 0) | (this.tracer !== null ? INSTR_TRACE | INSTR_COUNT : 0);
+    const counting = this.profile !== null;
+    this.instrument = (counting ? INSTR_COUNT : 0) | (this.tracer !== null ? INSTR_TRACE | INSTR_COUNT : 0);
+    // translations count (into count blocks) or not: when that changes, make them again
+    if (counting !== this.jitCounting) {
+      for (const p of this.decodedPages) this.dropJit(p);
+      this.jitCounting = counting;
+    }
   }
 
   /** move the per-entry counters of every decoded page (and the mode time so far) into the profile */
   private harvestCounts(): void {
     if (this.profile === null) return;
-    for (const p of this.decodedPages) this.harvestPage(this.decoded[p]!);
+    for (const p of this.decodedPages) this.harvestPage(this.decoded[p]!, p);
     this.noteModeLeave(this.retired());
   }
 
   private readonly harvestScratch = new Int32Array(3);
-  private harvestPage(d: Int32Array): void {
+  private harvestPage(d: Int32Array, hostPage: number): void {
     const prof = this.profile!;
+    const jp = this.jitPages[hostPage];
+    if (jp !== undefined && jp.countBlock >= 0) { // translated code counted into its block: add those counts
+      const counts = new Int32Array(this.mem.memory.buffer, jp.countBlock, 2048);
+      for (let k = 0; k < 2048; k++) if (counts[k] !== 0) { d[RAW_BASE + 2 * k + 1] += counts[k]!; counts[k] = 0; }
+    }
     for (let k = RAW_BASE + 1; k < d.length; k += 2) {
       const n = d[k]!;
       if (n === 0) continue;
@@ -827,7 +869,7 @@ export class Hart implements CodeCacheOwner {
     let pageLo = 0, pageHi = 0, pageHost = 0;
     const instrument = this.instrument;
     let countedSo = -1; // slot of the last counted instruction in this page (-1: none)
-    const jitOn = this.jitEnabled && instrument === 0;
+    const jitOn = this.jitEnabled && (instrument & INSTR_TRACE) === 0; // translated code counts for the profile too
     const jitState = this.jitState, xb = this.stateOff;
     let jitIndex = 0, jitEntry = NO_ENTRY; // the page's translation (table index; 0 = none)
     let jitSkip = false; // the interpreter executes the next translated-code entry it reaches itself
@@ -1169,12 +1211,29 @@ export class Hart implements CodeCacheOwner {
         }
       }
     } catch (e) {
-      if (inJit) { pcLo = this.jitPcLo; pcHi = this.jitPcHi; so = -1; n += this.jitN; }
+      let preCounted = false;
+      if (inJit) {
+        pcLo = this.jitPcLo; pcHi = this.jitPcHi; so = -1; n += this.jitN;
+        preCounted = this.jitPreCounted; this.jitPreCounted = false;
+        // a trapping instruction does not retire: take back the count a slow path made for it
+        if (preCounted && e === TRAP) {
+          const d = this.decodedPageAt(pcLo, pcHi);
+          if (d !== undefined) d[RAW_BASE + (pcLo & 0xffe) + 1]--;
+        }
+      }
       if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;
       // a trapping instruction did not retire: take back its count
       if (e === TRAP && so >= 0 && countedSo === so) page[RAW_BASE + so + 1]--;
-      if (e === MMIO_EXIT) { this.mmioPending = true; return Exit.Mmio; }
+      if (e === MMIO_EXIT) {
+        // translated code counts an instruction when it completes; this one completes in completeMmio()
+        if (inJit && this.jitCounting && !preCounted) {
+          const d = this.decodedPageAt(pcLo, pcHi);
+          if (d !== undefined) d[RAW_BASE + (pcLo & 0xffe) + 1]++;
+        }
+        this.mmioPending = true;
+        return Exit.Mmio;
+      }
       if (e === DEBUG_EXIT) return Exit.Debug;
       if (e !== TRAP) throw e;
       return this.deliverException();

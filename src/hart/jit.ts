@@ -45,6 +45,8 @@ export interface JitPage {
   readonly count: number;
   /** decoded slots the interpreter found after translation (hart.ts retranslates once there are enough) */
   fresh: number;
+  /** byte offset of its count block (profiling), or -1 */
+  readonly countBlock: number;
 }
 
 
@@ -122,6 +124,8 @@ class Bytes {
 
 /** one function body under construction */
 class Code extends Bytes {
+  /** byte address of the count of the instruction being emitted (-1: not profiling) */
+  countAt = -1;
   op(o: W): this { return this.u8(o); }
   get(l: number): this { return this.u8(W.local_get).uleb(l); }
   set(l: number): this { return this.u8(W.local_set).uleb(l); }
@@ -142,8 +146,14 @@ function pcPlus(c: Code, so: number, delta: number): void {
   c.get(L_PB).i64(so + delta).op(W.i64_add);
 }
 
-function countOne(c: Code): void {
+/**
+ * One more instruction retired (and, when profiling, counted at its slot in the page's count block). Instructions
+ * completed by the hart's slow paths `st` / `ex` are counted there instead (profiled = false): they may drop this
+ * page's translation, count block included.
+ */
+function countOne(c: Code, profiled = true): void {
   c.get(L_N).i32(1).op(W.i32_add).set(L_N);
+  if (profiled && c.countAt >= 0) c.i32(0).i32(0).mem(W.i32_load, 2, c.countAt).i32(1).op(W.i32_add).mem(W.i32_store, 2, c.countAt);
 }
 
 /** back to the interpreter, which executes the instruction at page offset `so` (a constant) */
@@ -370,7 +380,7 @@ function slowArgs(c: Code, info: number, so: number): void {
  * Translate the decoded instructions of one page (hart.ts's decoded page: [so] = op word, [so + 1] = immediate).
  * Returns null when nothing there is translatable.
  */
-export function translatePage(page: Int32Array, rawBase: number, misalignMask: number): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
+export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
   const slots: number[] = [];
   for (let so = 0; so < 4096; so += 2) {
     const w = page[so]!;
@@ -420,6 +430,7 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
       sinceCheck = 0;
     }
     const loopDepth = K - 1 - label;
+    c.countAt = countBlock < 0 ? -1 : countBlock + (so >>> 1) * 4;
     emitInstruction(c, page[so]!, page[so + 1]!, page[rawBase + so]!, so, misalignMask, loopDepth);
     sinceCheck++;
     const w = page[so]!;
@@ -509,19 +520,20 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
     // a page holding decoded code: the interpreter does the store (it drops that code)
     c.get(L_H).i32(12).op(W.i32_shr_u).mem(W.i32_load8_u, 0, CODE_PAGE_BASE).u8(W.if_, VOID); exitAt(c, so); c.op(W.end);
     c.get(L_H); getX(c, rs2); c.mem(store, 0, 0);
+    countOne(c);
     c.op(W.else_);
     slowArgs(c, size | (ilen === 2 ? 32 : 0) | (rs2 << 8), so); c.u8(W.call).uleb(F_ST);
-    c.u8(W.if_, VOID); countOne(c); exitAt(c, so + ilen); c.op(W.end);
+    c.u8(W.if_, VOID); countOne(c, false); exitAt(c, so + ilen); c.op(W.end);
+    countOne(c, false);
     c.op(W.end);
-    countOne(c);
   } else {
     // the hart's own semantics of the op (ext/*.ts): CSR accesses, atomics, FP, cache-block ops, system ops. A
     // non-zero result means it redirected the pc, ended the run slice or changed code: back to the run loop.
     c.i32(w).i32(imm).i32(raw).get(L_PLO).i32(so).op(W.i32_or).get(L_PHI).get(L_N).u8(W.call).uleb(F_EX);
     c.u8(W.if_, VOID);
-    countOne(c); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
+    countOne(c, false); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
     c.op(W.end);
-    countOne(c);
+    countOne(c, false);
   }
 }
 

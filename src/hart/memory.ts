@@ -28,6 +28,10 @@ export const TLB_BLOCK_BYTES = 4 * TLB_SET_BYTES;
 const TLB_BASE = STATE_BYTES;
 /** The code-page map (one byte per 4 KiB host page) starts here. */
 export const CODE_PAGE_BASE = TLB_BASE + MAX_HARTS * TLB_BLOCK_BYTES;
+/** Count blocks for translated code while the execution profile is on: one int32 per half-word slot of a page.
+ *  The arena is virtual memory until a profile touches it. */
+export const COUNT_BLOCK_BYTES = 2048 * 4;
+const COUNT_BLOCKS = 1024;
 const WASM_PAGE = 65536;
 
 /** Something holding decoded code for host pages (a hart); told when a page's bytes change. */
@@ -57,6 +61,9 @@ export class GuestMemory {
   readonly mmioHandler: (SyncMmio | undefined)[] = [];
 
   private nextHost: number;
+  private readonly countArena: number;
+  private readonly freeCountBlocks: number[] = [];
+  private nextCountBlock = 0;
   private readonly firstRamHost: number;
   private nextStateBlock = 0;
   private readonly maxBytes: number;
@@ -68,7 +75,8 @@ export class GuestMemory {
     if (!Number.isInteger(maxRam) || maxRam < 0) throw new MemoryError(`maxRamBytes ${maxRam} is not a byte count`);
     const limit = 65536 * WASM_PAGE;
     this.hostPages = Math.ceil(limit / 4096);
-    const front = Math.ceil((CODE_PAGE_BASE + this.hostPages) / WASM_PAGE) * WASM_PAGE;
+    this.countArena = CODE_PAGE_BASE + this.hostPages;
+    const front = Math.ceil((this.countArena + COUNT_BLOCKS * COUNT_BLOCK_BYTES) / WASM_PAGE) * WASM_PAGE;
     this.nextHost = front; this.firstRamHost = front;
     this.maxBytes = Math.min(front + maxRam, limit);
     this.memory = new WebAssembly.Memory({
@@ -97,6 +105,21 @@ export class GuestMemory {
   /** Byte offset of the TLB block of the hart whose state block is at stateOff. */
   tlbBlock(stateOff: number): number {
     return TLB_BASE + (stateOff / STATE_BLOCK_BYTES) * TLB_BLOCK_BYTES;
+  }
+
+  /** A zeroed count block (byte offset) for a profiled translation, or -1 when all are in use. */
+  allocCountBlock(): number {
+    let k = this.freeCountBlocks.pop();
+    if (k === undefined) {
+      if (this.nextCountBlock >= COUNT_BLOCKS) return -1;
+      k = this.nextCountBlock++;
+    }
+    const off = this.countArena + k * COUNT_BLOCK_BYTES;
+    this.u8.fill(0, off, off + COUNT_BLOCK_BYTES);
+    return off;
+  }
+  freeCountBlock(off: number): void {
+    this.freeCountBlocks.push((off - this.countArena) / COUNT_BLOCK_BYTES);
   }
 
   registerCodeOwner(o: CodeCacheOwner): void {

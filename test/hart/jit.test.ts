@@ -205,18 +205,21 @@ for (const dir of ['hart', 'bench']) {
   for (const f of elfs) {
     const src = readdirSync(`${root}test/guest/${dir}`).find((s) => s.replace(/\.(S|c)$/, '.elf') === f);
     const isa = src ? (/rvkvm-isa:\s*(\S+)/.exec(readFileSync(`${root}test/guest/${dir}/${src}`, 'utf8').split('\n')[0] ?? '')?.[1] ?? 'rv64gc') : 'rv64gc';
-    test(`guest ${dir}/${f}: translated and interpreted runs agree`, () => {
+    test(`guest ${dir}/${f}: translated and interpreted runs agree, execution profile included`, () => {
       const bytes = readFileSync(`${buildDir}/${f}`);
       const run = (jit: boolean): { r: ReturnType<typeof execElf>; out: string } => {
         const out: string[] = [];
         // short run() calls: every call enters a page again, so even a small program gets translated
-        const r = execElf(bytes, { isa, jit, jitHot: 1, pollInstructions: 50, maxInstructions: 200_000_000, write: (_fd, b) => out.push(Buffer.from(b).toString()) });
+        const r = execElf(bytes, { isa, jit, jitHot: 1, pollInstructions: 50, maxInstructions: 200_000_000, profile: true, write: (_fd, b) => out.push(Buffer.from(b).toString()) });
         return { r, out: out.join('') };
       };
       const a = run(false), b = run(true);
       assert.equal(b.r.exitCode, a.r.exitCode, `${f}: ${b.r.message ?? ''}`);
       assert.equal(b.out, a.out);
       assert.equal(b.r.instret, a.r.instret);
+      // the execution profile counts the same instructions whether they ran translated or interpreted
+      assert.deepEqual(b.r.profile, a.r.profile);
+      assert.equal(b.r.profile?.total, b.r.instret);
       assert.ok(b.r.jit.pages >= 1, `${f}: translated ${JSON.stringify(b.r.jit)}`);
       assert.equal(a.r.jit.pages, 0);
     });
