@@ -61,13 +61,13 @@ const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`
 function runMips(opts: BenchOptions, errors: string[]): MipsEntry[] {
   const out: MipsEntry[] = [];
   for (const w of WORKLOADS) {
-    for (const jit of [true, false]) {
-      progress(`mips: ${w.name} ${jit ? 'jit' : 'interpreter'} (${w.description})`);
+    for (const mode of ['jit', 'jit+profile', 'interpreter'] as const) {
+      progress(`mips: ${w.name} ${mode} (${w.description})`);
       try {
         const sizing = opts.quick ? { minSeconds: 0, minRuns: 1 } : { minSeconds: 5, minRuns: 3, warmupRuns: 1 };
-        out.push(measureWorkload(w, { ...sizing, jit }));
+        out.push(measureWorkload(w, { ...sizing, mode }));
       } catch (e) {
-        const msg = `mips ${w.name} (${jit ? 'jit' : 'interpreter'}): ${(e as Error).message}`;
+        const msg = `mips ${w.name} (${mode}): ${(e as Error).message}`;
         errors.push(msg);
         process.stderr.write(`bench: FAILED ${msg}\n`);
       }
@@ -121,6 +121,12 @@ function printTables(r: BenchResult): void {
   if (r.mips.length > 0) {
     console.log(formatTable(['workload', 'hart', 'runs', 'instructions', 'seconds', 'MIPS', 'best MIPS', 'what'],
       r.mips.map((e) => [e.name, e.mode, e.runs, e.instructions, e.seconds, e.mips, e.bestMips, e.description])));
+    // what --profile costs: its counting runs inside translated code
+    const overheads = r.mips.filter((e) => e.mode === 'jit+profile').map((p) => {
+      const base = r.mips.find((e) => e.name === p.name && e.mode === 'jit');
+      return base ? `${p.name} ${formatNumber(100 * (1 - p.mips / base.mips))} %` : null;
+    }).filter((s): s is string => s !== null);
+    if (overheads.length > 0) console.log(`execution profile (--profile) slows the jit by: ${overheads.join(', ')}`);
     console.log('');
   }
   if (r.boot.length > 0) {

@@ -63,11 +63,14 @@ export function checkOutput(workload: string, console: string, expected: Readonl
   }
 }
 
+export type WorkloadMode = 'jit' | 'jit+profile' | 'interpreter';
+
 export interface WorkloadResult {
   name: string;
   description: string;
-  /** how the hart ran it: translating hot code to WebAssembly, or interpreting every instruction */
-  mode: 'jit' | 'interpreter';
+  /** how the hart ran it: translating hot code to WebAssembly, that with the execution profile counting, or
+   *  interpreting every instruction */
+  mode: WorkloadMode;
   runs: number;
   instructions: number;
   seconds: number;
@@ -83,10 +86,13 @@ export function loadWorkloadElf(w: Workload): Uint8Array {
 }
 
 /** One run: executes the ELF, checks its exit code and printed values. */
-export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>, jit = true): { instructions: number; seconds: number; console: string } {
+export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>, mode: WorkloadMode = 'jit'): { instructions: number; seconds: number; console: string } {
   const chunks: string[] = [];
   const decoder = new TextDecoder();
-  const r = execElf(elf, { clock: 'icount', maxInstructions: 2e9, jit, write: (_fd, bytes) => chunks.push(decoder.decode(bytes)) });
+  const r = execElf(elf, {
+    clock: 'icount', maxInstructions: 2e9, jit: mode !== 'interpreter', profile: mode === 'jit+profile',
+    write: (_fd, bytes) => chunks.push(decoder.decode(bytes)),
+  });
   const console = chunks.join('');
   if (r.exitCode !== 0) {
     throw new BenchError(`workload '${w.name}' failed: exit code ${r.exitCode}${r.message ? ` (${r.message})` : ''}\n--- guest console ---\n${console}`);
@@ -99,16 +105,16 @@ export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: Readonly
  * Repeats the workload until minSeconds of guest execution have passed (at least minRuns runs), after
  * warmupRuns untimed runs (checked all the same) that let V8 compile the interpreter's hot paths.
  */
-export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns: number; warmupRuns?: number; jit?: boolean }): WorkloadResult {
+export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns: number; warmupRuns?: number; mode?: WorkloadMode }): WorkloadResult {
   const elf = loadWorkloadElf(w);
   const expected = w.expected();
-  const jit = opts.jit ?? true;
-  for (let k = 0; k < (opts.warmupRuns ?? 0); k++) runWorkloadOnce(w, elf, expected, jit);
+  const mode = opts.mode ?? 'jit';
+  for (let k = 0; k < (opts.warmupRuns ?? 0); k++) runWorkloadOnce(w, elf, expected, mode);
   let instructions = 0, seconds = 0, runs = 0, bestMips = 0;
   while (runs < opts.minRuns || seconds < opts.minSeconds) {
-    const r = runWorkloadOnce(w, elf, expected, jit);
+    const r = runWorkloadOnce(w, elf, expected, mode);
     instructions += r.instructions; seconds += r.seconds; runs++;
     bestMips = Math.max(bestMips, r.instructions / r.seconds / 1e6);
   }
-  return { name: w.name, description: w.description, mode: jit ? 'jit' : 'interpreter', runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips };
+  return { name: w.name, description: w.description, mode, runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips };
 }

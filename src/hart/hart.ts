@@ -294,14 +294,14 @@ export class Hart implements CodeCacheOwner {
         },
         st: (alo: number, ahi: number, info: number, pcLo: number, pcHi: number, n: number): number => {
           this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
-          if (this.jitCounting) this.jitPreCount(pcLo, pcHi);
+          this.jitPreCounted = this.jitCounting; // translated code counted it before the call
           const r = this.jitStore(alo, ahi, info);
           this.jitPreCounted = false;
           return r;
         },
         ex: (w: number, imm: number, raw: number, pcLo: number, pcHi: number, n: number): number => {
           this.jitPcLo = pcLo; this.jitPcHi = pcHi; this.jitN = n;
-          if (this.jitCounting) this.jitPreCount(pcLo, pcHi);
+          this.jitPreCounted = this.jitCounting;
           const r = this.jitExec(w, imm, raw, pcLo, pcHi, n);
           this.jitPreCounted = false;
           return r;
@@ -518,11 +518,19 @@ export class Hart implements CodeCacheOwner {
     return this.decoded[this.tlbOff[ACC_FETCH]![idx]! >>> 12];
   }
 
-  /** Profile count of a translated instruction completed by a slow path, made before it runs (as the interpreter
-   *  counts at fetch): a store or AMO to its own page drops the page's translation and count block. */
-  private jitPreCount(pcLo: number, pcHi: number): void {
-    const d = this.decodedPageAt(pcLo, pcHi);
-    if (d !== undefined) { d[RAW_BASE + (pcLo & 0xffe) + 1]++; this.jitPreCounted = true; }
+  /** Take back the profile count translated code made for an instruction whose slow path trapped: it is in the
+   *  page's count block, or in the decoded page if the translation (and block) went meanwhile. */
+  private jitUncount(pcLo: number, pcHi: number): void {
+    const idx = (pcLo >>> 12) & TLB_MASK, tag = this.tlbTag[ACC_FETCH]!;
+    if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return;
+    const hostPage = this.tlbOff[ACC_FETCH]![idx]! >>> 12;
+    const jp = this.jitPages[hostPage];
+    if (jp !== undefined && jp.countBlock >= 0) {
+      const counts = new Int32Array(this.mem.memory.buffer, jp.countBlock, 2048);
+      if (counts[(pcLo & 0xffe) >>> 1]! > 0) { counts[(pcLo & 0xffe) >>> 1]!--; return; }
+    }
+    const d = this.decoded[hostPage];
+    if (d !== undefined) d[RAW_BASE + (pcLo & 0xffe) + 1]--;
   }
 
   /** slow-path load of translated code: x[reg] = the value, or a trap / MMIO exit */
@@ -1216,10 +1224,7 @@ export class Hart implements CodeCacheOwner {
         pcLo = this.jitPcLo; pcHi = this.jitPcHi; so = -1; n += this.jitN;
         preCounted = this.jitPreCounted; this.jitPreCounted = false;
         // a trapping instruction does not retire: take back the count a slow path made for it
-        if (preCounted && e === TRAP) {
-          const d = this.decodedPageAt(pcLo, pcHi);
-          if (d !== undefined) d[RAW_BASE + (pcLo & 0xffe) + 1]--;
-        }
+        if (preCounted && e === TRAP) this.jitUncount(pcLo, pcHi);
       }
       if (so >= 0) { pcLo = pageLo | so; pcHi = pageHi; }
       this.pcLo = pcLo; this.pcHi = pcHi; this.instret += n; this.sliceRetired = 0;

@@ -148,12 +148,16 @@ function pcPlus(c: Code, so: number, delta: number): void {
 
 /**
  * One more instruction retired (and, when profiling, counted at its slot in the page's count block). Instructions
- * completed by the hart's slow paths `st` / `ex` are counted there instead (profiled = false): they may drop this
- * page's translation, count block included.
+ * completed by the hart's slow paths `st` / `ex` are counted before the call instead (profiled = false; see
+ * countBefore): the call may drop this page's translation and count block, whose counts are harvested then.
  */
 function countOne(c: Code, profiled = true): void {
   c.get(L_N).i32(1).op(W.i32_add).set(L_N);
-  if (profiled && c.countAt >= 0) c.i32(0).i32(0).mem(W.i32_load, 2, c.countAt).i32(1).op(W.i32_add).mem(W.i32_store, 2, c.countAt);
+  if (profiled) countBefore(c);
+}
+/** the profile count alone (a slow path that traps takes it back: Hart.jitUncount) */
+function countBefore(c: Code): void {
+  if (c.countAt >= 0) c.i32(0).i32(0).mem(W.i32_load, 2, c.countAt).i32(1).op(W.i32_add).mem(W.i32_store, 2, c.countAt);
 }
 
 /** back to the interpreter, which executes the instruction at page offset `so` (a constant) */
@@ -522,6 +526,7 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
     c.get(L_H); getX(c, rs2); c.mem(store, 0, 0);
     countOne(c);
     c.op(W.else_);
+    countBefore(c);
     slowArgs(c, size | (ilen === 2 ? 32 : 0) | (rs2 << 8), so); c.u8(W.call).uleb(F_ST);
     c.u8(W.if_, VOID); countOne(c, false); exitAt(c, so + ilen); c.op(W.end);
     countOne(c, false);
@@ -529,6 +534,7 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
   } else {
     // the hart's own semantics of the op (ext/*.ts): CSR accesses, atomics, FP, cache-block ops, system ops. A
     // non-zero result means it redirected the pc, ended the run slice or changed code: back to the run loop.
+    countBefore(c);
     c.i32(w).i32(imm).i32(raw).get(L_PLO).i32(so).op(W.i32_or).get(L_PHI).get(L_N).u8(W.call).uleb(F_EX);
     c.u8(W.if_, VOID);
     countOne(c, false); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);

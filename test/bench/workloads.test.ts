@@ -55,7 +55,8 @@ test('bench main --only mips --quick --json-only: stdout is the result document,
     const doc = JSON.parse(r.stdout) as BenchResult;
     assert.deepEqual(validateResult(doc), []);
     assert.deepEqual(doc.mips.map((m) => `${m.name} ${m.mode}`),
-      ['int jit', 'int interpreter', 'fp jit', 'fp interpreter', 'mem jit', 'mem interpreter']);
+      ['int jit', 'int jit+profile', 'int interpreter', 'fp jit', 'fp jit+profile', 'fp interpreter',
+        'mem jit', 'mem jit+profile', 'mem interpreter']);
     assert.deepEqual(doc.boot, []);
     for (const m of doc.mips) assert.ok(Math.abs(m.mips - m.instructions / m.seconds / 1e6) < 1e-9 * m.mips, m.name);
     const files = readdirSync(dir);
