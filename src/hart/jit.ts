@@ -1,10 +1,12 @@
 // Translation of hot code pages to WebAssembly. One module per 4 KiB host page holds every instruction the
-// interpreter has decoded there (and that this file knows how to translate), laid out in address order: a
-// br_table on the page offset enters at any instruction, straight-line code falls through, branches and jumps
-// inside the page go back to the br_table, and anything else (leaving the page, an instruction not translated, a
-// store to a page holding code, the instruction budget) returns to the interpreter in hart.ts. Registers, TLBs,
-// the code-page map and guest RAM are all in the one WebAssembly.Memory, so translated code and the interpreter
-// share every piece of state; TLB misses, MMIO and traps go through two imported slow-path functions of the hart.
+// interpreter has decoded there (plus what Hart.discoverCode found), laid out in address order: a br_table on the
+// page offset enters at any instruction, straight-line code falls through, and branches and jumps inside the page
+// go back to the br_table. RV64I, M, Zba/Zbb/Zbs/Zicond, Zimop/Zcmop and the loads and stores (TLB lookup inline)
+// are WebAssembly; every other op calls the hart's own semantics (import `ex`). Registers, TLBs, the code-page map
+// and guest RAM are all in the one WebAssembly.Memory, so translated code and the interpreter share every piece of
+// state; TLB misses, MMIO and traps go through the hart's slow paths (imports `ld`, `st`, `ex`), and a trap unwinds
+// to the run loop with the exact pc and retired count. Back to the interpreter: an instruction not translated, a
+// store to a page holding code, an op that ends the run slice, the instruction budget.
 //
 // Leaving its page, translated code looks the target up in the fetch TLB: an entry that names a translated page
 // (its index in the hart's function table, set by the interpreter when it entered that page through this entry)
@@ -48,7 +50,6 @@ export interface JitPage {
   /** byte offset of its count block (profiling), or -1 */
   readonly countBlock: number;
 }
-
 
 // ---------------------------------------------------------------- WebAssembly encoding
 
