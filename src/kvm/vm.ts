@@ -20,6 +20,8 @@ export interface VmOptions {
   clock?: 'wall' | 'icount';
   /** rvkvm's own: translate hot guest code to WebAssembly (default true); false interprets everything. */
   jit?: boolean;
+  /** instructions interpreted in a code page before it is translated (default: the hart's) */
+  jitHot?: number;
 }
 
 export interface MemoryRegion {
@@ -42,6 +44,7 @@ export class Vm {
   /** One guest time base for all vCPUs, as KVM keeps one per VM. */
   readonly guestClock: GuestClock;
   readonly jit: boolean;
+  readonly jitHot: number | undefined;
   private readonly slots = new Map<number, MemoryRegion>();
   private readonly vcpuList: Vcpu[] = [];
   private roundRobinNext = 0;
@@ -52,6 +55,7 @@ export class Vm {
     this.allowDisableAny = opts.allowDisableAny ?? false;
     this.clock = opts.clock ?? 'wall';
     this.jit = opts.jit ?? true;
+    this.jitHot = opts.jitHot;
     this.guestClock = new GuestClock(this.clock, host.timebaseHz);
     this.memory = new GuestMemory(opts.maxRamBytes !== undefined ? { maxRamBytes: opts.maxRamBytes } : undefined);
   }
@@ -115,7 +119,8 @@ export class Vm {
     if (!Number.isInteger(id) || id < 0 || id >= KVM_MAX_VCPUS) throw new KvmError('EINVAL', `vcpu id ${id} is not in 0..${KVM_MAX_VCPUS - 1}`);
     if (this.vcpuList.some((v) => v.id === id)) throw new KvmError('EEXIST', `vcpu ${id} already exists`);
     const hart = new Hart({ memory: this.memory, isa: new Set(this.host.extensions), hartId: id, hypervisor: true,
-      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit });
+      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit,
+      ...(this.jitHot !== undefined ? { jitHot: this.jitHot } : {}) });
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);
     return vcpu;

@@ -49,8 +49,9 @@ export interface MachineConfig {
   allowDisableAny?: boolean;
   abi?: KvmAbi;
   clock?: 'wall' | 'icount';
-  /** translate hot guest code to WebAssembly (default true) */
+  /** translate hot guest code to WebAssembly (default true), after this many instructions in a page */
   jit?: boolean;
+  jitHot?: number;
   disks?: readonly BlockBackend[];
   net?: boolean;
   rng?: boolean;
@@ -121,7 +122,7 @@ export class Machine {
     const hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
     this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
     this.vm = this.host.createVm({
-      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, jit: cfg.jit, maxRamBytes: memBytes,
+      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,
     });
     const ramBase = MEMORY_MAP.ram.base;
     this.vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ramBase, memorySize: memBytes });
