@@ -447,9 +447,11 @@ export class Hart implements CodeCacheOwner {
   private jitPageFor(hostPage: number, page: Int32Array): JitPage | undefined {
     const jp = this.jitPages[hostPage];
     if (jp !== undefined) return jp;
-    if (this.jitHeat.length <= hostPage) {
-      this.jitHeat = new Int32Array(this.mem.codePage.length);
-      this.jitGeneration = new Uint8Array(this.mem.codePage.length);
+    if (this.jitHeat.length <= hostPage) { // sized to the memory's pages (it grows with RAM)
+      const pages = Math.max(hostPage + 1, this.mem.memory.buffer.byteLength >>> 12);
+      const heat = new Int32Array(pages), gen = new Uint8Array(pages);
+      heat.set(this.jitHeat); gen.set(this.jitGeneration);
+      this.jitHeat = heat; this.jitGeneration = gen;
     }
     if (this.jitHeat[hostPage]! < this.jitHot) return undefined;
     this.jitHeat[hostPage] = 0;
