@@ -336,7 +336,8 @@ export const command: Command = {
       const jit = machine.translationStats();
       if (jit !== null) {
         process.stderr.write(`rvkvm: stats: translated pages=${jit.pages} instructions=${jit.instructions} ` +
-          `wasm-bytes=${jit.bytes} compile-ms=${jit.compileMs.toFixed(0)} dropped=${jit.dropped} retranslated=${jit.retranslated}\n`);
+          `wasm-bytes=${jit.bytes} compile-ms=${jit.compileMs.toFixed(0)} dropped=${jit.dropped} retranslated=${jit.retranslated}` +
+          (jit.failed > 0 ? ` failed=${jit.failed} (${jit.firstFailure ?? ''})` : '') + '\n');
       }
     }
     if (machine.panicked) {

@@ -64,6 +64,10 @@ export interface JitStats {
   dropped: number;
   /** translations replaced because the interpreter found more code in their page */
   retranslated: number;
+  /** pages whose module V8 refused (a translator bug; the page is interpreted): 0 */
+  failed: number;
+  /** the first such refusal */
+  firstFailure?: string;
 }
 
 // A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
@@ -256,7 +260,7 @@ export class Hart implements CodeCacheOwner {
   /** calls the table entry: the run loop's one call into translated code */
   private readonly jitEnter: JitEnter;
   private jitNextIndex = 1;
-  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0 };
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   private jitGeneration = new Uint8Array(0);
 
@@ -461,8 +465,17 @@ export class Hart implements CodeCacheOwner {
     this.discoverCode(page, hostPage << 12);
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(t.bytes), this.jitImports);
-    const fn = inst.exports['f'] as JitFn;
+    let fn: JitFn;
+    try {
+      fn = new WebAssembly.Instance(new WebAssembly.Module(t.bytes), this.jitImports).exports['f'] as JitFn;
+    } catch (e) {
+      // never expected: keep the guest running interpreted, and say so in the stats
+      if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
+      this.jitStats.failed++;
+      this.jitStats.firstFailure ??= `page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
+      this.jitHeat[hostPage] = -0x40000000; // do not try this page again soon
+      return undefined;
+    }
     let tableIndex = this.jitFreeIndices.pop();
     if (tableIndex === undefined) {
       tableIndex = this.jitNextIndex++;

@@ -280,9 +280,10 @@ export class Machine {
     for (const v of this.vcpus) {
       const s = v.translationStats();
       if (s === null) continue;
-      sum ??= { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0 };
+      sum ??= { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0 };
       sum.pages += s.pages; sum.instructions += s.instructions; sum.bytes += s.bytes; sum.compileMs += s.compileMs;
-      sum.dropped += s.dropped; sum.retranslated += s.retranslated;
+      sum.dropped += s.dropped; sum.retranslated += s.retranslated; sum.failed += s.failed;
+      if (s.firstFailure !== undefined) sum.firstFailure ??= s.firstFailure;
     }
     return sum;
   }

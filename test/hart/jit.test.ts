@@ -95,6 +95,7 @@ test('random ALU programs: translated code ends in the same state as the interpr
     const { interp, jit } = runBoth(prog, 400, (h) => inputs.forEach((v, r) => h.setX(r, v)));
     sameState(interp, jit, `seed ${seed}`);
     assert.ok(jit.jitStats.pages >= 1 && jit.jitStats.instructions >= 400, `seed ${seed}: translated ${JSON.stringify(jit.jitStats)}`);
+    assert.equal(jit.jitStats.failed, 0, jit.jitStats.firstFailure);
   }
 });
 
@@ -221,6 +222,7 @@ for (const dir of ['hart', 'bench']) {
       assert.deepEqual(b.r.profile, a.r.profile);
       assert.equal(b.r.profile?.total, b.r.instret);
       assert.ok(b.r.jit.pages >= 1, `${f}: translated ${JSON.stringify(b.r.jit)}`);
+      assert.equal(b.r.jit.failed, 0, b.r.jit.firstFailure);
       assert.equal(a.r.jit.pages, 0);
     });
   }

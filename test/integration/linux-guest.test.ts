@@ -105,6 +105,9 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 40 executed, 0 trapped, 0 wrote a non-zero rd/);
     assert.match(r.stdout, /PING-OK/);
     assert.match(r.stderr, /rvkvm: stats: instructions=\d+/);
+    // the boot ran through the translator to WebAssembly, and V8 took every module it made
+    assert.match(r.stderr, /rvkvm: stats: translated pages=[1-9]\d* instructions=[1-9]\d*/);
+    assert.doesNotMatch(r.stderr, /failed=/);
     if (haveExt4) {
       assert.match(r.stdout, /DISK-OK/);
       const cat = spawnSync('debugfs', ['-R', 'cat /hello.txt', disk], { encoding: 'utf8' });
