@@ -93,6 +93,7 @@ const SLICE = 65536;
 // [RAW_BASE + po + 1] = retired count (profile/trace) fill the second half.
 const RAW_BASE = 4096;
 const PAGE_MASK = ~0xfff;
+const PWC_SIZE = 64, PWC_MASK = PWC_SIZE - 1;
 const TWO32 = 4294967296;
 const MAX_PHYS = 2 ** 53;
 
@@ -204,6 +205,11 @@ export class Hart implements CodeCacheOwner {
   /** byte offset of the selected set (for translated code) */
   tlbSetBase = 0;
   private tlbLevel: Int8Array[] = [];
+  /** page-walk cache (translate): per 2 MiB region (virtual address >> 21, high word) the physical address of its
+   *  last-level page table under the current satp; emptied by every SFENCE.VMA and satp write (flushTlb) */
+  private readonly pwcTagLo = new Int32Array(PWC_SIZE).fill(-1);
+  private readonly pwcTagHi = new Int32Array(PWC_SIZE);
+  private readonly pwcTable = new Float64Array(PWC_SIZE);
   /** leaf level of the last translate() (0 for bare translations) */
   private lastLevel = 0;
   /** Since the last full flush: the 2 MiB (level 1) and 1 GiB (level 2) regions that TLB entries came from
@@ -755,6 +761,7 @@ export class Hart implements CodeCacheOwner {
 
   flushTlb(): void {
     for (const set of this.tlbSets) for (let k = 0; k < 3; k++) set.tag[k]!.fill(-1);
+    this.pwcTagLo.fill(-1);
     this.superpageRegions.clear(); this.bigLeaves = false;
     this.flags |= F_BREAK;
   }
@@ -1406,6 +1413,7 @@ export class Hart implements CodeCacheOwner {
   doSfenceVma(raw: number, rs1: number, lo: number, hi: number): void {
     if (this.mode === 0 || (this.mode === 1 && (this.mstatus & MSTATUS.TVM))) this.illegal(raw);
     if (rs1 === 0) { this.flushTlb(); return; }
+    this.pwcTagLo.fill(-1); // the page-walk cache holds non-leaf entries: any SFENCE.VMA drops them (page tables freed)
     // no superpage entry can cover vaddr: only its own 4 KiB page's index can hold a matching entry
     const onlyOwnIndex = !this.bigLeaves && !this.superpageRegions.has(superpageKey(lo, hi, 1)) &&
       !this.superpageRegions.has(superpageKey(lo, hi, 2));
@@ -1454,7 +1462,11 @@ export class Hart implements CodeCacheOwner {
     if (top !== 0 && top !== -1) this.raise(fault, lo, hi);
     const dv = this.mem.dv;
     let table = ((this.satpHi & 0xfff) * TWO32 + (this.satpLo >>> 0)) * 4096;
-    for (let level = levels - 1; level >= 0; level--) {
+    let level = levels - 1;
+    // the page-walk cache holds the last-level table of recently walked 2 MiB regions: start the walk there
+    const pwcKey = lo >>> 21, pwc = pwcKey & PWC_MASK;
+    if (this.pwcTagLo[pwc] === pwcKey && this.pwcTagHi[pwc] === hi) { table = this.pwcTable[pwc]!; level = 0; }
+    for (; level >= 0; level--) {
       const vpn = vpnAt(lo, hi, 12 + 9 * level);
       const pteAddr = table + vpn * 8;
       const off = this.mem.hostOffset(pteAddr, 8);
@@ -1471,6 +1483,7 @@ export class Hart implements CodeCacheOwner {
       if ((pl & 0xa) === 0) { // non-leaf: D, A, U, N, PBMT must be zero
         if ((pl & 0xd0) !== 0 || napot || pbmt !== 0 || level === 0) this.raise(fault, lo, hi);
         table = ppn * 4096;
+        if (level === 1) { this.pwcTagLo[pwc] = pwcKey; this.pwcTagHi[pwc] = hi; this.pwcTable[pwc] = table; }
         continue;
       }
       // leaf: permissions

@@ -239,3 +239,30 @@ test('sfence.vma with an address inside a 2 MiB superpage drops translations of 
   step(hart, 2);
   assert.equal(hart.getX(3) & 0xffn, 2n, 'the new superpage mapping is used');
 });
+
+test('page-walk cache: after a non-leaf PTE changes and SFENCE.VMA vaddr, the walk uses the new last-level table', () => {
+  // ld x3, 0(x1); sfence.vma x1, x0; ld x3, 0(x1)
+  const SFENCE_X1 = 0x12008073;
+  const { hart, mem } = fixture([LD, SFENCE_X1, LD], RV64GC, { ramBytes: 8 << 20 });
+  const pt = new PageTables(mem, 3);
+  pt.map(BigInt(RAM), BigInt(RAM), V | R | W | X | A | D, 1);
+  hart.setCsr(CSR_SATP, (MODE.sv39 << 60n) | BigInt(ROOT >>> 12));
+  hart.setMode(1);
+  const va = 0x40201000n;
+  const pa1 = RAM + 0x300000, pa2 = RAM + 0x400000;
+  const leaf = pt.map(va, BigInt(pa1), V | R | A | D);
+  const word = (pa: number, v: bigint): void => new DataView(mem.ram(pa, 8).buffer, mem.ram(pa, 8).byteOffset).setBigUint64(0, v, true);
+  word(pa1, 0x1111n); word(pa2, 0x2222n);
+  hart.setX(1, va);
+  step(hart, 1);
+  assert.equal(hart.getX(3), 0x1111n);
+  // a second last-level table mapping va to pa2, and the level-1 PTE pointed at it
+  const table2 = RAM + 0x500000;
+  const leafIndex = (leaf & 0xfff) / 8;
+  word(table2 + leafIndex * 8, ((BigInt(pa2) >> 12n) << 10n) | V | R | A | D);
+  const level1Table = Number((pt.read(ROOT + Number((va >> 30n) & 0x1ffn) * 8) >> 10n) << 12n);
+  const l1pte = level1Table + Number((va >> 21n) & 0x1ffn) * 8;
+  word(l1pte, ((BigInt(table2) >> 12n) << 10n) | V);
+  step(hart, 2); // sfence.vma x1, then the load walks again
+  assert.equal(hart.getX(3), 0x2222n);
+});
