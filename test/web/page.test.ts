@@ -141,6 +141,8 @@ test('the Debian guest boots to busybox; typed commands run; /proc/cpuinfo lists
   const instructions = Number((await page.textContent('#stat-instructions'))!.replace(/,/g, ''));
   console.log(`# chromium boot to userspace: ${(bootMs / 1000).toFixed(2)} s; ${await page.textContent('#stat-boot')}; MIPS now ${await page.textContent('#stat-mips')}; instructions ${instructions}`);
   assert.ok(bootMs > 0 && instructions > 1e8, `boot time ${bootMs} ms, ${instructions} instructions`);
+  const translated = Number((await page.textContent('#stat-jit'))!.replace(/,/g, ''));
+  assert.ok(translated > 0, `pages translated to WebAssembly: ${translated}`);
 
   const echo = await runInGuest('echo sum=$((6*7))');
   assert.match(echo, /\nsum=42\r?\n/);

@@ -183,6 +183,7 @@ $('stop').addEventListener('click', () => send({ type: 'stop' }));
 function showStats(s: Stats): void {
   $('stat-mips').textContent = s.mips.toFixed(1);
   $('stat-instructions').textContent = s.instructions.toLocaleString('en-US');
+  $('stat-jit').textContent = s.translatedPages.toLocaleString('en-US');
   if (s.bootMs !== null) {
     $('stat-boot').textContent = `${(s.bootMs / 1000).toFixed(2)} s (${((s.bootInstructions ?? 0) / 1e9).toFixed(3)} billion instructions)`;
     $('stat-boot').dataset.ms = String(Math.round(s.bootMs));

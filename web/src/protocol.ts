@@ -32,6 +32,8 @@ export interface Stats {
   bootMs: number | null;
   /** Guest instructions retired when the init marker appeared. */
   bootInstructions: number | null;
+  /** Code pages the harts translated to WebAssembly so far (re-translations included). */
+  translatedPages: number;
 }
 
 export type RunState = 'running' | 'paused' | 'shutdown' | 'stopped' | 'error';

@@ -75,7 +75,7 @@ let paused = false;
 let pendingConsole: Uint8Array[] = [];
 let consoleTail = '';
 const textDecoder = new TextDecoder();
-let stats: Stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null };
+let stats: Stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0 };
 
 function onConsole(bytes: Uint8Array): void {
   pendingConsole.push(bytes.slice());
@@ -118,7 +118,7 @@ function boot(config: BootConfig): void {
   bootConfig = config;
   pendingConsole = [];
   consoleTail = '';
-  stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null };
+  stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0 };
   try {
     machine = buildMachine(config, onConsole);
   } catch (e) {
@@ -154,6 +154,7 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
     const dt = now - windowStart;
     if (dt > 0) stats.mips = (m.instructions - windowInstructions) / dt / 1000;
     stats.instructions = m.instructions;
+    stats.translatedPages = m.translationStats()?.pages ?? 0;
     windowStart = now;
     windowInstructions = m.instructions;
     post({ type: 'stats', stats: { ...stats } });
@@ -195,7 +196,7 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
     }
     generation++;
     if (state.kind === 'shutdown') setState('shutdown', m.panicked ? 'the guest kernel panicked' : 'the guest powered off');
-    else setState('error', state.message);
+    else setState('error', state.kind === 'error' ? state.message : 'the guest stopped at a debug exit');
     return;
   }
   if (gen === generation) report(performance.now());
