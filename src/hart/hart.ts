@@ -1,5 +1,6 @@
 // The software RV64 hart: state in the shared WebAssembly.Memory, a decode cache per physical page, TLBs holding
-// host offsets, M/S/U privilege with Sv39/48/57, traps and interrupts, and a bounded run loop.
+// host offsets, M/S/U privilege with Sv39/48/57, traps and interrupts, and a bounded run loop that hands hot code
+// pages to their translation to WebAssembly (jit.ts).
 //
 // Hot path rules: no BigInt, no allocation. RV64I is executed inline in run()'s switch (it is most of what a guest
 // executes); other extensions' semantics live in ext/*.ts and are called through one function table.
@@ -10,8 +11,12 @@
 // - PMP CSRs are present (pmpcfg0..14 even, pmpaddr0..63 read/write) but not enforced.
 // - clock 'icount': guest time advances 1 ns per retired instruction (1 tick per 100 instructions at 10 MHz),
 //   sampled at slice boundaries. clock 'wall': performance.now() scaled to timebaseHz.
-// - Interrupts are checked between run slices (at most SLICE instructions) and right after any CSR write,
-//   xRET, WFI or trap.
+// - Interrupts are checked between run slices (at most SLICE instructions) and right after a CSR write that can
+//   make one deliverable (sie/mie/sip/mip, SIE/MIE in the status, stimecmp, delegation, envcfg, satp), xRET, WFI
+//   or trap.
+// - Address translation caches leaf entries in the TLBs and, per 2 MiB region, the last-level page table (a
+//   page-walk cache). SFENCE.VMA drops the TLB entries of its address (or all) and the whole page-walk cache;
+//   satp writes drop both.
 import { GuestClock } from './clock.js';
 import { GuestMemory, TLB_ACCESS_BYTES, TLB_ENTRIES, TLB_FN_OFFSET, TLB_SET_BYTES, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
