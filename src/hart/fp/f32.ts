@@ -4,12 +4,12 @@
 // modes, and for FMA, the double plus the sign of its error is rounded exactly by roundDoubleToF32.
 
 import { roundDoubleToF32 } from './round.js';
+import { SPLIT, productError } from './exact.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RNE,
   f32FromBits, fpOut, outF32, outF32CanonicalNaN,
 } from './state.js';
 
-const SPLIT = 134217729;
 const F32_MIN_NORMAL = 1.1754943508222875e-38; // 2^-126
 
 export function isNaN32(a: number): boolean {
@@ -137,14 +137,8 @@ export function f32Div(a: number, b: number, rm: number): number {
   const av = f32FromBits(a);
   const bv = f32FromBits(b);
   const q = av / bv;
-  let t = SPLIT * q;
-  const qh = t - (t - q);
-  const ql = q - qh;
-  t = SPLIT * bv;
-  const bh = t - (t - bv);
-  const bl = bv - bh;
   const p = q * bv;
-  const residual = (av - p) - (((qh * bh - p) + qh * bl + ql * bh) + ql * bl);
+  const residual = (av - p) - productError(q, bv, p);
   return finish(q, residual === 0 ? 0 : (residual > 0) === (bv > 0) ? 1 : -1, rm, true);
 }
 

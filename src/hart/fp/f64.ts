@@ -4,13 +4,13 @@
 // exponents could make those error terms inexact go to the exact integer paths in wide.ts.
 
 import { finishInexact, finishNoTie } from './finish.js';
+import { SPLIT, productError } from './exact.js';
 import { divideSignificands, mulSignificands, opC, opP, wideSum } from './wide.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RTZ, RM_RUP,
   f64FromBits, fpOut, outF64, outF64CanonicalNaN, nextToward, pow2, sF64, sI32,
 } from './state.js';
 
-const SPLIT = 134217729; // 2^27 + 1, Veltkamp/Dekker splitter for 53-bit significands
 
 export function isNaN64(lo: number, hi: number): boolean {
   return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
@@ -117,13 +117,7 @@ export function f64Mul(aLo: number, aHi: number, bLo: number, bHi: number, rm: n
     const b = f64FromBits(bLo, bHi);
     const x = a * b;
     if (x - x === 0) {
-      let t = SPLIT * a;
-      const ah = t - (t - a);
-      const al = a - ah;
-      t = SPLIT * b;
-      const bh = t - (t - b);
-      const bl = b - bh;
-      const err = ((ah * bh - x) + ah * bl + al * bh) + al * bl;
+      const err = productError(a, b, x);
       if (err === 0) {
         outF64(x);
         return 0;
@@ -170,14 +164,8 @@ export function f64Div(aLo: number, aHi: number, bLo: number, bHi: number, rm: n
     const a = f64FromBits(aLo, aHi);
     const b = f64FromBits(bLo, bHi);
     const q = a / b;
-    let t = SPLIT * q;
-    const qh = t - (t - q);
-    const ql = q - qh;
-    t = SPLIT * b;
-    const bh = t - (t - b);
-    const bl = b - bh;
     const p = q * b;
-    const pErr = ((qh * bh - p) + qh * bl + ql * bh) + ql * bl;
+    const pErr = productError(q, b, p);
     const residual = (a - p) - pErr;
     if (residual === 0) {
       outF64(q);
@@ -303,13 +291,7 @@ const FMA_FAST_MIN = pow2(-960);
  */
 function fmaFast(a: number, b: number, c: number, rm: number): number {
   const p = a * b;
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  const pe = productError(a, b, p);
   const s1 = p + c;
   let v = s1 - p;
   const e1 = (p - (s1 - v)) + (c - v);
