@@ -562,25 +562,10 @@ export class Hart implements CodeCacheOwner {
   /** slow-path load of translated code: x[reg] = the value, or a trap / MMIO exit */
   private jitLoad(alo: number, ahi: number, info: number): void {
     this.curIlen = infoIlen(info);
-    const size = infoSize(info), signed = infoSigned(info), r2 = infoReg(info);
-    const x = this.x;
-    // translated code takes only naturally aligned hits: a misaligned access inside a mapped page is still a hit
-    const idx = (alo >>> 12) & TLB_MASK, po = alo & 0xfff, tag = this.tlbTag[ACC_LOAD]!;
-    let off: number;
-    if (tag[2 * idx] === (alo & PAGE_MASK) && tag[2 * idx + 1] === ahi && po <= 4096 - size) off = this.tlbOff[ACC_LOAD]![idx]! + po;
-    else {
-      off = this.loadSlowOffset(alo, ahi, size, r2 >> 1, signed, DEST_X);
-      if (off < 0) { x[r2] = this.slowLo; x[r2 + 1] = this.ldHi; return; }
-    }
-    const dv = this.mem.dv;
-    let lo: number, hi: number;
-    switch (size) {
-      case 1: lo = signed ? dv.getInt8(off) : dv.getUint8(off); break;
-      case 2: lo = signed ? dv.getInt16(off, true) : dv.getUint16(off, true); break;
-      default: lo = dv.getInt32(off, true); break;
-    }
-    if (size === 8) hi = dv.getInt32(off + 4, true); else hi = signed ? lo >> 31 : 0;
-    x[r2] = lo; x[r2 + 1] = hi;
+    const r2 = infoReg(info);
+    // translated code takes only naturally aligned TLB hits; load() also takes a misaligned one inside the page
+    const lo = this.load(alo, ahi, infoSize(info) as 1 | 2 | 4 | 8, DEST_X, r2 >> 1, infoSigned(info));
+    this.x[r2] = lo; this.x[r2 + 1] = this.ldHi;
   }
 
   /**
@@ -607,24 +592,9 @@ export class Hart implements CodeCacheOwner {
   /** slow-path store of translated code; 1 when it changed a page holding code */
   private jitStore(alo: number, ahi: number, info: number): number {
     this.curIlen = infoIlen(info);
-    const size = infoSize(info), r2 = infoReg(info);
-    const vlo = this.x[r2]!, vhi = this.x[r2 + 1]!;
+    const r2 = infoReg(info);
     const before = this.mem.invalidations;
-    const idx = (alo >>> 12) & TLB_MASK, po = alo & 0xfff, tag = this.tlbTag[ACC_STORE]!;
-    let off: number;
-    if (tag[2 * idx] === (alo & PAGE_MASK) && tag[2 * idx + 1] === ahi && po <= 4096 - size) {
-      off = this.tlbOff[ACC_STORE]![idx]! + po;
-      if (this.mem.codePage[off >>> 12] !== 0) this.mem.invalidateHostPage(off >>> 12);
-    } else off = this.storeSlowOffset(alo, ahi, size, vlo, vhi);
-    if (off >= 0) {
-      const dv = this.mem.dv;
-      switch (size) {
-        case 1: dv.setInt8(off, vlo); break;
-        case 2: dv.setInt16(off, vlo, true); break;
-        case 4: dv.setInt32(off, vlo, true); break;
-        default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true); break;
-      }
-    }
+    this.store(alo, ahi, infoSize(info) as 1 | 2 | 4 | 8, this.x[r2]!, this.x[r2 + 1]!);
     return this.mem.invalidations !== before ? 1 : 0;
   }
 
@@ -1657,8 +1627,11 @@ export class Hart implements CodeCacheOwner {
     return -1;
   }
 
-  /** Generic load for out-of-line semantics (FP loads): returns lo, hi in ldHi. size 4 loads are zero-extended. */
-  load(lo: number, hi: number, size: 4 | 8, destKind: number, destReg: number): number {
+  /**
+   * Generic load for out-of-line semantics (FP loads) and translated code's slow path: returns lo, hi in ldHi,
+   * zero-extended (or sign-extended when `signed`) from `size` bytes.
+   */
+  load(lo: number, hi: number, size: 1 | 2 | 4 | 8, destKind: number, destReg: number, signed = false): number {
     const idx = (lo >>> 12) & TLB_MASK;
     const po = lo & 0xfff;
     let off: number;
@@ -1666,15 +1639,21 @@ export class Hart implements CodeCacheOwner {
     if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
       off = this.tlbOff[ACC_LOAD]![idx]! + po;
     } else {
-      off = this.loadSlowOffset(lo, hi, size, destReg, false, destKind);
+      off = this.loadSlowOffset(lo, hi, size, destReg, signed, destKind);
       if (off < 0) return this.slowLo;
     }
     const dv = this.mem.dv;
-    this.ldHi = size === 8 ? dv.getInt32(off + 4, true) : 0;
-    return dv.getInt32(off, true);
+    let v: number;
+    switch (size) {
+      case 1: v = signed ? dv.getInt8(off) : dv.getUint8(off); break;
+      case 2: v = signed ? dv.getInt16(off, true) : dv.getUint16(off, true); break;
+      default: v = dv.getInt32(off, true); break;
+    }
+    this.ldHi = size === 8 ? dv.getInt32(off + 4, true) : signed ? v >> 31 : 0;
+    return v;
   }
-  /** Generic store for out-of-line semantics. */
-  store(lo: number, hi: number, size: 4 | 8, vlo: number, vhi: number): void {
+  /** Generic store for out-of-line semantics and translated code's slow path. */
+  store(lo: number, hi: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
     const idx = (lo >>> 12) & TLB_MASK;
     const po = lo & 0xfff;
     let off: number;
@@ -1687,8 +1666,12 @@ export class Hart implements CodeCacheOwner {
       if (off < 0) return;
     }
     const dv = this.mem.dv;
-    dv.setInt32(off, vlo, true);
-    if (size === 8) dv.setInt32(off + 4, vhi, true);
+    switch (size) {
+      case 1: dv.setInt8(off, vlo); break;
+      case 2: dv.setInt16(off, vlo, true); break;
+      case 4: dv.setInt32(off, vlo, true); break;
+      default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true); break;
+    }
   }
 
   /**
