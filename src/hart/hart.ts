@@ -508,7 +508,7 @@ export class Hart implements CodeCacheOwner {
   private discoverCode(page: Int32Array, pageHost: number): void {
     const work: number[] = [];
     const bp = this.breakpointOffsets;
-    const dv = this.mem.dv, dec = this.decodeScratch;
+    const dv = this.mem.dv;
     for (let so = 0; so < 4096; so += 2) if (page[so] !== 0) work.push(so);
     let budget = 2048;
     while (work.length > 0 && budget > 0) {
@@ -529,27 +529,25 @@ export class Hart implements CodeCacheOwner {
           if (t === 0xffe) continue; // crosses into the next page
           insn = (insn | (dv.getUint16(pageHost + t + 2, true) << 16)) | 0;
         }
-        this.decoder.decode(insn, dec, 0);
-        page[t] = dec[0]!; page[t + 1] = dec[1]!; page[RAW_BASE + t] = dec[2]!;
+        this.storeDecoded(page, t, insn);
         work.push(t);
         budget--;
       }
     }
   }
 
-  /** The decoded page of a pc the fetch TLB maps (no walk, no trap: undefined when it is not there) */
-  private decodedPageAt(pcLo: number, pcHi: number): Int32Array | undefined {
+  /** The host page of a pc the fetch TLB maps (no walk, no trap: -1 when it is not there) */
+  private fetchHostPageOf(pcLo: number, pcHi: number): number {
     const idx = (pcLo >>> 12) & TLB_MASK, tag = this.tlbTag[ACC_FETCH]!;
-    if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return undefined;
-    return this.decoded[this.tlbOff[ACC_FETCH]![idx]! >>> 12];
+    if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return -1;
+    return this.tlbOff[ACC_FETCH]![idx]! >>> 12;
   }
 
   /** Take back the profile count translated code made for an instruction whose slow path trapped: it is in the
    *  page's count block, or in the decoded page if the translation (and block) went meanwhile. */
   private jitUncount(pcLo: number, pcHi: number): void {
-    const idx = (pcLo >>> 12) & TLB_MASK, tag = this.tlbTag[ACC_FETCH]!;
-    if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return;
-    const hostPage = this.tlbOff[ACC_FETCH]![idx]! >>> 12;
+    const hostPage = this.fetchHostPageOf(pcLo, pcHi);
+    if (hostPage < 0) return;
     const jp = this.jitPages[hostPage];
     if (jp !== undefined && jp.countBlock >= 0) {
       const counts = new Int32Array(this.mem.memory.buffer, jp.countBlock, 2048);
@@ -1230,7 +1228,7 @@ export class Hart implements CodeCacheOwner {
       if (e === MMIO_EXIT) {
         // translated code counts an instruction when it completes; this one completes in completeMmio()
         if (inJit && this.jitCounting && !preCounted) {
-          const d = this.decodedPageAt(pcLo, pcHi);
+          const hostPage = this.fetchHostPageOf(pcLo, pcHi), d = hostPage < 0 ? undefined : this.decoded[hostPage];
           if (d !== undefined) d[RAW_BASE + (pcLo & 0xffe) + 1]++;
         }
         this.mmioPending = true;
@@ -1260,6 +1258,13 @@ export class Hart implements CodeCacheOwner {
   }
 
   private readonly decodeScratch = new Int32Array(3);
+  /** decode insn into the page's slot (hot words op and immediate, cold word the raw bits) */
+  private storeDecoded(page: Int32Array, slot: number, insn: number): void {
+    const dec = this.decodeScratch;
+    this.decoder.decode(insn, dec, 0);
+    page[slot] = dec[0]!; page[slot + 1] = dec[1]!; page[RAW_BASE + slot] = dec[2]!;
+  }
+
   private decodeSlot(page: Int32Array, slot: number, pageHost: number, pcLo: number, pcHi: number): number {
     const dv = this.mem.dv;
     const po = pcLo & 0xffe;
@@ -1277,9 +1282,7 @@ export class Hart implements CodeCacheOwner {
       } else upper = dv.getUint16(pageHost + po + 2, true);
       insn = (insn | (upper << 16)) | 0;
     }
-    const dec = this.decodeScratch;
-    this.decoder.decode(insn, dec, 0);
-    page[slot] = dec[0]!; page[slot + 1] = dec[1]!; page[RAW_BASE + slot] = dec[2]!;
+    this.storeDecoded(page, slot, insn);
     this.mem.codePage[pageHost >>> 12] = 1;
     const jp = this.jitPages[pageHost >>> 12];
     if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << this.jitGeneration[pageHost >>> 12]!) {
