@@ -1,10 +1,7 @@
 /* Zcmop c.mop.1 and Zimop mop.r.0 from S-mode. Enabled: no effect / rd := 0. Disabled (rvkvm's
    allowDisableAny): illegal-instruction trap with the instruction in stval; the handler skips it. */
 #include "kvm/sbi.h"
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   la t0, trap
   csrw stvec, t0
   li ra, 0x1234

@@ -1,9 +1,6 @@
 /* SBI BASE from a real guest: spec/impl version, probes, vendor ids, unknown EID/FID, legacy V01. */
 #include "kvm/sbi.h"
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   SBI SBI_EXT_BASE, 0
   RESULT 0, a0
   RESULT 1, a1            /* spec version */

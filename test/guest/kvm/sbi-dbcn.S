@@ -1,9 +1,6 @@
 /* DBCN write_byte (forwarded to user space only when enabled), then an MMIO store and load. */
 #include "kvm/sbi.h"
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   li a0, SBI_EXT_DBCN
   SBI SBI_EXT_BASE, 3
   RESULT 0, a1            /* probe DBCN */

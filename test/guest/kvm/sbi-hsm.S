@@ -1,10 +1,7 @@
 /* Two vCPUs: hart 0 starts hart 1 with HSM (start address, opaque), hart 1 waits in WFI for an IPI from
    hart 0, takes the software interrupt and stops itself; hart 0 waits for STOPPED and shuts down. */
 #include "kvm/sbi.h"
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   li a0, 1
   SBI SBI_EXT_HSM, 2
   RESULT 0, a0

@@ -3,10 +3,7 @@
 #include "kvm/sbi.h"
 #define SBI_EXT_FWFT 0x46574654
 #define SBI_EXT_SUSP 0x53555350
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   li a0, 1
   li a1, 0
   SBI SBI_EXT_RFENCE, 0

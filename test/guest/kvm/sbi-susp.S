@@ -2,10 +2,7 @@
    user space lets the vCPU run again, resumes it at the resume address with a0 = hart id, a1 = opaque. */
 #include "kvm/sbi.h"
 #define SBI_EXT_SUSP 0x53555350
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   li a0, 1                /* reserved sleep type */
   la a1, resumed
   li a2, 0

@@ -1,9 +1,6 @@
 /* SBI TIME set_timer 1 ms ahead, wait in WFI, take the S-mode timer interrupt, shut down. */
 #include "kvm/sbi.h"
-  .text
-  .globl kvm_start
-kvm_start:
-  la sp, stack_top
+  KVM_START
   la t0, trap
   csrw stvec, t0
   li t0, (1 << 5)

@@ -32,6 +32,14 @@
 99: j 99b
 .endm
 
+/* the entry point the tests start the vCPU at, with the program's stack */
+.macro KVM_START
+  .text
+  .globl kvm_start
+kvm_start:
+  la sp, stack_top
+.endm
+
 /* the symbols every program provides */
 .macro KVM_GUEST_DATA nresults
   .globl main
