@@ -51,5 +51,5 @@ test('hello prints through HTIF SYS_write', () => {
 });
 
 test('exceeding --max-insns is a clear error', () => {
-  assert.throws(() => execElf(readFileSync(`${root}build/guest/bench/intmix.elf`), { maxInstructions: 100_000 }), /did not finish within --max-insns 100000/);
+  assert.throws(() => execElf(readFileSync(`${root}build/guest/bench/int-hashsort.elf`), { maxInstructions: 100_000 }), /did not finish within --max-insns 100000/);
 });

@@ -78,7 +78,7 @@ test('rvkvm exec: bad input gives one-line errors and a non-zero exit code', () 
   const badIsa = run(`${root}build/guest/hart/hello.elf`, '--isa', 'rv64gcq_zzz');
   assert.notEqual(badIsa.status, 0);
   assert.match(badIsa.stderr, /^rvkvm: .+\n$/);
-  const budget = run(`${root}build/guest/bench/intmix.elf`, '--max-insns', '1000');
+  const budget = run(`${root}build/guest/bench/int-hashsort.elf`, '--max-insns', '1000');
   assert.notEqual(budget.status, 0);
   assert.match(budget.stderr, /did not finish within --max-insns 1000 instructions/);
   const fail = run(`${root}build/guest/hart/zimop-on.elf`, '--isa', 'rv64gc');
