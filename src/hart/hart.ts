@@ -493,7 +493,7 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { fn, tableIndex, entry: t.entry, count: t.count, fresh: 0, countBlock };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;

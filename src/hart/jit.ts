@@ -37,14 +37,10 @@ export const infoReg = (info: number): number => (info >>> 8) & 127;
 export type JitFn = (xb: number, tlb: number, pageLo: number, pageHi: number, so: number, lim: number, n: number) => number;
 
 export interface JitPage {
-  /** the translated function (see the file comment) */
-  readonly fn: JitFn;
-  /** its index in the hart's function table */
+  /** index of the translated function (see the file comment) in the hart's function table */
   readonly tableIndex: number;
   /** per half-word slot: 1 where translated code starts */
   readonly entry: Uint8Array<ArrayBuffer>;
-  /** instructions translated */
-  readonly count: number;
   /** decoded slots the interpreter found after translation (hart.ts retranslates once there are enough) */
   fresh: number;
   /** byte offset of its count block (profiling), or -1 */
