@@ -1,12 +1,12 @@
 // rvkvm run: boot a Linux guest on the KVM layer, kvmtool-style, with the console on this terminal
 // (raw mode, Ctrl-A x quits) or, when stdin is not a terminal, scriptable through stdin/stdout.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync, fsyncSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './main.js';
 import { Machine, type MachineConfig, type MachineState } from '../vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
-import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
+import { FileBlockBackend, parseDiskOption, type DiskSpec } from './disk.js';
 import { extensionByName } from '../isa/index.js';
 import { GdbStub } from '../vmm/gdb-stub.js';
 import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js';
@@ -48,7 +48,10 @@ built from its busybox and modules.
   -cpu rv64,EXT=on|off QEMU-style spelling of the same writes
   --allow-disable-any  rvkvm's strict mode: every extension may be disabled (Linux KVM refuses e.g. zcmop)
   --abi 6.12|7.3       which Linux KVM ABI to model (default 7.3)
-  --disk FILE[,ro]     virtio-blk disk backed by FILE (writes reach the file unless ,ro)
+  --disk FILE[,ro][,lock=on|off][,format=raw]
+                       virtio-blk disk backed by FILE (writes reach the file unless ,ro). The image is locked
+                       as QEMU does: exclusively, or shared with other readers for ,ro; a locked image is refused
+                       ("FILE is locked: in use by another process"); ,lock=off skips the lock
   --net                virtio-net with a user-mode gateway at 10.0.2.2 (answers ARP and ping)
   --no-rng             no virtio-rng
   --dtb FILE           use this device tree instead of the generated one
@@ -79,7 +82,7 @@ export interface RunArgs {
   gdb?: { host: string; port: number };
   gdbWait?: boolean;
   initCommands?: string;
-  diskFiles: { path: string; readOnly: boolean }[];
+  diskFiles: DiskSpec[];
   profileTrace: ProfileTraceArgs;
 }
 
@@ -131,8 +134,7 @@ export function parseRunArgs(args: string[]): RunArgs {
         continue;
       }
       case '--disk': {
-        const [path, ...opts] = value(i++, a).split(',');
-        out.diskFiles.push({ path: path!, readOnly: opts.includes('ro') });
+        out.diskFiles.push(parseDiskOption(value(i++, a)));
         continue;
       }
       case '--net': out.cfg.net = true; continue;
@@ -188,41 +190,6 @@ function readInput(path: string, what: string): Uint8Array {
   }
 }
 
-/** A disk image file; reads and writes go straight to the file. */
-export class FileBlockBackend implements BlockBackend {
-  readonly size: number;
-  private readonly fd: number;
-  constructor(readonly path: string, readonly readOnly: boolean) {
-    if (!existsSync(path)) throw new Error(`disk image '${path}' does not exist`);
-    this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    const size = fstatSync(this.fd).size;
-    if (size === 0 || size % 512 !== 0) {
-      closeSync(this.fd);
-      throw new Error(`disk image '${path}' is ${size} bytes: a disk must be a non-empty multiple of 512 bytes`);
-    }
-    this.size = size;
-  }
-  read(offset: number, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
-      if (n <= 0) throw new Error(`disk '${this.path}': short read at ${offset + done}`);
-      done += n;
-    }
-  }
-  write(offset: number, src: Uint8Array): void {
-    if (this.readOnly) throw new Error(`disk '${this.path}' is read-only`);
-    let done = 0;
-    while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, offset + done);
-  }
-  flush(): void {
-    if (!this.readOnly) fsyncSync(this.fd);
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
 /** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
 export function bundledInitramfs(commands?: string[]): Uint8Array {
   const dir = guestDir();
@@ -248,11 +215,12 @@ export const command: Command = {
       return 0;
     }
     const opts = parseRunArgs(args);
+    // Disks first: a locked image stops the run before any work is done.
+    const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly, d.lock));
     const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel');
     let initrd: Uint8Array | undefined;
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd');
     else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined);
-    const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly));
 
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
@@ -353,4 +321,4 @@ export const command: Command = {
   },
 };
 
-export { INIT_MARKER };
+export { INIT_MARKER, FileBlockBackend };
