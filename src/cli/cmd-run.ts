@@ -204,6 +204,10 @@ export function bundledInitramfs(commands?: string[]): Uint8Array {
   const files: { path: string; data: Uint8Array }[] = [];
   const probe = resolve(projectRoot, 'build/guest/linux/rvkvm-probe.elf');
   if (existsSync(probe)) files.push({ path: 'bin/rvkvm-probe', data: readInput(probe, 'probe program') });
+  else {
+    process.stderr.write(`rvkvm: rvkvm-probe is absent from the guest (${probe} is not built): install ` +
+      `gcc-riscv64-linux-gnu and libc6-dev-riscv64-cross, then run 'npm start' (or 'make -C test/guest')\n`);
+  }
   return buildInitramfs({ busybox: readInput(busyboxPath, 'busybox'), modules, files, ...(commands ? { commands } : {}) });
 }
 
