@@ -44,3 +44,10 @@ test('rvkvm run --disk x,format=qcow2 stops with one line before booting', () =>
     assert.equal(r.stdout, '');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('-cpu rejects properties that are not EXT=on|off or name no extension', () => {
+  assert.throws(() => parseRunArgs(['-cpu', 'rv64,pmp=on']), /-cpu: unknown extension 'pmp'/);
+  assert.throws(() => parseRunArgs(['-cpu', 'rv64,zbb']), /-cpu property 'zbb': expected EXT=on or EXT=off/);
+  assert.throws(() => parseRunArgs(['-cpu', 'rv64,zbb=maybe']), /-cpu property 'zbb=maybe'/);
+  assert.deepEqual(parseRunArgs(['-cpu', 'rv64,zbb=off']).cfg.disable, ['zbb']);
+});
