@@ -5,6 +5,7 @@ import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { exact, rdOf, rs1Of, rs2Of, type Semantics, type ExecFn } from './enc.js';
 import type { Hart } from '../hart.js';
+import { amoHostOffset } from '../mmu.js';
 
 const AMO = 0x2f;
 const amo = (name: string, ext: string, op: Op, funct5: number, funct3: number, lr = false): InsnDef =>
@@ -30,7 +31,7 @@ export const encodings: InsnDef[] = [
 function amoW(f: (old: number, v: number) => number): ExecFn {
   return (h: Hart, w: number) => {
     const x = h.x, a = rs1Of(w) << 1;
-    const off = h.amoHostOffset(x[a]!, x[a + 1]!, 4);
+    const off = amoHostOffset(h, x[a]!, x[a + 1]!, 4);
     const dv = h.mem.dv;
     const old = dv.getInt32(off, true);
     dv.setInt32(off, f(old, x[rs2Of(w) << 1]!), true);
@@ -49,7 +50,7 @@ const tmp = { lo: 0, hi: 0 };
 function amoD(f: (alo: number, ahi: number, blo: number, bhi: number) => void): ExecFn {
   return (h: Hart, w: number) => {
     const x = h.x, a = rs1Of(w) << 1, b = rs2Of(w) << 1;
-    const off = h.amoHostOffset(x[a]!, x[a + 1]!, 8);
+    const off = amoHostOffset(h, x[a]!, x[a + 1]!, 8);
     const dv = h.mem.dv;
     const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
     f(olo, ohi, x[b]!, x[b + 1]!);
@@ -63,7 +64,7 @@ const set = (lo: number, hi: number): void => { tmp.lo = lo; tmp.hi = hi; };
 function lr(size: 4 | 8): ExecFn {
   return (h: Hart, w: number) => {
     const x = h.x, a = rs1Of(w) << 1;
-    const off = h.amoHostOffset(x[a]!, x[a + 1]!, size, true);
+    const off = amoHostOffset(h, x[a]!, x[a + 1]!, size, true);
     const dv = h.mem.dv, d = rdOf(w) << 1;
     const lo = dv.getInt32(off, true);
     x[d] = lo; x[d + 1] = size === 4 ? lo >> 31 : dv.getInt32(off + 4, true);
@@ -73,7 +74,7 @@ function lr(size: 4 | 8): ExecFn {
 function sc(size: 4 | 8): ExecFn {
   return (h: Hart, w: number) => {
     const x = h.x, a = rs1Of(w) << 1, b = rs2Of(w) << 1, d = rdOf(w) << 1;
-    const off = h.amoHostOffset(x[a]!, x[a + 1]!, size);
+    const off = amoHostOffset(h, x[a]!, x[a + 1]!, size);
     const ok = h.reservation === off;
     h.reservation = -1;
     if (ok) {
@@ -91,7 +92,7 @@ function cas(size: 4 | 8 | 16): ExecFn {
     const rdRaw = (raw >>> 7) & 31, rs2 = rs2Of(w);
     if (size === 16 && ((rdRaw & 1) !== 0 || (rs2 & 1) !== 0)) h.illegal(raw);
     const x = h.x, a = rs1Of(w) << 1;
-    const off = h.amoHostOffset(x[a]!, x[a + 1]!, size);
+    const off = amoHostOffset(h, x[a]!, x[a + 1]!, size);
     const dv = h.mem.dv;
     const words = size >> 2;
     const old = [0, 0, 0, 0];

@@ -4,7 +4,9 @@
 import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { i, exact, rdOf, rs1Of, rs2Of, type Semantics, type ExecFn } from './enc.js';
-import { type Hart, DEST_F32, DEST_F64 } from '../hart.js';
+import type { Hart } from '../hart.js';
+import { DEST_F32, DEST_F64 } from '../defs.js';
+import { load, store } from '../mmu.js';
 import * as fp from '../fp/index.js';
 
 const OPFP = 0x53;
@@ -163,7 +165,7 @@ function fpLoad(size: 4 | 8): ExecFn {
     const lo = (base + imm) | 0;
     const hi = (h.x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (base >>> 0) ? 1 : 0)) | 0;
     const d = rdOf(w) * 2;
-    const v = h.load(lo, hi, size, size === 4 ? DEST_F32 : DEST_F64, rdOf(w));
+    const v = load(h, lo, hi, size, size === 4 ? DEST_F32 : DEST_F64, rdOf(w));
     h.fr[d] = v; h.fr[d + 1] = size === 4 ? -1 : h.ldHi;
     h.markFsDirty();
   };
@@ -175,7 +177,7 @@ function fpStore(size: 4 | 8): ExecFn {
     const lo = (base + imm) | 0;
     const hi = (h.x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (base >>> 0) ? 1 : 0)) | 0;
     const s = rs2Of(w) * 2;
-    h.store(lo, hi, size, h.fr[s]!, h.fr[s + 1]!);
+    store(h, lo, hi, size, h.fr[s]!, h.fr[s + 1]!);
   };
 }
 

@@ -1,4 +1,4 @@
-// RV64I base integer ISA: encodings. Its semantics are executed inline in the interpreter's switch (hart.ts)
+// RV64I base integer ISA: encodings. Its semantics are executed inline in the interpreter's switch (interp.ts)
 // because they are the hot path; FENCE/ECALL/EBREAK are handled there too.
 import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';

@@ -1,9 +1,12 @@
 // Zicsr, Zifencei, the privileged instructions (xRET, WFI, SFENCE.VMA), Svinval, Zicbom/Zicboz and Zawrs.
-// The state they touch belongs to the hart (hart.ts); these rows only decode and forward.
+// The state they touch belongs to the hart (csrfile.ts, trap.ts, mmu.ts); these rows only decode and forward.
 import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { i, exact, rdOf, rs1Of, type Semantics, type ExecFn } from './enc.js';
 import type { Hart } from '../hart.js';
+import { csrAccess } from '../csrfile.js';
+import { doFenceI, doMret, doSret, doWfi } from '../trap.js';
+import { cboHostOffset, doSfenceVma } from '../mmu.js';
 import { ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE } from '../csr.js';
 
 const SYSTEM = 0x73, MISC_MEM = 0x0f;
@@ -33,7 +36,7 @@ function csrOp(kind: 0 | 1 | 2, imm: boolean): ExecFn {
     const rs1 = rs1Of(w), x = h.x;
     const vlo = imm ? rs1 : x[rs1 << 1]!, vhi = imm ? 0 : x[(rs1 << 1) + 1]!;
     const write = kind === 0 || rs1 !== 0;
-    const lo = h.csrAccess(csr, raw, write, kind, vlo, vhi);
+    const lo = csrAccess(h, csr, raw, write, kind, vlo, vhi);
     const d = rdOf(w) << 1;
     x[d] = lo; x[d + 1] = h.csrHi;
   };
@@ -50,23 +53,23 @@ function cbo(bit: number, zero: boolean): ExecFn {
   return (h: Hart, w: number, _imm: number, raw: number) => {
     if (!cboAllowed(h, bit)) h.illegal(raw);
     const a = rs1Of(w) << 1;
-    const off = h.cboHostOffset(h.x[a]!, h.x[a + 1]!, zero);
+    const off = cboHostOffset(h, h.x[a]!, h.x[a + 1]!, zero);
     if (zero && off >= 0) h.mem.u8.fill(0, off, off + 64);
   };
 }
 
 const sfence: ExecFn = (h, w, _imm, raw) => {
   const rs1 = rs1Of(w);
-  h.doSfenceVma(raw, rs1, h.x[rs1 << 1]!, h.x[(rs1 << 1) + 1]!);
+  doSfenceVma(h, raw, rs1, h.x[rs1 << 1]!, h.x[(rs1 << 1) + 1]!);
 };
 
 export const semantics: Semantics = [
   [Op.CSRRW, csrOp(0, false)], [Op.CSRRS, csrOp(1, false)], [Op.CSRRC, csrOp(2, false)],
   [Op.CSRRWI, csrOp(0, true)], [Op.CSRRSI, csrOp(1, true)], [Op.CSRRCI, csrOp(2, true)],
-  [Op.FENCE_I, (h) => h.doFenceI()],
-  [Op.SRET, (h, _w, _i, raw) => h.doSret(raw)],
-  [Op.MRET, (h, _w, _i, raw) => h.doMret(raw)],
-  [Op.WFI, (h, _w, _i, raw) => h.doWfi(raw)],
+  [Op.FENCE_I, (h) => doFenceI(h)],
+  [Op.SRET, (h, _w, _i, raw) => doSret(h, raw)],
+  [Op.MRET, (h, _w, _i, raw) => doMret(h, raw)],
+  [Op.WFI, (h, _w, _i, raw) => doWfi(h, raw)],
   [Op.SFENCE_VMA, sfence], [Op.SINVAL_VMA, sfence],
   [Op.SFENCE_W_INVAL, (h, _w, _i, raw) => { if (h.mode === 0) h.illegal(raw); }],
   [Op.SFENCE_INVAL_IR, (h, _w, _i, raw) => { if (h.mode === 0) h.illegal(raw); }],

@@ -1,0 +1,237 @@
+// The CSR file of the hart: the instruction-level access rules (privilege, read-only, counter enables, TVM, Sstc,
+// FS), the raw reads and the WARL writes. Functions over the Hart rather than methods so the privileged
+// architecture can grow here (H's HS and VS CSRs) without hart.ts growing; none of them is on the hot path.
+import type { Hart } from './hart.js';
+import {
+  CSR, MSTATUS, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, S_IRQ_MASK, CAUSE,
+  ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE,
+} from './csr.js';
+import { toU64Number } from './int64.js';
+import { F_BREAK, TWO32 } from './defs.js';
+import { effectiveMip, sstcActive } from './trap.js';
+import { flushTlb, selectTlb } from './mmu.js';
+
+/** CSR writes after which the run loop re-checks interrupts and timers before going on */
+const SLICE_ENDING_CSRS = new Set<number>([
+  CSR.sie, CSR.mie, CSR.sip, CSR.mip, CSR.mideleg, CSR.medeleg, CSR.stimecmp, CSR.menvcfg, CSR.satp, CSR.mcountinhibit,
+]);
+
+/** the instruction-level CSR access (csrrw/s/c and immediates); raises illegal-instruction on a rule violation */
+export function csrAccess(h: Hart, csr: number, raw: number, write: boolean, kind: 0 | 1 | 2, vlo: number, vhi: number): number {
+  const priv = (csr >>> 8) & 3;
+  if (h.mode < priv) h.illegal(raw);
+  if (write && (csr >>> 10) === 3) h.illegal(raw);
+  if (!csrAllowed(h, csr)) h.illegal(raw);
+  const oldLo = csrRead(h, csr);
+  if (oldLo === undefined) return h.illegal(raw);
+  const oldHi = h.csrHi;
+  if (write) {
+    let nlo = vlo, nhi = vhi;
+    if (kind === 1) { nlo = oldLo | vlo; nhi = oldHi | vhi; } else if (kind === 2) { nlo = oldLo & ~vlo; nhi = oldHi & ~vhi; }
+    const oldStatus = h.mstatus;
+    if (!csrWrite(h, csr, nlo, nhi, false)) h.illegal(raw);
+    // what can make an interrupt deliverable (or change the timer) ends the run slice, so it is taken at once;
+    // translation changes (satp, SUM, MXR, MPRV) end it through flushTlb / selectTlb
+    if (SLICE_ENDING_CSRS.has(csr) || ((h.mstatus ^ oldStatus) & (MSTATUS.SIE | MSTATUS.MIE)) !== 0) h.flags |= F_BREAK;
+  }
+  h.csrHi = oldHi;
+  return oldLo;
+}
+
+/** privilege-dependent gating beyond the address bits (counter enables, TVM, Sstc, FS) */
+export function csrAllowed(h: Hart, csr: number): boolean {
+  const m = h.mode;
+  if (csr >= 0xc00 && csr <= 0xc1f) {
+    const bit = 1 << (csr & 31);
+    if (m < 3 && !(h.mcounteren & bit)) return false;
+    if (m === 0 && !(h.scounteren & bit)) return false;
+    return true;
+  }
+  if (csr === CSR.satp && m === 1 && (h.mstatus & MSTATUS.TVM)) return false;
+  if (csr === CSR.stimecmp && m === 1 && (!(h.mcounteren & 2) || !(h.menvcfgHi & ENVCFG_HI_STCE))) return false;
+  if (csr <= 3 && h.fsOff()) return false;
+  return true;
+}
+
+export function hasF(h: Hart): boolean { return h.isa.has('f'); }
+
+/** raw CSR read; undefined when not implemented. High word in csrHi. */
+export function csrRead(h: Hart, csr: number): number | undefined {
+  h.csrHi = 0;
+  const isa = h.isa;
+  switch (csr) {
+    case CSR.fflags: if (!hasF(h)) return undefined; return h.fflags;
+    case CSR.frm: if (!hasF(h)) return undefined; return h.frm;
+    case CSR.fcsr: if (!hasF(h)) return undefined; return (h.frm << 5) | h.fflags;
+    case CSR.cycle: case CSR.mcycle: {
+      if (csr === CSR.cycle && !isa.has('zicntr')) return undefined;
+      return splitNum(h, h.retired() + h.cycleOffset);
+    }
+    case CSR.instret: case CSR.minstret: {
+      if (csr === CSR.instret && !isa.has('zicntr')) return undefined;
+      return splitNum(h, h.retired() + h.instretOffset);
+    }
+    case CSR.time: if (!isa.has('zicntr')) return undefined; return splitNum(h, h.readTime());
+    case CSR.sstatus: {
+      const v = h.mstatus & SSTATUS_MASK;
+      h.csrHi = 0x2 | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+      return v;
+    }
+    case CSR.mstatus:
+      h.csrHi = MSTATUS_HI | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+      return h.mstatus;
+    case CSR.sie: return h.mie & h.mideleg;
+    case CSR.sip: return effectiveMip(h) & h.mideleg;
+    case CSR.mie: return h.mie;
+    case CSR.mip: return effectiveMip(h);
+    case CSR.stvec: h.csrHi = h.stvecHi; return h.stvecLo;
+    case CSR.mtvec: h.csrHi = h.mtvecHi; return h.mtvecLo;
+    case CSR.scounteren: return h.scounteren;
+    case CSR.mcounteren: return h.mcounteren;
+    case CSR.mcountinhibit: return h.mcountinhibit;
+    case CSR.senvcfg: return h.senvcfgLo;
+    case CSR.menvcfg: h.csrHi = h.menvcfgHi; return h.menvcfgLo;
+    case CSR.sscratch: h.csrHi = h.sscratchHi; return h.sscratchLo;
+    case CSR.mscratch: h.csrHi = h.mscratchHi; return h.mscratchLo;
+    case CSR.sepc: h.csrHi = h.sepcHi; return h.sepcLo & ~(1 | h.misalignMask);
+    case CSR.mepc: h.csrHi = h.mepcHi; return h.mepcLo & ~(1 | h.misalignMask);
+    case CSR.scause: h.csrHi = h.scauseHi; return h.scauseLo;
+    case CSR.mcause: h.csrHi = h.mcauseHi; return h.mcauseLo;
+    case CSR.stval: h.csrHi = h.stvalHi; return h.stvalLo;
+    case CSR.mtval: h.csrHi = h.mtvalHi; return h.mtvalLo;
+    case CSR.satp: h.csrHi = h.satpHi; return h.satpLo;
+    case CSR.stimecmp: if (!isa.has('sstc')) return undefined; h.csrHi = h.stimecmpHi; return h.stimecmpLo;
+    case CSR.medeleg: return h.medeleg;
+    case CSR.mideleg: return h.mideleg;
+    case CSR.misa: {
+      h.csrHi = 2 << 30;
+      let v = 0;
+      for (const l of 'acdfimsu') {
+        if (l === 's' || l === 'u' || isa.has(l)) v |= 1 << (l.charCodeAt(0) - 97);
+      }
+      return v;
+    }
+    case CSR.mhartid: return h.hartId;
+    case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0;
+    case CSR.mtinst: case CSR.mtval2: return 0;
+    case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return 0;
+  }
+  if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? 0 : undefined;
+  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return 0;
+  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return 0;
+  if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
+    if (csr & 1) return undefined; // odd pmpcfg do not exist on RV64
+    const k = (csr - CSR.pmpcfg0) * 2;
+    h.csrHi = h.pmpcfg[k + 1]!; return h.pmpcfg[k]!;
+  }
+  if (csr >= CSR.pmpaddr0 && csr <= CSR.pmpaddr63) {
+    const k = (csr - CSR.pmpaddr0) * 2;
+    h.csrHi = h.pmpaddr[k + 1]!; return h.pmpaddr[k]!;
+  }
+  return undefined;
+}
+
+export function splitNum(h: Hart, v: number): number {
+  h.csrHi = Math.floor(v / TWO32) | 0;
+  return (v % TWO32) | 0;
+}
+
+/** raw CSR write with WARL masking; false when the CSR does not exist (or is read-only for `raw` = false) */
+export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: boolean): boolean {
+  const isa = h.isa;
+  switch (csr) {
+    case CSR.fflags: if (!hasF(h)) return false; h.fflags = lo & 31; h.markFsDirty(); return true;
+    case CSR.frm: if (!hasF(h)) return false; h.frm = lo & 7; h.markFsDirty(); return true;
+    case CSR.fcsr: if (!hasF(h)) return false; h.fflags = lo & 31; h.frm = (lo >>> 5) & 7; h.markFsDirty(); return true;
+    case CSR.mcycle: h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1); return true;
+    case CSR.minstret: h.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1); return true;
+    case CSR.time: if (!raw) return false; h.guestClock.offsetTicks += (hi >>> 0) * TWO32 + (lo >>> 0) - h.readTime(); return true;
+    case CSR.cycle: case CSR.instret: return false;
+    case CSR.sstatus: writeMstatus(h, (h.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
+    case CSR.mstatus: writeMstatus(h, lo); return true;
+    case CSR.sie: h.mie = (h.mie & ~h.mideleg) | (lo & h.mideleg); return true;
+    case CSR.sip: { const w = h.mideleg & (1 << 1); h.mip = (h.mip & ~w) | (lo & w); return true; }
+    case CSR.mie: h.mie = lo & 0x2aaa; return true;
+    case CSR.mip: {
+      let w = (1 << 1) | (1 << 9) | (sstcActive(h) ? 0 : 1 << 5);
+      if (raw) w = 0xffff;
+      h.mip = (h.mip & ~w) | (lo & w);
+      return true;
+    }
+    case CSR.stvec: h.stvecLo = lo & ~2; h.stvecHi = hi; return true;
+    case CSR.mtvec: h.mtvecLo = lo & ~2; h.mtvecHi = hi; return true;
+    case CSR.scounteren: h.scounteren = lo; return true;
+    case CSR.mcounteren: h.mcounteren = lo; return true;
+    case CSR.mcountinhibit: h.mcountinhibit = lo & ~2; return true;
+    case CSR.senvcfg: h.senvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1); return true;
+    case CSR.menvcfg: {
+      h.menvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1);
+      h.menvcfgHi = hi & ((isa.has('sstc') ? ENVCFG_HI_STCE : 0) | (isa.has('svpbmt') ? ENVCFG_HI_PBMTE : 0) | (isa.has('svadu') ? ENVCFG_HI_ADUE : 0));
+      flushTlb(h);
+      return true;
+    }
+    case CSR.sscratch: h.sscratchLo = lo; h.sscratchHi = hi; return true;
+    case CSR.mscratch: h.mscratchLo = lo; h.mscratchHi = hi; return true;
+    case CSR.sepc: h.sepcLo = lo & ~1; h.sepcHi = hi; return true;
+    case CSR.mepc: h.mepcLo = lo & ~1; h.mepcHi = hi; return true;
+    case CSR.scause: h.scauseLo = lo; h.scauseHi = hi & (1 << 31); return true;
+    case CSR.mcause: h.mcauseLo = lo; h.mcauseHi = hi & (1 << 31); return true;
+    case CSR.stval: h.stvalLo = lo; h.stvalHi = hi; return true;
+    case CSR.mtval: h.mtvalLo = lo; h.mtvalHi = hi; return true;
+    case CSR.satp: {
+      const mode = hi >>> 28;
+      const supported = mode === 0 || mode === 8 || (mode === 9 && satpModeOk(h, 9)) || (mode === 10 && satpModeOk(h, 10));
+      if (!supported) return true; // WARL: unsupported modes leave satp unchanged
+      h.satpLo = lo; h.satpHi = mode === 0 ? 0 : hi & 0xf000ffff; // ASID (16 bits) kept, PPN 44 bits
+      if (mode === 0) h.satpLo = 0;
+      flushTlb(h);
+      return true;
+    }
+    case CSR.stimecmp: {
+      if (!isa.has('sstc')) return false;
+      h.stimecmpLo = lo; h.stimecmpHi = hi; h.stimecmp = toU64Number(lo, hi);
+      return true;
+    }
+    case CSR.medeleg: h.medeleg = lo & 0xb3ff & ~(1 << CAUSE.ECALL_M); return true;
+    case CSR.mideleg: h.mideleg = lo & S_IRQ_MASK; return true;
+    case CSR.misa: return true; // WARL, fixed
+    case CSR.mtinst: case CSR.mtval2: return true;
+    case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return true;
+    case CSR.mhartid: case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return raw;
+  }
+  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return true;
+  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return true;
+  if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return false;
+  if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
+    if (csr & 1) return false;
+    const k = (csr - CSR.pmpcfg0) * 2;
+    h.pmpcfg[k] = lo & 0x9f9f9f9f; h.pmpcfg[k + 1] = hi & 0x9f9f9f9f;
+    return true;
+  }
+  if (csr >= CSR.pmpaddr0 && csr <= CSR.pmpaddr63) {
+    const k = (csr - CSR.pmpaddr0) * 2;
+    h.pmpaddr[k] = lo; h.pmpaddr[k + 1] = hi & 0x3fffff; // 54 bits (PA 56)
+    return true;
+  }
+  return false;
+}
+
+/** Sv48 / Sv57 are offered when the ISA set names them, or when no sv* name is given at all (then Sv39..Sv57). */
+export function satpModeOk(h: Hart, mode: number): boolean {
+  const named = h.isa.has('sv39') || h.isa.has('sv48') || h.isa.has('sv57');
+  if (!named) return true;
+  return mode === 9 ? h.isa.has('sv48') || h.isa.has('sv57') : h.isa.has('sv57');
+}
+
+export function writeMstatus(h: Hart, v: number): void {
+  const old = h.mstatus;
+  let n = (old & ~MSTATUS_WMASK) | (v & MSTATUS_WMASK);
+  if (((n >>> MSTATUS.MPP_SHIFT) & 3) === 2) n &= ~MSTATUS.MPP; // WARL: reserved MPP value -> U
+  if (!hasF(h)) n &= ~MSTATUS.FS;
+  h.mstatus = n;
+  if ((old ^ n) & (MSTATUS.MPRV | MSTATUS.MXR | MSTATUS.MPP)) flushTlb(h);
+  else if ((old ^ n) & MSTATUS.SUM) {
+    if (h.mode === 1) selectTlb(h); // S-mode: the SUM=0 and SUM=1 sets are both kept
+    else flushTlb(h); // M-mode with MPRV: its one data set depends on SUM
+  }
+}

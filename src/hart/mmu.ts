@@ -1,0 +1,388 @@
+// Address translation of the hart and its slow memory paths: the Sv39/48/57 page walk with its page-walk cache,
+// TLB fills and the selection of the TLB set per translation context, SFENCE.VMA, and the loads and stores that
+// miss the TLBs (MMIO, page-crossing accesses, AMO/LR/SC and CBO addresses). The TLBs live in guest memory
+// (GuestMemory.tlbBlock) so translated code (jit.ts) reads the same entries the interpreter fills here.
+import type { Hart } from './hart.js';
+import { MSTATUS, CAUSE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE } from './csr.js';
+import { TLB_SET_BYTES } from './memory.js';
+import {
+  ACC_FETCH, ACC_LOAD, ACC_STORE, F_BREAK, MAX_PHYS, MMIO_EXIT, PAGE_MASK, PWC_MASK, TLB_MASK, TLB_SIZE, TWO32,
+} from './defs.js';
+
+/** effective privilege for loads/stores (MPRV) */
+export function dataMode(h: Hart): number {
+  return h.mode === 3 && (h.mstatus & MSTATUS.MPRV) ? (h.mstatus >>> MSTATUS.MPP_SHIFT) & 3 : h.mode;
+}
+
+/**
+ * Translate a virtual address for an access; returns the guest physical address (a double).
+ * Raises page faults (and access faults for page-table reads outside RAM).
+ */
+export function translate(h: Hart, lo: number, hi: number, acc: number): number {
+  const priv = acc === ACC_FETCH ? h.mode : dataMode(h);
+  const satpMode = h.satpHi >>> 28;
+  if (priv === 3 || satpMode === 0) {
+    h.lastLevel = 0;
+    return hi >= 0 ? (hi * TWO32 + (lo >>> 0)) : -1;
+  }
+  const levels = satpMode === 8 ? 3 : satpMode === 9 ? 4 : 5;
+  const vaBits = 12 + 9 * levels;
+  const fault = acc === ACC_FETCH ? CAUSE.FETCH_PAGE : acc === ACC_LOAD ? CAUSE.LOAD_PAGE : CAUSE.STORE_PAGE;
+  const top = hi >> (vaBits - 1 - 32);
+  if (top !== 0 && top !== -1) h.raise(fault, lo, hi);
+  const dv = h.mem.dv;
+  let table = ((h.satpHi & 0xfff) * TWO32 + (h.satpLo >>> 0)) * 4096;
+  let level = levels - 1;
+  // the page-walk cache holds the last-level table of recently walked 2 MiB regions: start the walk there
+  const pwcKey = lo >>> 21, pwc = pwcKey & PWC_MASK;
+  if (h.pwcTagLo[pwc] === pwcKey && h.pwcTagHi[pwc] === hi) { table = h.pwcTable[pwc]!; level = 0; }
+  for (; level >= 0; level--) {
+    const vpn = vpnAt(lo, hi, 12 + 9 * level);
+    const pteAddr = table + vpn * 8;
+    const off = h.mem.hostOffset(pteAddr, 8);
+    if (off < 0) h.raise(acc === ACC_FETCH ? CAUSE.FETCH_ACCESS : acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+    let pl = dv.getInt32(off, true);
+    const ph = dv.getInt32(off + 4, true);
+    if (!(pl & 1) || ((pl & 6) === 4)) h.raise(fault, lo, hi); // V=0, or W without R
+    if (ph & 0x1fc00000) h.raise(fault, lo, hi); // reserved bits 60:54
+    const pbmt = (ph >>> 29) & 3;
+    if (pbmt !== 0 && (pbmt === 3 || !h.isa.has('svpbmt') || !(h.menvcfgHi & ENVCFG_HI_PBMTE))) h.raise(fault, lo, hi);
+    const napot = ph < 0;
+    if (napot && !h.isa.has('svnapot')) h.raise(fault, lo, hi);
+    const ppn = (ph & 0x3fffff) * 4194304 + (pl >>> 10); // pte bits 53:10
+    if ((pl & 0xa) === 0) { // non-leaf: D, A, U, N, PBMT must be zero
+      if ((pl & 0xd0) !== 0 || napot || pbmt !== 0 || level === 0) h.raise(fault, lo, hi);
+      table = ppn * 4096;
+      if (level === 1) { h.pwcTagLo[pwc] = pwcKey; h.pwcTagHi[pwc] = hi; h.pwcTable[pwc] = table; }
+      continue;
+    }
+    // leaf: permissions
+    const u = (pl & 0x10) !== 0;
+    if (priv === 0 ? !u : u && (acc === ACC_FETCH || !(h.mstatus & MSTATUS.SUM))) h.raise(fault, lo, hi);
+    if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? !((pl & 2) || ((h.mstatus & MSTATUS.MXR) && (pl & 8))) : !(pl & 4)) {
+      h.raise(fault, lo, hi);
+    }
+    // superpage alignment: ppn bits below this level must be zero
+    const span = level === 0 ? 1 : 2 ** (9 * level);
+    if (ppn % span !== 0) h.raise(fault, lo, hi);
+    let pagePpn: number;
+    if (napot) {
+      if (level !== 0 || (ppn & 0xf) !== 8) h.raise(fault, lo, hi); // only 64 KiB NAPOT is defined
+      pagePpn = ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
+    } else {
+      let below = 0;
+      for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
+      pagePpn = ppn + below;
+    }
+    // A/D
+    const needD = acc === ACC_STORE && !(pl & 0x80);
+    if (!(pl & 0x40) || needD) {
+      if (!(h.menvcfgHi & ENVCFG_HI_ADUE)) h.raise(fault, lo, hi);
+      pl |= 0x40 | (acc === ACC_STORE ? 0x80 : 0);
+      dv.setInt32(off, pl, true);
+    }
+    h.lastLevel = napot ? 4 : level; // NAPOT: >2 makes SFENCE.VMA vaddr drop it conservatively
+    return pagePpn * 4096 + (lo & 0xfff);
+  }
+  return h.raise(fault, lo, hi);
+}
+
+/** fill the TLB for `acc` at this virtual page and return the host offset of the page, or -1 (not RAM) */
+export function fillTlb(h: Hart, lo: number, hi: number, acc: number): number {
+  const pa = translate(h, lo, hi, acc);
+  const page = pa - (pa % 4096);
+  const host = pa < 0 || pa >= MAX_PHYS ? -1 : h.mem.hostOffset(page, 4096);
+  if (host < 0) return -1;
+  const idx = (lo >>> 12) & TLB_MASK;
+  const tag = h.tlbTag[acc]!;
+  tag[2 * idx] = lo & PAGE_MASK;
+  tag[2 * idx + 1] = hi;
+  if (acc === ACC_FETCH) h.tlbFetchFn[idx] = 0; // the page it names now may have no translation
+  h.tlbOff[acc]![idx] = host;
+  const level = h.lastLevel;
+  h.tlbLevel[acc]![idx] = level;
+  if (level > 2) h.bigLeaves = true;
+  else if (level > 0) h.superpageRegions.add(superpageKey(lo, hi, level));
+  return host;
+}
+
+/** host offset of the page holding pc (fetch translation, access fault outside RAM) */
+export function fetchPageHost(h: Hart, lo: number, hi: number): number {
+  const idx = (lo >>> 12) & TLB_MASK;
+  const tag = h.tlbTag[ACC_FETCH]!;
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi) return h.tlbOff[ACC_FETCH]![idx]!;
+  const host = fillTlb(h, lo, hi, ACC_FETCH);
+  if (host < 0) h.raise(CAUSE.FETCH_ACCESS, lo, hi);
+  return host;
+}
+
+/** select the TLB set of the current privilege mode (after a mode change) */
+export function selectTlb(h: Hart): void {
+  const m = h.mode;
+  const k = m === 3 ? 3 : m === 0 ? 0 : (h.mstatus & MSTATUS.SUM) ? 2 : 1;
+  const set = h.tlbSets[k]!;
+  h.tlbTag = set.tag; h.tlbOff = set.off; h.tlbLevel = set.level; h.tlbFetchFn = set.fetchFn;
+  h.tlbSetBase = h.tlbBlock + k * TLB_SET_BYTES;
+  h.flags |= F_BREAK;
+}
+
+/** M-mode data translations depend on MPRV and MPP: drop them when those change while MPRV is in use */
+export function checkMprvChange(h: Hart, oldSt: number, newSt: number): void {
+  if (((oldSt | newSt) & MSTATUS.MPRV) && ((oldSt ^ newSt) & (MSTATUS.MPRV | MSTATUS.MPP))) flushTlb(h);
+}
+
+/** SFENCE.VMA / SINVAL.VMA: rs1 = x0 flushes everything, else only the entries derived from the leaf that maps vaddr */
+export function doSfenceVma(h: Hart, raw: number, rs1: number, lo: number, hi: number): void {
+  if (h.mode === 0 || (h.mode === 1 && (h.mstatus & MSTATUS.TVM))) h.illegal(raw);
+  if (rs1 === 0) { flushTlb(h); return; }
+  h.pwcTagLo.fill(-1); // the page-walk cache holds non-leaf entries: any SFENCE.VMA drops them (page tables freed)
+  // no superpage entry can cover vaddr: only its own 4 KiB page's index can hold a matching entry
+  const onlyOwnIndex = !h.bigLeaves && !h.superpageRegions.has(superpageKey(lo, hi, 1)) &&
+    !h.superpageRegions.has(superpageKey(lo, hi, 2));
+  const own = (lo >>> 12) & TLB_MASK;
+  for (const set of h.tlbSets) {
+    for (let a = 0; a < 3; a++) {
+      const tag = set.tag[a]!, lv = set.level[a]!;
+      for (let k = onlyOwnIndex ? own : 0, end = onlyOwnIndex ? own + 1 : TLB_SIZE; k < end; k++) {
+        const level = lv[k]!;
+        const tl = tag[2 * k]!;
+        if (tl === -1) continue;
+        // levels 0..2 span at most 2^30 bytes, so the high word must match; larger leaves: drop them
+        if (level > 2 || (tag[2 * k + 1] === hi && ((tl ^ lo) & ~((1 << (12 + 9 * level)) - 1)) === 0)) tag[2 * k] = -1;
+      }
+    }
+  }
+  h.flags |= F_BREAK;
+}
+
+/** physical address of one access, or raise (page fault / access fault) */
+export function physFor(h: Hart, lo: number, hi: number, acc: number): number {
+  const pa = translate(h, lo, hi, acc);
+  if (pa < 0 || pa >= MAX_PHYS) h.raise(acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+  return pa;
+}
+
+/**
+ * Load slow path: returns the host offset to read from (TLB refilled), or -1 when the value was produced here
+ * (MMIO, page-crossing misaligned access): then it is in slowLo/ldHi, already extended.
+ */
+export function loadSlowOffset(h: Hart, lo: number, hi: number, size: number, destReg: number, signed: boolean, destKind: number): number {
+  const po = lo & 0xfff;
+  if (po + size <= 4096) {
+    const host = fillTlb(h, lo, hi, ACC_LOAD);
+    if (host >= 0) return host + po;
+    // not RAM: MMIO or access fault
+    const pa = physFor(h, lo, hi, ACC_LOAD);
+    const mi = h.mem.mmioIndex(pa, size);
+    if (mi < 0 || (pa & (size - 1)) !== 0) h.raise(CAUSE.LOAD_ACCESS, lo, hi);
+    const handler = h.mem.mmioHandler[mi];
+    const moff = pa - h.mem.mmioGpa[mi]!;
+    if (handler) {
+      const vlo = handler.read(moff, size as 1 | 2 | 4 | 8) | 0;
+      const vhi = size === 8 && handler.readHigh ? handler.readHigh(moff) | 0 : 0;
+      setExtended(h, vlo, vhi, size, signed);
+      return -1;
+    }
+    h.mmio.addr = pa; h.mmio.size = size as 1 | 2 | 4 | 8; h.mmio.isWrite = false; h.mmio.data.fill(0);
+    h.mmioDestKind = destKind; h.mmioDestReg = destReg; h.mmioSigned = signed; h.mmioIlen = h.curIlen;
+    throw MMIO_EXIT;
+  }
+  // misaligned across a page boundary: byte by byte (both pages are translated before any result is used)
+  const dv = h.mem.dv;
+  let vlo = 0, vhi = 0;
+  for (let k = 0; k < size; k++) {
+    const blo = (lo + k) | 0;
+    const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+    const pa = physFor(h, blo, bhi, ACC_LOAD);
+    const off = h.mem.hostOffset(pa, 1);
+    if (off < 0) h.raise(CAUSE.LOAD_ACCESS, blo, bhi);
+    const b = dv.getUint8(off);
+    if (k < 4) vlo |= b << (8 * k); else vhi |= b << (8 * (k - 4));
+  }
+  setExtended(h, vlo, vhi, size, signed);
+  return -1;
+}
+
+/** the loaded value of `size` bytes, sign- or zero-extended to 64 bits, into slowLo/ldHi */
+export function setExtended(h: Hart, lo: number, hi: number, size: number, signed: boolean): void {
+  if (size < 8) {
+    const sh = 32 - 8 * size;
+    lo = signed ? (lo << sh) >> sh : size === 4 ? lo : (lo << sh) >>> sh;
+    hi = signed ? lo >> 31 : 0;
+  }
+  h.slowLo = lo | 0; h.ldHi = hi | 0;
+}
+
+/** Store slow path: returns host offset to write (TLB refilled, code invalidated), or -1 when done here. */
+export function storeSlowOffset(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+  const po = lo & 0xfff;
+  if (po + size <= 4096) {
+    const host = fillTlb(h, lo, hi, ACC_STORE);
+    if (host >= 0) {
+      if (h.mem.codePage[host >>> 12] !== 0) h.mem.invalidateHostPage(host >>> 12);
+      return host + po;
+    }
+    const pa = physFor(h, lo, hi, ACC_STORE);
+    const mi = h.mem.mmioIndex(pa, size);
+    if (mi < 0 || (pa & (size - 1)) !== 0) h.raise(CAUSE.STORE_ACCESS, lo, hi);
+    const handler = h.mem.mmioHandler[mi];
+    const moff = pa - h.mem.mmioGpa[mi]!;
+    const mask = size === 1 ? 0xff : size === 2 ? 0xffff : -1;
+    if (handler) {
+      handler.write(moff, size as 1 | 2 | 4 | 8, (vlo & mask) >>> 0, size === 8 ? vhi >>> 0 : 0);
+      return -1;
+    }
+    h.mmio.addr = pa; h.mmio.size = size as 1 | 2 | 4 | 8; h.mmio.isWrite = true;
+    const d = new DataView(h.mmio.data.buffer);
+    d.setInt32(0, size === 8 ? vlo : vlo & mask, true); d.setInt32(4, size === 8 ? vhi : 0, true);
+    h.mmioIlen = h.curIlen;
+    throw MMIO_EXIT;
+  }
+  // page-crossing: translate every byte first so a fault leaves memory untouched
+  const dv = h.mem.dv;
+  const offs = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let k = 0; k < size; k++) {
+    const blo = (lo + k) | 0;
+    const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+    const pa = physFor(h, blo, bhi, ACC_STORE);
+    const off = h.mem.hostOffset(pa, 1);
+    if (off < 0) h.raise(CAUSE.STORE_ACCESS, blo, bhi);
+    offs[k] = off;
+  }
+  for (let k = 0; k < size; k++) {
+    const off = offs[k]!;
+    if (h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
+    dv.setUint8(off, k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4)));
+  }
+  return -1;
+}
+
+/**
+ * Generic load for out-of-line semantics (FP loads) and translated code's slow path: returns lo, hi in ldHi,
+ * zero-extended (or sign-extended when `signed`) from `size` bytes.
+ */
+export function load(h: Hart, lo: number, hi: number, size: 1 | 2 | 4 | 8, destKind: number, destReg: number, signed = false): number {
+  const idx = (lo >>> 12) & TLB_MASK;
+  const po = lo & 0xfff;
+  let off: number;
+  const tag = h.tlbTag[ACC_LOAD]!;
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
+    off = h.tlbOff[ACC_LOAD]![idx]! + po;
+  } else {
+    off = loadSlowOffset(h, lo, hi, size, destReg, signed, destKind);
+    if (off < 0) return h.slowLo;
+  }
+  const dv = h.mem.dv;
+  let v: number;
+  switch (size) {
+    case 1: v = signed ? dv.getInt8(off) : dv.getUint8(off); break;
+    case 2: v = signed ? dv.getInt16(off, true) : dv.getUint16(off, true); break;
+    default: v = dv.getInt32(off, true); break;
+  }
+  h.ldHi = size === 8 ? dv.getInt32(off + 4, true) : signed ? v >> 31 : 0;
+  return v;
+}
+
+/** Generic store for out-of-line semantics and translated code's slow path. */
+export function store(h: Hart, lo: number, hi: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
+  const idx = (lo >>> 12) & TLB_MASK;
+  const po = lo & 0xfff;
+  let off: number;
+  const tag = h.tlbTag[ACC_STORE]!;
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
+    off = h.tlbOff[ACC_STORE]![idx]! + po;
+    if (h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
+  } else {
+    off = storeSlowOffset(h, lo, hi, size, vlo, vhi);
+    if (off < 0) return;
+  }
+  const dv = h.mem.dv;
+  switch (size) {
+    case 1: dv.setInt8(off, vlo); break;
+    case 2: dv.setInt16(off, vlo, true); break;
+    case 4: dv.setInt32(off, vlo, true); break;
+    default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true); break;
+  }
+}
+
+/**
+ * Host offset for an AMO / LR / SC: must be naturally aligned (else address-misaligned), RAM (else access fault).
+ * AMOs and SC need write permission (store/AMO faults); LR only read permission.
+ */
+export function amoHostOffset(h: Hart, lo: number, hi: number, size: number, readOnly = false): number {
+  if ((lo & (size - 1)) !== 0) h.raise(readOnly ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, lo, hi);
+  const acc = readOnly ? ACC_LOAD : ACC_STORE;
+  const pa = physFor(h, lo, hi, acc);
+  const off = h.mem.hostOffset(pa, size);
+  if (off < 0) h.raise(readOnly ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+  if (!readOnly && h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
+  return off;
+}
+
+/** Host offset of the cache block (64 bytes) for CBO.ZERO (store permission) or clean/flush/inval (a check only). */
+export function cboHostOffset(h: Hart, lo: number, hi: number, write: boolean): number {
+  const blo = lo & ~63;
+  const pa = physFor(h, blo, hi, write ? ACC_STORE : ACC_LOAD);
+  const off = h.mem.hostOffset(pa, 64);
+  if (off < 0) {
+    if (h.mem.mmioIndex(pa, 1) >= 0 && !write) return -1;
+    h.raise(write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+  }
+  if (write && h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
+  return off;
+}
+
+/** The host page of a pc the fetch TLB maps (no walk, no trap: -1 when it is not there) */
+export function fetchHostPageOf(h: Hart, pcLo: number, pcHi: number): number {
+  const idx = (pcLo >>> 12) & TLB_MASK, tag = h.tlbTag[ACC_FETCH]!;
+  if (tag[2 * idx] !== (pcLo & PAGE_MASK) || tag[2 * idx + 1] !== pcHi) return -1;
+  return h.tlbOff[ACC_FETCH]![idx]! >>> 12;
+}
+
+export function flushTlb(h: Hart): void {
+  for (const set of h.tlbSets) for (let k = 0; k < 3; k++) set.tag[k]!.fill(-1);
+  h.pwcTagLo.fill(-1);
+  h.superpageRegions.clear(); h.bigLeaves = false;
+  h.flags |= F_BREAK;
+}
+/**
+ * Debugger view of the MMU (like KVM_TRANSLATE): the guest physical address `va` maps to under the current
+ * satp, or -1 when it is unmapped. Walks the tables without permission checks, A/D updates, TLB fills or traps.
+ */
+export function debugTranslate(h: Hart, va: bigint): number {
+  const v = BigInt.asUintN(64, va);
+  const satpMode = h.satpHi >>> 28;
+  if (h.mode === 3 || satpMode === 0) return v < 2n ** 53n ? Number(v) : -1;
+  const levels = satpMode === 8 ? 3 : satpMode === 9 ? 4 : 5;
+  const vaBits = 12 + 9 * levels;
+  if (BigInt.asUintN(64, BigInt.asIntN(vaBits, v)) !== v) return -1; // not sign-extended
+  const dv = h.mem.dv;
+  let table = ((h.satpHi & 0xfff) * TWO32 + (h.satpLo >>> 0)) * 4096;
+  for (let level = levels - 1; level >= 0; level--) {
+    const vpn = Number((v >> BigInt(12 + 9 * level)) & 0x1ffn);
+    const off = h.mem.hostOffset(table + vpn * 8, 8);
+    if (off < 0) return -1;
+    const pte = dv.getBigUint64(off, true);
+    if (!(pte & 1n) || (pte & 6n) === 4n) return -1;
+    const ppn = (pte >> 10n) & ((1n << 44n) - 1n);
+    if ((pte & 0xan) === 0n) { table = Number(ppn) * 4096; continue; }
+    const pageBits = BigInt(12 + 9 * level);
+    let base = (ppn << 12n) & ~((1n << pageBits) - 1n);
+    if (pte >> 63n) base = (ppn & ~0xfn) << 12n; // Svnapot 64 KiB: the low VPN bits come from va
+    const mask = (pte >> 63n) ? 0xffffn : (1n << pageBits) - 1n;
+    return Number(base | (v & mask));
+  }
+  return -1;
+}
+/** key of the level-1 (2 MiB) or level-2 (1 GiB) virtual region holding (lo, hi): region number * 4 + level */
+function superpageKey(lo: number, hi: number, level: number): number {
+  const region = level === 1 ? (hi >>> 0) * 2048 + (lo >>> 21) : (hi >>> 0) * 4 + (lo >>> 30);
+  return region * 4 + level;
+}
+
+function vpnAt(lo: number, hi: number, shift: number): number {
+  if (shift >= 32) return (hi >>> (shift - 32)) & 0x1ff;
+  if (shift + 9 <= 32) return (lo >>> shift) & 0x1ff;
+  return ((lo >>> shift) | (hi << (32 - shift))) & 0x1ff;
+}
+
