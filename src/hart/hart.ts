@@ -161,7 +161,7 @@ export class Hart implements CodeCacheOwner {
   // xRET and Linux's SUM toggling around user-memory accesses switch sets instead of flushing. Tags and offsets are
   // views of the guest memory (GuestMemory.tlbBlock), so translated code (jit.ts) looks them up too.
   readonly tlbBlock: number;
-  tlbSets: { tag: Int32Array[]; off: Int32Array[]; level: Int8Array[]; fetchFn: Int32Array }[] = [];
+  tlbSets: { tag: Int32Array[]; off: Uint32Array[]; level: Int8Array[]; fetchFn: Int32Array }[] = [];
   /** the selected set's fetch entries' translated-code indices (jit.ts) */
   tlbFetchFn: Int32Array = new Int32Array(0);
   /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
@@ -182,7 +182,8 @@ export class Hart implements CodeCacheOwner {
   readonly superpageRegions = new Set<number>();
   bigLeaves = false;
   tlbTag: Int32Array[] = [];
-  tlbOff: Int32Array[] = [];
+  /** unsigned: host offsets reach past 2^31 (RAM of up to 3 GiB after the front region) */
+  tlbOff: Uint32Array[] = [];
 
   /** result high word of 64-bit loads */
   ldHi = 0;
@@ -321,7 +322,7 @@ export class Hart implements CodeCacheOwner {
       const acc = [0, 1, 2].map((a) => base + a * TLB_ACCESS_BYTES);
       return {
         tag: acc.map((b) => new Int32Array(buf, b, 2 * TLB_SIZE)),
-        off: acc.map((b) => new Int32Array(buf, b + 8 * TLB_SIZE, TLB_SIZE)),
+        off: acc.map((b) => new Uint32Array(buf, b + 8 * TLB_SIZE, TLB_SIZE)),
         level: this.tlbLevels[s]!,
         fetchFn: new Int32Array(buf, acc[ACC_FETCH]! + TLB_FN_OFFSET, TLB_SIZE),
       };
@@ -408,7 +409,7 @@ export class Hart implements CodeCacheOwner {
     const t0 = performance.now();
     const countBlock = this.jitCounting ? this.mem.allocCountBlock() : -1;
     if (this.jitCounting && countBlock < 0) return undefined; // no count block left: interpret (and count) it
-    this.discoverCode(page, hostPage << 12);
+    this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
     let fn: JitFn;

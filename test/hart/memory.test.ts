@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GuestMemory, Hart, Exit } from '../../src/hart/index.js';
-import { fixture, step, encode, RAM, RV64GC, R, addi, isaSet, J } from './asm.js';
+import { fixture, step, encode, RAM, RV64GC, R, I, S, B, addi, isaSet, J } from './asm.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -110,4 +110,33 @@ test('synchronous MMIO loads are sign/zero-extended by size; 8-byte reads use re
   assert.equal(hart.getX(15), 0x80000002n, 'lwu');
   assert.equal(hart.getX(16), 0x1234567880000002n, 'ld');
   assert.deepEqual(writes, [[8, 2, 0xabcd, 0]]);
+});
+
+test('RAM at host offsets past 2 GiB (--mem 3G): fetch, loads and stores there work interpreted and translated', () => {
+  // the TLB holds host offsets; these lie above 2^31, where a signed view would read them as "not RAM"
+  const size = 3 * 1024 * 1024 * 1024;
+  const code = RAM + size - 0x10000, data = RAM + size - 0x8000;
+  const sdI = (rs2: number, rs1: number, imm: number): number => S(imm, rs2, rs1, 3, 0x23);
+  const prog = [
+    addi(5, 5, 1), sdI(5, 10, 0), I(0, 10, 3, 6, 0x03), // sd x5, 0(x10); ld x6, 0(x10)
+    S(8, 5, 10, 2, 0x23), I(8, 10, 2, 7, 0x03), // sw x5, 8(x10); lw x7, 8(x10)
+    S(16, 5, 10, 0, 0x23), I(16, 10, 4, 8, 0x03), // sb x5, 16(x10); lbu x8, 16(x10)
+    R(0, 6, 9, 0, 9, 0x33), // add x9, x9, x6
+    B(-32, 11, 5, 4), // blt x5, x11, loop
+    J(0, 0),
+  ];
+  for (const jit of [false, true]) {
+    const mem = new GuestMemory({ maxRamBytes: size });
+    mem.addRam(RAM, size);
+    assert.ok(mem.hostOffset(code, 4) >= 2 ** 31, 'the code lies past 2 GiB of the memory');
+    mem.ram(code, 40).set(encode(prog));
+    const hart = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+    hart.setPc(BigInt(code)); hart.setX(10, BigInt(data)); hart.setX(11, 100n);
+    hart.run(1); hart.run(2000);
+    const what = jit ? 'translated' : 'interpreted';
+    assert.deepEqual([5, 6, 7, 8, 9].map((r) => hart.getX(r)), [100n, 100n, 100n, 100n, 5050n], what);
+    assert.equal(new DataView(mem.ram(data, 8).buffer, mem.ram(data, 8).byteOffset).getBigUint64(0, true), 100n, what);
+    assert.equal(hart.getPc(), BigInt(code + 36), what);
+    if (jit) { assert.ok(hart.jitStats.pages >= 1, 'translated code ran'); assert.equal(hart.jitStats.failed, 0); }
+  }
 });

@@ -75,6 +75,16 @@ test('malformed inputs give one-line errors, not stack traces', () => {
   }
 });
 
+test('--mem 2G and --mem 3G boot to userspace (guest RAM at host offsets past 2^31)', { skip: !prerequisites }, () => {
+  for (const [mem, kib] of [['2G', 2 << 20], ['3G', 3 << 20]] as const) {
+    const r = boot(['--mem', mem], 'grep MemTotal /proc/meminfo; poweroff -f');
+    assert.equal(r.code, 0, `--mem ${mem}: ${r.stderr}`);
+    const m = /MemTotal:\s+(\d+) kB/.exec(r.stdout);
+    assert.ok(m, `--mem ${mem}: no MemTotal in\n${r.stdout.slice(-2000)}`);
+    assert.ok(Number(m[1]) > kib * 0.9 && Number(m[1]) <= kib, `--mem ${mem}: MemTotal ${m[1]} kB`);
+  }
+});
+
 test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, writes a file, pings the gateway', { skip: !prerequisites }, () => {
   const haveExt4 = hasHostTool('mkfs.ext4') && hasHostTool('debugfs');
   assert.ok(haveExt4 || process.env.CI !== 'true', 'mkfs.ext4/debugfs (e2fsprogs) are needed in CI');
