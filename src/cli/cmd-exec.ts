@@ -83,6 +83,12 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const tohostSym = elf.symbols.get('tohost');
   const fromhostSym = elf.symbols.get('fromhost');
   if (!tohostSym) throw new ExecError("the ELF has no 'tohost' symbol (HTIF is how the program reports its result)");
+  if (mem.hostOffset(Number(tohostSym.value), 8) < 0) {
+    throw new ExecError(`the ELF's 'tohost' symbol (0x${tohostSym.value.toString(16)}) is not inside RAM`);
+  }
+  if (fromhostSym && mem.hostOffset(Number(fromhostSym.value), 8) < 0) {
+    throw new ExecError(`the ELF's 'fromhost' symbol (0x${fromhostSym.value.toString(16)}) is not inside RAM`);
+  }
   const tohost = mem.ram(Number(tohostSym.value), 8);
   const tohostView = new DataView(tohost.buffer, tohost.byteOffset, 8);
   const fromhostAddr = fromhostSym ? Number(fromhostSym.value) : -1;
@@ -124,6 +130,9 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
     const a0 = words.getBigUint64(8, true), a1 = words.getBigUint64(16, true), a2 = words.getBigUint64(24, true);
     if (which === SYS_EXIT) return done(Number(a0 & 0xffn), a0 === 0n ? undefined : `exit code ${a0}`);
     if (which !== SYS_WRITE) throw new ExecError(`unsupported HTIF syscall ${which} (only write 64 and exit 93)`);
+    if (a2 > 0x10000000n || mem.hostOffset(Number(a1), Math.max(Number(a2), 1)) < 0) {
+      throw new ExecError(`HTIF write of ${a2} bytes at 0x${a1.toString(16)}: the buffer is not inside RAM`);
+    }
     const data = mem.ram(Number(a1), Number(a2)).slice();
     write(Number(a0), data);
     words.setBigUint64(0, a2, true); // return value: bytes written (pk convention: written back to magic_mem[0])
@@ -142,7 +151,9 @@ const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB
   through HTIF (tohost): 1 = pass, other odd values = failure. Hot code is translated to WebAssembly unless
   --no-jit is given (then every instruction is interpreted).
   --profile prints instructions retired per extension and mode, and illegal traps by extension, to stderr
-  (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.`;
+  (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.
+Exit status: 0 when the program passes; the program's own code when it exits through HTIF; 1 on a failure it
+reports, bad input or a bound reached; 70 on an internal error (a bug in rvkvm: the message says so).`;
 
 /** --profile / --trace* as `rvkvm exec` and `rvkvm run` both take them */
 export interface ProfileTraceArgs {

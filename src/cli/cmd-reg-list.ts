@@ -2,6 +2,7 @@
 import type { Command } from './main.js';
 import { parseIsaString } from '../isa/index.js';
 import { KvmHost, KvmError, KVM_ABIS, regId, RegType, IsaSubtype, regIdName, hexId, kvmIsaTable, type KvmAbi } from '../kvm/index.js';
+import { UsageError } from './errors.js';
 
 const USAGE = `usage: rvkvm reg-list [--isa ISA] [--host-isa ISA] [--abi 6.12|7.3] [--allow-disable-any] [--json]
 
@@ -28,7 +29,7 @@ export const command: Command = {
       const a = args[i]!;
       const value = (): string => {
         const v = args[++i];
-        if (v === undefined) throw new Error(`reg-list: ${a} needs a value`);
+        if (v === undefined) throw new UsageError(`reg-list: ${a} needs a value`);
         return v;
       };
       switch (a) {
@@ -36,14 +37,14 @@ export const command: Command = {
         case '--host-isa': hostIsa = value(); break;
         case '--abi': {
           const v = value();
-          if (!(KVM_ABIS as readonly string[]).includes(v)) throw new Error(`reg-list: --abi must be one of ${KVM_ABIS.join(', ')}, not '${v}'`);
+          if (!(KVM_ABIS as readonly string[]).includes(v)) throw new UsageError(`reg-list: --abi must be one of ${KVM_ABIS.join(', ')}, not '${v}'`);
           abi = v as KvmAbi;
           break;
         }
         case '--json': json = true; break;
         case '--allow-disable-any': allowDisableAny = true; break;
         case '-h': case '--help': process.stdout.write(USAGE + '\n'); return 0;
-        default: throw new Error(`reg-list: unknown option '${a}'\n${USAGE}`);
+        default: throw new UsageError(`reg-list: unknown option '${a}'\n${USAGE}`);
       }
     }
     const host = new KvmHost({

@@ -12,6 +12,7 @@ import { GdbStub } from '../vmm/gdb-stub.js';
 import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js';
 import { formatProfileReport } from '../kvm/vcpu.js';
 import { openTraceFile, parseProfileTraceFlag, type ProfileTraceArgs } from './cmd-exec.js';
+import { UsageError } from './errors.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -70,7 +71,8 @@ built from its busybox and modules.
                        to stderr; or write them as JSON { perExtension, perMode, illegalTraps, total } to FILE.json
   --trace=FILE         write one Spike-style commit line per retired instruction (slow); filters:
                        --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
-Exit code: 0 when the guest powers off; 1 on a guest panic, a VMM fault or a timeout.`;
+Exit status: 0 when the guest powers off; 1 on a guest panic, a VMM fault, a timeout or bad input (one line
+saying what and where); 70 on an internal error (a bug in rvkvm: the message says so and shows the stack).`;
 
 export interface RunArgs {
   cfg: Omit<MachineConfig, 'console' | 'kernel' | 'initrd'>;
@@ -88,14 +90,14 @@ export interface RunArgs {
 
 function parseSize(s: string): number {
   const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
-  if (!m) throw new Error(`--mem '${s}': expected a size such as 512M or 1G`);
+  if (!m) throw new UsageError(`--mem '${s}': expected a size such as 512M or 1G`);
   const mult = { '': 1024 * 1024, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
   return Number(m[1]) * mult;
 }
 
 function knownExtension(name: string, flag: string): string {
   const n = name.toLowerCase();
-  if (!extensionByName(n)) throw new Error(`${flag}: unknown extension '${name}' (see 'rvkvm isa --list')`);
+  if (!extensionByName(n)) throw new UsageError(`${flag}: unknown extension '${name}' (see 'rvkvm isa --list')`);
   return n;
 }
 
@@ -105,7 +107,7 @@ export function parseRunArgs(args: string[]): RunArgs {
   const disable: string[] = [];
   const value = (i: number, flag: string): string => {
     const v = args[i + 1];
-    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     return v;
   };
   args = args.flatMap((x) => (/^--gdb=/.test(x) ? ['--gdb', x.slice(6)] : [x]));
@@ -121,7 +123,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--mem': case '-m': out.cfg.memBytes = parseSize(value(i++, a)); continue;
       case '--smp': {
         const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n < 1) throw new Error(`--smp '${args[i]}': expected a positive integer`);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--smp '${args[i]}': expected a positive integer`);
         out.cfg.smp = n;
         continue;
       }
@@ -129,7 +131,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--allow-disable-any': out.cfg.allowDisableAny = true; continue;
       case '--abi': {
         const v = value(i++, a);
-        if (v !== '6.12' && v !== '7.3') throw new Error(`--abi '${v}': expected 6.12 or 7.3`);
+        if (v !== '6.12' && v !== '7.3') throw new UsageError(`--abi '${v}': expected 6.12 or 7.3`);
         out.cfg.abi = v;
         continue;
       }
@@ -145,13 +147,13 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--init-commands': out.initCommands = value(i++, a); continue;
       case '--clock': {
         const v = value(i++, a);
-        if (v !== 'wall' && v !== 'icount') throw new Error(`--clock '${v}': expected wall or icount`);
+        if (v !== 'wall' && v !== 'icount') throw new UsageError(`--clock '${v}': expected wall or icount`);
         out.cfg.clock = v;
         continue;
       }
       case '--timeout': {
         const t = Number(value(i++, a));
-        if (!(t > 0)) throw new Error(`--timeout '${args[i]}': expected seconds > 0`);
+        if (!(t > 0)) throw new UsageError(`--timeout '${args[i]}': expected seconds > 0`);
         out.timeoutSec = t;
         continue;
       }
@@ -160,10 +162,10 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--gdb-wait': out.gdbWait = true; continue;
       case '-cpu': case '--cpu': {
         const [model, ...props] = value(i++, a).split(',');
-        if (model !== 'rv64') throw new Error(`-cpu '${model}': only rv64 is supported`);
+        if (model !== 'rv64') throw new UsageError(`-cpu '${model}': only rv64 is supported`);
         for (const p of props) {
           const pm = /^([a-z0-9]+)=(on|off|true|false)$/i.exec(p);
-          if (!pm) throw new Error(`-cpu property '${p}': expected EXT=on or EXT=off`);
+          if (!pm) throw new UsageError(`-cpu property '${p}': expected EXT=on or EXT=off`);
           (pm[2] === 'on' || pm[2] === 'true' ? enable : disable).push(knownExtension(pm[1]!, '-cpu'));
         }
         continue;
@@ -173,20 +175,20 @@ export function parseRunArgs(args: string[]): RunArgs {
       (m[1] === 'enable' ? enable : disable).push(knownExtension(m[2]!, a));
       continue;
     }
-    throw new Error(`run: unknown option '${a}'\n${USAGE}`);
+    throw new UsageError(`run: unknown option '${a}'\n${USAGE}`);
   }
   if (enable.length) out.cfg.enable = enable;
   if (disable.length) out.cfg.disable = disable;
-  if (out.gdbWait && !out.gdb) throw new Error('--gdb-wait needs --gdb [HOST:]PORT');
+  if (out.gdbWait && !out.gdb) throw new UsageError('--gdb-wait needs --gdb [HOST:]PORT');
   return out;
 }
 
 function readInput(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new Error(`${what} '${path}' does not exist`);
+  if (!existsSync(path)) throw new UsageError(`${what} '${path}' does not exist`);
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new Error(`cannot read ${what} '${path}': ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${what} '${path}': ${(e as Error).message}`);
   }
 }
 
@@ -195,7 +197,7 @@ export function bundledInitramfs(commands?: string[]): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
   if (!existsSync(busyboxPath)) {
-    throw new Error(`bundled guest not found: ${busyboxPath} is missing (set RVKVM_GUEST_DIR or pass --kernel/--initrd)`);
+    throw new UsageError(`bundled guest not found: ${busyboxPath} is missing (set RVKVM_GUEST_DIR or pass --kernel/--initrd)`);
   }
   const modDir = join(dir, GUEST_FILES.modulesDir);
   const modules = existsSync(modDir)

@@ -8,6 +8,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync, fsyncS
 import { createRequire } from 'node:module';
 import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
 import { parseSubOptions, type SubOptionSpec } from './suboptions.js';
+import { UsageError } from './errors.js';
 
 export interface DiskSpec {
   path: string;
@@ -26,7 +27,7 @@ const DISK_OPTIONS: readonly SubOptionSpec[] = [
 /** `FILE[,ro][,readonly=on|off][,lock=on|off][,format=raw]`. */
 export function parseDiskOption(text: string): DiskSpec {
   const [path, ...parts] = text.split(',');
-  if (!path) throw new Error(`--disk '${text}': expected FILE[,ro][,lock=on|off][,format=raw]`);
+  if (!path) throw new UsageError(`--disk '${text}': expected FILE[,ro][,lock=on|off][,format=raw]`);
   const o = parseSubOptions('--disk', text, parts, DISK_OPTIONS);
   return { path, readOnly: o.has('ro') || o.get('readonly') === 'on', lock: o.get('lock') !== 'off' };
 }
@@ -42,7 +43,7 @@ function loadFlock(): Flock {
     flockSync = mod.flockSync;
     return flockSync;
   } catch (e) {
-    throw new Error(`cannot lock disk images: the fs-ext native module did not load (${(e as Error).message.split('\n')[0]}); ` +
+    throw new UsageError(`cannot lock disk images: the fs-ext native module did not load (${(e as Error).message.split('\n')[0]}); ` +
       `run 'npm ci' to build it, or add ,lock=off to the --disk option`);
   }
 }
@@ -55,10 +56,10 @@ export function lockImage(fd: number, path: string, readOnly: boolean): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
-      throw new Error(`${path} is locked: in use by another process ` +
+      throw new UsageError(`${path} is locked: in use by another process ` +
         `(${readOnly ? 'it is open for writing' : 'it is open'} there; ,lock=off overrides the lock, at the risk of corrupting the image)`);
     }
-    throw new Error(`cannot lock disk image '${path}': ${(e as Error).message} (add ,lock=off to use it unlocked)`);
+    throw new UsageError(`cannot lock disk image '${path}': ${(e as Error).message} (add ,lock=off to use it unlocked)`);
   }
 }
 
@@ -67,12 +68,12 @@ export class FileBlockBackend implements BlockBackend {
   readonly size: number;
   private readonly fd: number;
   constructor(readonly path: string, readonly readOnly: boolean, lock = true) {
-    if (!existsSync(path)) throw new Error(`disk image '${path}' does not exist`);
+    if (!existsSync(path)) throw new UsageError(`disk image '${path}' does not exist`);
     this.fd = openSync(path, readOnly ? 'r' : 'r+');
     try {
       const size = fstatSync(this.fd).size;
       if (size === 0 || size % 512 !== 0) {
-        throw new Error(`disk image '${path}' is ${size} bytes: a disk must be a non-empty multiple of 512 bytes`);
+        throw new UsageError(`disk image '${path}' is ${size} bytes: a disk must be a non-empty multiple of 512 bytes`);
       }
       if (lock) lockImage(this.fd, path, readOnly);
       this.size = size;
@@ -85,12 +86,12 @@ export class FileBlockBackend implements BlockBackend {
     let done = 0;
     while (done < dst.length) {
       const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
-      if (n <= 0) throw new Error(`disk '${this.path}': short read at ${offset + done}`);
+      if (n <= 0) throw new UsageError(`disk '${this.path}': short read at ${offset + done}`);
       done += n;
     }
   }
   write(offset: number, src: Uint8Array): void {
-    if (this.readOnly) throw new Error(`disk '${this.path}' is read-only`);
+    if (this.readOnly) throw new UsageError(`disk '${this.path}' is read-only`);
     let done = 0;
     while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, offset + done);
   }

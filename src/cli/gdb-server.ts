@@ -1,15 +1,16 @@
 // Node TCP transport for the GDB stub (src/vmm/gdb-stub.ts): `--gdb=[HOST:]PORT`, 127.0.0.1 unless a host is given.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { GdbStub, GdbTransport } from '../vmm/gdb-stub.js';
+import { UsageError } from './errors.js';
 
 export const DEFAULT_GDB_HOST = '127.0.0.1';
 
 /** Parses `PORT` or `HOST:PORT` (IPv6 hosts in brackets: `[::1]:1234`). */
 export function parseGdbAddress(spec: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:]*):)?(\d+)$/.exec(spec.trim());
-  if (!m) throw new Error(`--gdb '${spec}': expected PORT or HOST:PORT, e.g. --gdb=1234 or --gdb=127.0.0.1:1234`);
+  if (!m) throw new UsageError(`--gdb '${spec}': expected PORT or HOST:PORT, e.g. --gdb=1234 or --gdb=127.0.0.1:1234`);
   const port = Number(m[2]);
-  if (port < 0 || port > 65535) throw new Error(`--gdb '${spec}': port ${port} is not in 0..65535`);
+  if (port < 0 || port > 65535) throw new UsageError(`--gdb '${spec}': port ${port} is not in 0..65535`);
   const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : DEFAULT_GDB_HOST;
   return { host, port };
 }

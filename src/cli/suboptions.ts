@@ -1,6 +1,7 @@
 // Comma sub-options of CLI flags (`--disk FILE,ro,lock=off`), parsed from one table per flag so an unknown key
 // or value is always an error that names it and lists what the flag accepts: a silently ignored
 // `format=qcow2` would have let a user write raw sectors over a qcow2 image.
+import { UsageError } from './errors.js';
 
 /** One accepted key: a bare flag (`ro`), or `key=value` with the values it takes. */
 export interface SubOptionSpec {
@@ -25,18 +26,18 @@ export function parseSubOptions(flag: string, whole: string, parts: readonly str
     const val = eq < 0 ? undefined : part.slice(eq + 1);
     const spec = specs.find((s) => s.key === key);
     if (!spec) {
-      throw new Error(`${flag} '${whole}': unknown option '${key === '' ? part : key}' (accepted: ${accepted})`);
+      throw new UsageError(`${flag} '${whole}': unknown option '${key === '' ? part : key}' (accepted: ${accepted})`);
     }
     if (spec.values === undefined) {
-      if (val !== undefined) throw new Error(`${flag} '${whole}': '${key}' takes no value (accepted: ${accepted})`);
+      if (val !== undefined) throw new UsageError(`${flag} '${whole}': '${key}' takes no value (accepted: ${accepted})`);
       out.set(key, '');
       continue;
     }
-    if (val === undefined) throw new Error(`${flag} '${whole}': '${key}' needs a value: ${describe(spec)}`);
+    if (val === undefined) throw new UsageError(`${flag} '${whole}': '${key}' needs a value: ${describe(spec)}`);
     if (spec.notYet?.includes(val)) {
-      throw new Error(`${flag} '${whole}': ${key}=${val} is not supported yet (accepted: ${describe(spec)})`);
+      throw new UsageError(`${flag} '${whole}': ${key}=${val} is not supported yet (accepted: ${describe(spec)})`);
     }
-    if (!spec.values.includes(val)) throw new Error(`${flag} '${whole}': ${key}=${val} is not accepted (accepted: ${describe(spec)})`);
+    if (!spec.values.includes(val)) throw new UsageError(`${flag} '${whole}': ${key}=${val} is not accepted (accepted: ${describe(spec)})`);
     out.set(key, val);
   }
   return out;
