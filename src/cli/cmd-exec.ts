@@ -3,8 +3,9 @@
 // instructions): 1 = pass (exit 0); other odd v = fail "test v>>1 failed"; even non-zero = pointer to a
 // syscall block [which, a0, a1, a2] (64-bit words): SYS_write (64) prints, SYS_exit (93) exits; the request is
 // acknowledged by writing 1 to fromhost and clearing tohost.
-import { readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
+import { readBoundedInput } from './read-input.js';
 import { GuestMemory, Hart, Exit, Clint, type JitStats } from '../hart/index.js';
 import { CLINT_SIZE } from '../hart/clint.js';
 import { parseElf, EM_RISCV } from '../vmm/elf.js';
@@ -17,6 +18,7 @@ import {
 export const RAM_BASE = 0x80000000;
 export const CLINT_BASE = 0x2000000;
 const EXEC_SLICE = 20000;
+const DEFAULT_EXEC_RAM = 128 * 1024 * 1024;
 const SYS_WRITE = 64, SYS_EXIT = 93;
 
 export class ExecError extends Error {
@@ -58,7 +60,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   if (elf.machine !== EM_RISCV) throw new ExecError(`not a RISC-V ELF (e_machine ${elf.machine})`);
   const isa = parseIsaString(opts.isa ?? 'rv64gc');
   if (isa.xlen !== 64) throw new ExecError(`ISA '${opts.isa}' is not RV64; the hart is RV64 only`);
-  const ramBytes = opts.ramBytes ?? 128 * 1024 * 1024;
+  const ramBytes = opts.ramBytes ?? DEFAULT_EXEC_RAM;
   const mem = new GuestMemory({ maxRamBytes: ramBytes });
   mem.addRam(RAM_BASE, ramBytes);
   for (const seg of elf.segments) {
@@ -249,12 +251,9 @@ export const command: Command = {
       else throw new ExecError(`unexpected argument '${a}'`);
     }
     if (file === undefined) throw new ExecError(`no ELF file given\n${USAGE}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new ExecError(`cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    // the ELF cannot load more than the program's RAM holds: an endless input is refused, not read forever
+    const ram = opts.ramBytes ?? DEFAULT_EXEC_RAM;
+    const bytes = readBoundedInput(file, 'ELF', Math.min(ram, 4 * 1024 * 1024 * 1024), `the program's RAM (--mem ${Math.floor(ram / (1 << 20))})`);
     opts.write = (fd, data) => (fd === 2 ? process.stderr : process.stdout).write(data);
     opts.profile = pt.profile !== undefined;
     const trace = openTraceFile(pt);

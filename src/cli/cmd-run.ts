@@ -1,10 +1,10 @@
 // rvkvm run: boot a Linux guest on the KVM layer, kvmtool-style, with the console on this terminal
 // (raw mode, Ctrl-A x quits) or, when stdin is not a terminal, scriptable through stdin/stdout.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './main.js';
-import { Machine, type MachineConfig, type MachineState } from '../vmm/machine.js';
+import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
 import { FileBlockBackend, parseDiskOption, type DiskSpec } from './disk.js';
 import { extensionByName } from '../isa/index.js';
@@ -13,6 +13,7 @@ import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js
 import { formatProfileReport } from '../kvm/vcpu.js';
 import { openTraceFile, parseProfileTraceFlag, type ProfileTraceArgs } from './cmd-exec.js';
 import { UsageError } from './errors.js';
+import { readBoundedInput } from './read-input.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -78,6 +79,8 @@ export interface RunArgs {
   cfg: Omit<MachineConfig, 'console' | 'kernel' | 'initrd'>;
   kernel?: string;
   initrd?: string;
+  /** --dtb FILE (read once --mem is known: the read is bounded by guest RAM) */
+  dtb?: string;
   dumpDtb?: string;
   timeoutSec?: number;
   stats: boolean;
@@ -142,7 +145,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--net': out.cfg.net = true; continue;
       case '--no-rng': out.cfg.rng = false; continue;
       case '--no-jit': out.cfg.jit = false; continue;
-      case '--dtb': out.cfg.dtb = readInput(value(i++, a), 'device tree'); continue;
+      case '--dtb': out.dtb = value(i++, a); continue;
       case '--dump-dtb': out.dumpDtb = value(i++, a); continue;
       case '--init-commands': out.initCommands = value(i++, a); continue;
       case '--clock': {
@@ -183,17 +186,21 @@ export function parseRunArgs(args: string[]): RunArgs {
   return out;
 }
 
-function readInput(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new UsageError(`${what} '${path}' does not exist`);
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} '${path}': ${(e as Error).message}`);
-  }
+/** What bounds an input file read, and how to say so: guest RAM, as nothing larger can be loaded into it. */
+interface InputLimit { bytes: number; room: string }
+
+function ramLimit(memBytes: number): InputLimit {
+  const size = memBytes % (1 << 30) === 0 ? `${memBytes / (1 << 30)}G` : `${Math.floor(memBytes / (1 << 20))}M`;
+  // a --mem the machine refuses fails later, in Machine, with its own message
+  return { bytes: Math.min(memBytes, MAX_MEM_BYTES), room: `the guest RAM (--mem ${size})` };
+}
+
+function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
+  return readBoundedInput(path, what, limit.bytes, limit.room);
 }
 
 /** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
-export function bundledInitramfs(commands?: string[]): Uint8Array {
+export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES)): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
   if (!existsSync(busyboxPath)) {
@@ -201,16 +208,16 @@ export function bundledInitramfs(commands?: string[]): Uint8Array {
   }
   const modDir = join(dir, GUEST_FILES.modulesDir);
   const modules = existsSync(modDir)
-    ? readdirSync(modDir).filter((f) => f.endsWith('.ko')).sort().map((name) => ({ name, data: readInput(join(modDir, name), 'module') }))
+    ? readdirSync(modDir).filter((f) => f.endsWith('.ko')).sort().map((name) => ({ name, data: readInput(join(modDir, name), 'module', limit) }))
     : [];
   const files: { path: string; data: Uint8Array }[] = [];
   const probe = resolve(projectRoot, 'build/guest/linux/rvkvm-probe.elf');
-  if (existsSync(probe)) files.push({ path: 'bin/rvkvm-probe', data: readInput(probe, 'probe program') });
+  if (existsSync(probe)) files.push({ path: 'bin/rvkvm-probe', data: readInput(probe, 'probe program', limit) });
   else {
     process.stderr.write(`rvkvm: rvkvm-probe is absent from the guest (${probe} is not built): install ` +
       `gcc-riscv64-linux-gnu and libc6-dev-riscv64-cross, then run 'npm start' (or 'make -C test/guest')\n`);
   }
-  return buildInitramfs({ busybox: readInput(busyboxPath, 'busybox'), modules, files, ...(commands ? { commands } : {}) });
+  return buildInitramfs({ busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}) });
 }
 
 export const command: Command = {
@@ -223,10 +230,12 @@ export const command: Command = {
     const opts = parseRunArgs(args);
     // Disks first: a locked image stops the run before any work is done.
     const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly, d.lock));
-    const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel');
+    const limit = ramLimit(opts.cfg.memBytes ?? DEFAULT_MEM_BYTES);
+    if (opts.dtb !== undefined) opts.cfg.dtb = readInput(opts.dtb, 'device tree', limit);
+    const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel', limit);
     let initrd: Uint8Array | undefined;
-    if (opts.initrd) initrd = readInput(opts.initrd, 'initrd');
-    else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined);
+    if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
+    else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit);
 
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;

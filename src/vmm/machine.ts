@@ -90,6 +90,9 @@ export interface IsaWriteFailure {
   message: string;
 }
 
+/** Guest RAM without MachineConfig.memBytes; at most MAX_MEM_BYTES (the hart's memory holds 4 GiB in all). */
+export const DEFAULT_MEM_BYTES = 512 * MiB, MAX_MEM_BYTES = 3 * 1024 * MiB;
+
 export class Machine {
   readonly host: KvmHost;
   readonly vm: Vm;
@@ -111,9 +114,9 @@ export class Machine {
   private finished: MachineState | null = null;
 
   constructor(cfg: MachineConfig) {
-    const memBytes = cfg.memBytes ?? 512 * MiB;
+    const memBytes = cfg.memBytes ?? DEFAULT_MEM_BYTES;
     const smp = cfg.smp ?? 1;
-    if (!Number.isInteger(memBytes) || memBytes < 16 * MiB || memBytes % (2 * MiB) !== 0 || memBytes > 3 * 1024 * MiB) {
+    if (!Number.isInteger(memBytes) || memBytes < 16 * MiB || memBytes % (2 * MiB) !== 0 || memBytes > MAX_MEM_BYTES) {
       throw new VmmError(`memory size ${memBytes} bytes: must be a multiple of 2 MiB between 16 MiB and 3 GiB`);
     }
     if (!Number.isInteger(smp) || smp < 1 || smp > 32) throw new VmmError(`--smp ${smp}: must be 1..32`);

@@ -72,7 +72,7 @@ test('rvkvm exec: bad input gives one-line errors and a non-zero exit code', () 
   const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'exec', ...args], { encoding: 'utf8' });
   const missing = run('/nonexistent.elf');
   assert.notEqual(missing.status, 0);
-  assert.match(missing.stderr, /^rvkvm: cannot read '\/nonexistent.elf': ENOENT\n$/);
+  assert.match(missing.stderr, /^rvkvm: ELF '\/nonexistent.elf' does not exist\n$/);
   const notElf = run(`${root}package.json`);
   assert.match(notElf.stderr, /^rvkvm: ELF file: not an ELF file \(bad magic\)\n$/);
   const badIsa = run(`${root}build/guest/hart/hello.elf`, '--isa', 'rv64gcq_zzz');
