@@ -14,6 +14,7 @@ import { formatProfileReport } from '../kvm/vcpu.js';
 import { openTraceFile, parseProfileTraceFlag, type ProfileTraceArgs } from './cmd-exec.js';
 import { UsageError } from './errors.js';
 import { readBoundedInput } from './read-input.js';
+import { fdtProblem } from '../vmm/fdt.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -231,7 +232,12 @@ export const command: Command = {
     // Disks first: a locked image stops the run before any work is done.
     const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly, d.lock));
     const limit = ramLimit(opts.cfg.memBytes ?? DEFAULT_MEM_BYTES);
-    if (opts.dtb !== undefined) opts.cfg.dtb = readInput(opts.dtb, 'device tree', limit);
+    if (opts.dtb !== undefined) {
+      const dtb = readInput(opts.dtb, 'device tree', limit);
+      const problem = fdtProblem(dtb);
+      if (problem !== null) throw new UsageError(`--dtb ${opts.dtb}: not a device tree blob: ${problem}`);
+      opts.cfg.dtb = dtb;
+    }
     const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel', limit);
     let initrd: Uint8Array | undefined;
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);

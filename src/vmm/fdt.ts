@@ -258,10 +258,35 @@ export interface ParsedFdt {
   lastCompatibleVersion: number;
 }
 
-/** Parses a DTB; throws a VmmError naming the problem and its byte offset for malformed blobs. */
+/** A blob parseFdt refuses: what is wrong (`problem`) and the byte offset in the blob where. */
+export class FdtError extends VmmError {
+  constructor(readonly problem: string, readonly offset: number) {
+    super(`malformed device tree blob: ${problem} at offset 0x${offset.toString(16)}`);
+  }
+}
+
+/** Deepest node nesting accepted: Linux's unflattening (drivers/of/fdt.c, FDT_MAX_DEPTH) stops at 64 too. */
+export const FDT_MAX_DEPTH = 64;
+
+/** Checks a blob given in place of the generated device tree: the FdtError's text after "not a device tree blob: ". */
+export function fdtProblem(blob: Uint8Array): string | null {
+  try {
+    parseFdt(blob);
+    return null;
+  } catch (e) {
+    if (e instanceof FdtError) return `${e.problem} at offset 0x${e.offset.toString(16)}`;
+    throw e;
+  }
+}
+
+/**
+ * Parses a DTB and checks everything a guest kernel relies on: header (magic, versions, sizes), every block
+ * inside the blob and after the header, the structure block's tokens and their nesting, node and property names,
+ * string offsets. Throws an FdtError naming the problem and its byte offset for a malformed blob.
+ */
 export function parseFdt(blob: Uint8Array): ParsedFdt {
   const fail = (what: string, offset: number): never => {
-    throw new VmmError(`malformed device tree blob: ${what} at offset 0x${offset.toString(16)}`);
+    throw new FdtError(what, offset);
   };
   if (blob.length < HEADER_SIZE) fail(`truncated header (${blob.length} bytes, need ${HEADER_SIZE})`, 0);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
@@ -273,6 +298,9 @@ export function parseFdt(blob: Uint8Array): ParsedFdt {
   if (total < HEADER_SIZE) fail(`totalsize ${total} smaller than the header`, 4);
   if (lastComp > VERSION) fail(`last_comp_version ${lastComp} is newer than ${VERSION}`, 24);
   if (version < 16) fail(`version ${version} not supported (need 16 or 17)`, 20);
+  if (lastComp > version) fail(`last_comp_version ${lastComp} is newer than the version ${version}`, 24);
+  if (structOff < HEADER_SIZE) fail(`structure block offset 0x${structOff.toString(16)} inside the header`, 8);
+  if (stringsOff < HEADER_SIZE) fail(`strings block offset 0x${stringsOff.toString(16)} inside the header`, 12);
   const structSize = version >= 17 ? h(9) : total - structOff;
   const checkBlock = (name: string, off: number, size: number, field: number): void => {
     if (off > total || size > total - off) fail(`${name} block [0x${off.toString(16)}, +${size}) outside totalsize ${total}`, field);
@@ -319,6 +347,9 @@ export function parseFdt(blob: Uint8Array): ParsedFdt {
       if (end < 0 || end >= structEnd) fail('unterminated node name', p);
       const name = utf8Decoder.decode(blob.subarray(p, end));
       p = align(end + 1 - structOff, 4) + structOff;
+      if (stack.length >= FDT_MAX_DEPTH) fail(`nodes nested deeper than ${FDT_MAX_DEPTH}`, at);
+      if (stack.length > 0 && name === '') fail('node without a name', at);
+      if (name.includes('/')) fail(`node name '${name}' contains '/'`, at);
       if (stack.length === 0) {
         if (root) fail('second root node', at);
         if (name !== '') fail(`root node has name '${name}'`, at);
@@ -337,6 +368,7 @@ export function parseFdt(blob: Uint8Array): ParsedFdt {
       const node = stack[stack.length - 1];
       if (node.children.length > 0) fail('property after a child node', at);
       const name = stringAt(nameOff, at + 8);
+      if (name === '') fail('property with an empty name', at);
       if (node.prop(name)) fail(`duplicate property '${name}'`, at);
       node.bytes(name, blob.subarray(p, p + len));
       p = align(p + len - structOff, 4) + structOff;

@@ -10,6 +10,7 @@ import {
 import { mergeProfileReports, type InstructionTracer, type JitStats, type ProfileReport } from '../kvm/vcpu.js';
 import { MmioBus } from './device.js';
 import { buildDeviceTree, type MachineDescription } from './devicetree.js';
+import { fdtProblem } from './fdt.js';
 import { VmmError } from './errors.js';
 import { parseImageHeader, placeKernel } from './image.js';
 import { Plic } from './devices/plic.js';
@@ -191,6 +192,8 @@ export class Machine {
       initrd = { start, end: start + cfg.initrd.length };
     }
     if (cfg.dtb) {
+      const problem = fdtProblem(cfg.dtb);
+      if (problem !== null) throw new VmmError(`the device tree given (MachineConfig.dtb) is not a device tree blob: ${problem}`);
       this.description = null;
       this.dtb = cfg.dtb;
     } else {

@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBoundedInput } from '../../src/cli/read-input.js';
+import { DeviceTree } from '../../src/vmm/fdt.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -52,6 +53,35 @@ test('readBoundedInput: a large regular file is refused before reading; up to th
     assert.throws(() => readBoundedInput(join(dir, 'none'), 'initrd', 4096, 'x'), /initrd '.*none' does not exist/);
     // a device: bounded chunked reads
     assert.throws(() => readBoundedInput('/dev/zero', 'kernel', 3 << 20, 'x'), /larger than 3 MiB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--dtb with a broken blob is refused before boot: "--dtb FILE: not a device tree blob: what at offset"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-dtb-'));
+  try {
+    const dt = new DeviceTree();
+    dt.root.u32('#address-cells', 2).addChild('chosen').string('bootargs', 'console=ttyS0');
+    const good = dt.toBlob();
+    const random = new Uint8Array(300).map((_, i) => (i * 7919 + 13) & 0xff);
+    const badToken = good.slice();
+    new DataView(badToken.buffer).setUint32(new DataView(good.buffer).getUint32(8), 0x77);
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['random.dtb', random, /: not a device tree blob: bad magic 0x[0-9a-f]+ \(expected 0xd00dfeed\) at offset 0x0$/],
+      ['short.dtb', good.slice(0, good.length - 8), /: not a device tree blob: totalsize \d+ exceeds the \d+ bytes given \(truncated\) at offset 0x4$/],
+      ['token.dtb', badToken, /: not a device tree blob: unknown token 0x77 at offset 0x38$/],
+    ];
+    for (const [name, bytes, want] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const r = rvkvm(['run', '--dtb', file, '--timeout', '10']);
+      assert.equal(r.status, 1, r.stderr);
+      const line = r.stderr.trimEnd();
+      assert.ok(line.startsWith(`rvkvm: --dtb ${file}: not a device tree blob: `), line);
+      assert.match(line, want);
+      assert.equal(r.stderr.split('\n').length, 2, 'one line');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -125,6 +125,53 @@ test('fdt: malformed blobs give clear errors with offsets', () => {
   }
 });
 
+/** A blob from raw structure-block words (big-endian u32s; strings given as such, NUL-padded to 4) and strings. */
+function rawBlob(struct: (number | string)[], strings: string, patch?: (v: DataView) => void): Uint8Array {
+  const words: number[] = [];
+  for (const t of struct) {
+    if (typeof t === 'number') { words.push(t); continue; }
+    const bytes = new TextEncoder().encode(t + '\0');
+    const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+    padded.set(bytes);
+    for (let i = 0; i < padded.length; i += 4) words.push(new DataView(padded.buffer).getUint32(i));
+  }
+  const str = new TextEncoder().encode(strings);
+  const structOff = 40 + 16, stringsOff = structOff + words.length * 4, total = stringsOff + str.length;
+  const b = new Uint8Array(total);
+  const v = new DataView(b.buffer);
+  [0xd00dfeed, total, structOff, stringsOff, 40, 17, 16, 0, str.length, words.length * 4].forEach((x, i) => v.setUint32(i * 4, x));
+  words.forEach((w, i) => v.setUint32(structOff + 4 * i, w));
+  b.set(str, stringsOff);
+  patch?.(v);
+  return b;
+}
+const BEGIN = 1, END_NODE = 2, PROP = 3, END = 9;
+
+test('fdt: nesting, names and header block placement are checked, with offsets', () => {
+  const ok = rawBlob([BEGIN, '', PROP, 4, 0, 7, BEGIN, 'a', END_NODE, END_NODE, END], 'p\0');
+  assert.equal(parseFdt(ok).tree.root.child('a')?.name, 'a');
+  const deep = (n: number) => rawBlob([...Array.from({ length: n }, (_, i) => [BEGIN, i === 0 ? '' : 'n']).flat(), ...Array(n).fill(END_NODE), END], '');
+  assert.doesNotThrow(() => parseFdt(deep(64)));
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['too deep', deep(65), /nodes nested deeper than 64 at offset 0x/],
+    ['unnamed child', rawBlob([BEGIN, '', BEGIN, '', END_NODE, END_NODE, END], ''), /node without a name at offset 0x40/],
+    ['slash in a name', rawBlob([BEGIN, '', BEGIN, 'a/b', END_NODE, END_NODE, END], ''), /node name 'a\/b' contains '\/' at offset 0x40/],
+    ['empty property name', rawBlob([BEGIN, '', PROP, 0, 0, END_NODE, END], '\0'), /property with an empty name at offset 0x40/],
+    ['unclosed node', rawBlob([BEGIN, '', END], ''), /FDT_END with 1 node\(s\) still open at offset 0x40/],
+    ['END_NODE outside', rawBlob([END_NODE, END], ''), /FDT_END_NODE without a node at offset 0x38/],
+    ['property outside', rawBlob([PROP, 0, 0, END], 'p\0'), /property outside any node at offset 0x38/],
+    ['value past the block', rawBlob([BEGIN, '', PROP, 100, 0, END_NODE, END], 'p\0'), /property value of 100 bytes runs past the structure block at offset 0x40/],
+    ['second root', rawBlob([BEGIN, '', END_NODE, BEGIN, '', END_NODE, END], ''), /second root node at offset 0x44/],
+    ['struct inside the header', rawBlob([BEGIN, '', END_NODE, END], '', (v) => v.setUint32(8, 8)), /structure block offset 0x8 inside the header at offset 0x8/],
+    ['strings inside the header', rawBlob([BEGIN, '', END_NODE, END], '', (v) => v.setUint32(12, 0)), /strings block offset 0x0 inside the header at offset 0xc/],
+    ['last_comp newer than version', rawBlob([BEGIN, '', END_NODE, END], '', (v) => { v.setUint32(20, 16); v.setUint32(24, 17); }), /last_comp_version 17 is newer than the version 16 at offset 0x18/],
+    ['no reservation terminator', rawBlob([BEGIN, '', END_NODE, END], '', (v) => v.setUint32(16, v.getUint32(4) - 8)), /memory reservation map runs past the end/],
+  ];
+  for (const [what, blob, re] of cases) {
+    assert.throws(() => parseFdt(blob), (e: unknown) => e instanceof VmmError && re.test(e.message), `${what}`);
+  }
+});
+
 test('fdt: reader reports the exact offset of a bad token', () => {
   const b = buildSample().toBlob();
   const at = off(b, 2);
