@@ -15,9 +15,20 @@ export function parseGdbAddress(spec: string): { host: string; port: number } {
   return { host, port };
 }
 
-function socketTransport(socket: Socket): GdbTransport {
+/** Replies queued for a GDB that does not read them: past this the connection is dropped, not the host's memory. */
+export const GDB_MAX_PENDING_BYTES = 16 << 20;
+
+function socketTransport(socket: Socket, log: (msg: string) => void): GdbTransport {
   return {
-    send: (bytes) => { if (!socket.destroyed) socket.write(bytes); },
+    send: (bytes) => {
+      if (socket.destroyed) return;
+      if (socket.writableLength + bytes.length > GDB_MAX_PENDING_BYTES) {
+        log(`gdb: dropping the connection: it left ${socket.writableLength} bytes of replies unread`);
+        socket.destroy();
+        return;
+      }
+      socket.write(bytes);
+    },
     onData: (cb) => { socket.on('data', (chunk: Buffer) => cb(new Uint8Array(chunk))); },
     onClose: (cb) => { socket.on('close', cb); },
     close: () => { socket.end(); },
@@ -36,7 +47,7 @@ export async function startGdbServer(stub: GdbStub, addr: { host: string; port: 
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('error', (e) => log(`gdb connection: ${e.message}`));
-    if (!stub.attach(socketTransport(socket))) {
+    if (!stub.attach(socketTransport(socket, log))) {
       log('gdb: refusing a second connection while one is attached');
       socket.destroy();
       return;

@@ -40,17 +40,26 @@ export function encodePacket(payload: Uint8Array | string): Uint8Array {
 export type GdbInput =
   | { kind: 'packet'; payload: Uint8Array }
   | { kind: 'bad-checksum'; expected: number; got: number }
+  | { kind: 'too-long'; limit: number }
   | { kind: 'ack' }
   | { kind: 'nack' }
   | { kind: 'interrupt' };
 
+/** Largest packet body (the bytes between '$' and '#', as sent) the stub takes; qSupported says so (PacketSize). */
+export const GDB_PACKET_SIZE = 0x4000;
+/** Largest body after run-length expansion: GDB compresses only runs in replies; a request this long is garbage. */
+export const GDB_DECODED_SIZE = 4 * GDB_PACKET_SIZE;
+
 /**
  * Splits the incoming byte stream into packets (unescaped, run-length expanded), acks, nacks and Ctrl-C.
- * Bytes outside a packet other than '+', '-' and 0x03 are ignored, as GDB's own stubs do.
+ * Bytes outside a packet other than '+', '-' and 0x03 are ignored, as GDB's own stubs do. A body longer than
+ * GDB_PACKET_SIZE (a peer that never sends '#', or ignores PacketSize) is dropped, once reported, up to its
+ * checksum or the next '$': the reader never holds more than one packet's worth of bytes.
  */
 export class PacketReader {
-  private state: 'idle' | 'body' | 'sum1' | 'sum2' = 'idle';
-  private body: number[] = [];
+  private state: 'idle' | 'body' | 'sum1' | 'sum2' | 'drop' | 'dropSum1' | 'dropSum2' = 'idle';
+  private readonly body = new Uint8Array(GDB_PACKET_SIZE);
+  private len = 0;
   private sumHex = '';
 
   push(bytes: Uint8Array): GdbInput[] {
@@ -58,13 +67,15 @@ export class PacketReader {
     for (const b of bytes) {
       switch (this.state) {
         case 'idle':
-          if (b === 0x24) { this.state = 'body'; this.body = []; }
+          if (b === 0x24) { this.state = 'body'; this.len = 0; }
           else if (b === 0x2b) out.push({ kind: 'ack' });
           else if (b === 0x2d) out.push({ kind: 'nack' });
           else if (b === 0x03) out.push({ kind: 'interrupt' });
           break;
         case 'body':
-          if (b === 0x23) { this.state = 'sum1'; this.sumHex = ''; } else this.body.push(b);
+          if (b === 0x23) { this.state = 'sum1'; this.sumHex = ''; }
+          else if (this.len < GDB_PACKET_SIZE) this.body[this.len++] = b;
+          else { this.state = 'drop'; out.push({ kind: 'too-long', limit: GDB_PACKET_SIZE }); }
           break;
         case 'sum1':
           this.sumHex = String.fromCharCode(b); this.state = 'sum2';
@@ -72,30 +83,42 @@ export class PacketReader {
         case 'sum2': {
           this.sumHex += String.fromCharCode(b);
           this.state = 'idle';
-          const raw = new Uint8Array(this.body);
+          const raw = this.body.subarray(0, this.len);
           const got = /^[0-9a-fA-F]{2}$/.test(this.sumHex) ? parseInt(this.sumHex, 16) : -1;
           const expected = checksum(raw);
-          if (got !== expected) out.push({ kind: 'bad-checksum', expected, got });
-          else out.push({ kind: 'packet', payload: decodeBody(raw) });
+          if (got !== expected) { out.push({ kind: 'bad-checksum', expected, got }); break; }
+          const payload = decodeBody(raw);
+          out.push(payload === null ? { kind: 'too-long', limit: GDB_DECODED_SIZE } : { kind: 'packet', payload });
           break;
         }
+        case 'drop': // a raw '$' cannot be inside a packet: the next one starts there
+          if (b === 0x24) { this.state = 'body'; this.len = 0; }
+          else if (b === 0x23) this.state = 'dropSum1';
+          break;
+        case 'dropSum1': this.state = 'dropSum2'; break;
+        case 'dropSum2': this.state = 'idle'; break;
       }
     }
     return out;
   }
 }
 
-/** Undoes '}' escapes and expands run-length encoding ('*' + count char: repeat the previous byte count-29 times). */
-export function decodeBody(raw: Uint8Array): Uint8Array {
+/**
+ * Undoes '}' escapes and expands run-length encoding ('*' + count char: repeat the previous byte count-29 times).
+ * null when the result would be longer than `limit` bytes.
+ */
+export function decodeBody(raw: Uint8Array, limit = GDB_DECODED_SIZE): Uint8Array | null {
   const out: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i]!;
     if (b === ESCAPE && i + 1 < raw.length) out.push(raw[++i]! ^ 0x20);
     else if (b === 0x2a && out.length > 0 && i + 1 < raw.length) {
       const n = raw[++i]! - 29;
+      if (out.length + Math.max(n, 0) > limit) return null;
       const prev = out[out.length - 1]!;
       for (let k = 0; k < n; k++) out.push(prev);
     } else out.push(b);
+    if (out.length > limit) return null;
   }
   return new Uint8Array(out);
 }
@@ -308,6 +331,10 @@ export class GdbStub implements MachineDebugger {
           this.opts.log?.(`gdb packet with checksum ${input.got.toString(16)}, expected ${input.expected.toString(16)}`);
           if (!this.noAck) this.transport?.send(latin1('-'));
           break;
+        case 'too-long':
+          // not acknowledged: a GDB that honours PacketSize never sends one, so this peer is not speaking the protocol
+          this.opts.log?.(`gdb: dropped a packet longer than ${input.limit} bytes (the stub's PacketSize is ${GDB_PACKET_SIZE})`);
+          break;
         case 'packet':
           if (!this.noAck) this.transport?.send(latin1('+'));
           this.handle(fromLatin1(input.payload), input.payload);
@@ -458,7 +485,7 @@ export class GdbStub implements MachineDebugger {
   }
 
   private query(cmd: string): string | null {
-    if (cmd.startsWith('qSupported')) return 'PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+';
+    if (cmd.startsWith('qSupported')) return `PacketSize=${GDB_PACKET_SIZE.toString(16)};qXfer:features:read+;QStartNoAckMode+;vContSupported+`;
     if (cmd === 'QStartNoAckMode') { this.send('OK'); this.noAck = true; return null; } // acked in ack mode, then none
     if (cmd === 'qAttached') return '1';
     if (cmd === 'qC') return `QC${this.generalThread.toString(16)}`;
