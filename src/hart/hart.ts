@@ -297,7 +297,11 @@ export class Hart implements CodeCacheOwner {
       selectTlb(this);
       this.medeleg = (1 << CAUSE.FETCH_MISALIGNED) | (1 << CAUSE.ILLEGAL) | (1 << CAUSE.BREAKPOINT) |
         (1 << CAUSE.LOAD_MISALIGNED) | (1 << CAUSE.STORE_MISALIGNED) | (1 << CAUSE.ECALL_U) |
-        (1 << CAUSE.FETCH_PAGE) | (1 << CAUSE.LOAD_PAGE) | (1 << CAUSE.STORE_PAGE);
+        (1 << CAUSE.FETCH_PAGE) | (1 << CAUSE.LOAD_PAGE) | (1 << CAUSE.STORE_PAGE) |
+        // what the platform cannot do (fetch from MMIO, AMO/LR/SC on MMIO, a page table outside RAM) is the
+        // guest's own access fault, as PMAs make it on hardware: the guest handles it, the VM lives on
+        // (docs/architecture.md, "Guest accesses outside RAM")
+        (1 << CAUSE.FETCH_ACCESS) | (1 << CAUSE.LOAD_ACCESS) | (1 << CAUSE.STORE_ACCESS);
       this.mideleg = S_IRQ_MASK;
       this.mcounteren = -1;
       this.menvcfgLo = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE;

@@ -173,11 +173,10 @@ export function loadSlowOffset(h: Hart, lo: number, hi: number, size: number, de
     if (host >= 0) return host + po;
     // not RAM: MMIO or access fault
     const pa = physFor(h, lo, hi, ACC_LOAD);
-    const mi = h.mem.mmioIndex(pa, size);
-    if (mi < 0 || (pa & (size - 1)) !== 0) h.raise(CAUSE.LOAD_ACCESS, lo, hi);
-    const handler = h.mem.mmioHandler[mi];
-    const moff = pa - h.mem.mmioGpa[mi]!;
+    const mi = mmioFor(h, pa, size, lo, hi, false);
+    const handler = mi < 0 ? undefined : h.mem.mmioHandler[mi];
     if (handler) {
+      const moff = pa - h.mem.mmioGpa[mi]!;
       const vlo = handler.read(moff, size as 1 | 2 | 4 | 8) | 0;
       const vhi = size === 8 && handler.readHigh ? handler.readHigh(moff) | 0 : 0;
       setExtended(h, vlo, vhi, size, signed);
@@ -195,12 +194,29 @@ export function loadSlowOffset(h: Hart, lo: number, hi: number, size: number, de
     const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
     const pa = physFor(h, blo, bhi, ACC_LOAD);
     const off = h.mem.hostOffset(pa, 1);
-    if (off < 0) h.raise(CAUSE.LOAD_ACCESS, blo, bhi);
+    if (off < 0) h.raise(h.hypervisor ? CAUSE.LOAD_MISALIGNED : CAUSE.LOAD_ACCESS, h.hypervisor ? lo : blo, h.hypervisor ? hi : bhi);
     const b = dv.getUint8(off);
     if (k < 4) vlo |= b << (8 * k); else vhi |= b << (8 * (k - 4));
   }
   setExtended(h, vlo, vhi, size, signed);
   return -1;
+}
+
+/**
+ * The MMIO window of a load/store at pa that is not RAM, or -1 for none (then, under the hypervisor, it exits
+ * to the VMM anyway: KVM turns every guest access outside its memslots into an MMIO exit, and the VMM decides).
+ * A misaligned one cannot be an MMIO exit (KVM refuses it with EIO, ending the VM): the guest gets the
+ * address-misaligned exception of hardware without misaligned I/O, and its handler splits the access.
+ * An M-mode hart (exec) has no VMM behind it: both are its own access faults.
+ */
+function mmioFor(h: Hart, pa: number, size: number, lo: number, hi: number, write: boolean): number {
+  if ((pa & (size - 1)) !== 0) {
+    if (h.hypervisor) h.raise(write ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
+    h.raise(write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+  }
+  const mi = h.mem.mmioIndex(pa, size);
+  if (mi < 0 && !h.hypervisor) h.raise(write ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+  return mi;
 }
 
 /** the loaded value of `size` bytes, sign- or zero-extended to 64 bits, into slowLo/ldHi */
@@ -223,12 +239,11 @@ export function storeSlowOffset(h: Hart, lo: number, hi: number, size: number, v
       return host + po;
     }
     const pa = physFor(h, lo, hi, ACC_STORE);
-    const mi = h.mem.mmioIndex(pa, size);
-    if (mi < 0 || (pa & (size - 1)) !== 0) h.raise(CAUSE.STORE_ACCESS, lo, hi);
-    const handler = h.mem.mmioHandler[mi];
-    const moff = pa - h.mem.mmioGpa[mi]!;
+    const mi = mmioFor(h, pa, size, lo, hi, true);
+    const handler = mi < 0 ? undefined : h.mem.mmioHandler[mi];
     const mask = size === 1 ? 0xff : size === 2 ? 0xffff : -1;
     if (handler) {
+      const moff = pa - h.mem.mmioGpa[mi]!;
       handler.write(moff, size as 1 | 2 | 4 | 8, (vlo & mask) >>> 0, size === 8 ? vhi >>> 0 : 0);
       return -1;
     }
@@ -246,7 +261,7 @@ export function storeSlowOffset(h: Hart, lo: number, hi: number, size: number, v
     const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
     const pa = physFor(h, blo, bhi, ACC_STORE);
     const off = h.mem.hostOffset(pa, 1);
-    if (off < 0) h.raise(CAUSE.STORE_ACCESS, blo, bhi);
+    if (off < 0) h.raise(h.hypervisor ? CAUSE.STORE_MISALIGNED : CAUSE.STORE_ACCESS, h.hypervisor ? lo : blo, h.hypervisor ? hi : bhi);
     offs[k] = off;
   }
   for (let k = 0; k < size; k++) {

@@ -94,8 +94,9 @@ export class Vm {
   }
 
   /**
-   * A device window. Without a handler, guest accesses stop run() with an MMIO exit (like any KVM access
-   * outside the memory slots); with one, they complete synchronously inside run() (rvkvm's fast path).
+   * A device window with a handler: guest accesses complete synchronously inside run() (rvkvm's fast path).
+   * Without one it only documents the layout: every guest load/store outside the memory slots stops run()
+   * with an MMIO exit anyway, window or not, as under KVM.
    */
   addMmioWindow(gpa: number, size: number, handler?: SyncMmio): void {
     try {

@@ -91,6 +91,8 @@ export interface IsaWriteFailure {
   message: string;
 }
 
+const UNMAPPED_REPORTS_PER_SECOND = 10, UNMAPPED_ADDRESSES_KEPT = 4096;
+
 /** Guest RAM without MachineConfig.memBytes; at most MAX_MEM_BYTES (the hart's memory holds 4 GiB in all). */
 export const DEFAULT_MEM_BYTES = 512 * MiB, MAX_MEM_BYTES = 3 * 1024 * MiB;
 
@@ -337,9 +339,10 @@ export class Machine {
         try {
           this.bus.access(m.physAddr, m.len, m.isWrite, m.data);
         } catch (e) {
-          // No device decodes this address: reads see zeros, writes are dropped (as kvmtool does), reported once.
+          // No device decodes this address (or the access does not fit it): reads see zeros, writes are dropped,
+          // as kvmtool does; the guest runs on. Reported once per address, at a bounded rate.
           if (!m.isWrite) m.data.fill(0);
-          this.reportOnce(`guest ${m.isWrite ? 'write to' : 'read from'} unmapped MMIO 0x${m.physAddr.toString(16)}: ${(e as Error).message}`);
+          this.reportUnmapped(m.physAddr, `guest ${m.isWrite ? 'write to' : 'read from'} unmapped MMIO 0x${m.physAddr.toString(16)}: ${(e as Error).message} (${m.isWrite ? 'dropped' : 'reads 0'})`);
         }
         return null;
       }
@@ -366,10 +369,26 @@ export class Machine {
     }
   }
 
-  private reported = new Set<string>();
-  private reportOnce(msg: string): void {
-    if (this.reported.has(msg)) return;
-    this.reported.add(msg);
+  /** guest addresses reportUnmapped has told about (bounded: past the cap, repeats may be told again) */
+  private readonly unmappedSeen = new Set<number>();
+  private unmappedWindow = { start: -Infinity, told: 0, suppressed: 0 };
+
+  /** At most UNMAPPED_REPORTS_PER_SECOND lines a second, each address once: a guest scanning memory cannot flood. */
+  private reportUnmapped(addr: number, msg: string): void {
+    if (this.unmappedSeen.has(addr)) return;
+    if (this.unmappedSeen.size < UNMAPPED_ADDRESSES_KEPT) this.unmappedSeen.add(addr);
+    const w = this.unmappedWindow, now = performance.now();
+    if (now - w.start >= 1000) {
+      if (w.suppressed > 0) this.writeConsole(new TextEncoder().encode(`\r\n[rvkvm: ${w.suppressed} more accesses to unmapped addresses not shown]\r\n`));
+      this.unmappedWindow = { start: now, told: 0, suppressed: 0 };
+    }
+    if (this.unmappedWindow.told >= UNMAPPED_REPORTS_PER_SECOND) {
+      if (this.unmappedWindow.suppressed++ === 0) {
+        this.writeConsole(new TextEncoder().encode('\r\n[rvkvm: further unmapped accesses this second are not shown]\r\n'));
+      }
+      return;
+    }
+    this.unmappedWindow.told++;
     this.writeConsole(new TextEncoder().encode(`\r\n[rvkvm: ${msg}]\r\n`));
   }
 
