@@ -103,10 +103,18 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
     const profile = hart.profileReport();
     return { exitCode, message, instret: hart.instret, seconds, jit: { ...hart.jitStats }, ...(profile ? { profile } : {}) };
   };
+  // work = instructions retired + traps taken (hart.run(n) returns Exit.Budget after n of them): the budget
+  // also ends a program that only traps (a trap vector that faults again retires nothing)
+  let work = 0;
   for (;;) {
-    const left = max - hart.instret;
-    if (left <= 0) throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)})`);
-    const exit = hart.run(Math.min(left, opts.pollInstructions ?? EXEC_SLICE));
+    const left = max - work;
+    if (left <= 0) {
+      const traps = work - hart.instret;
+      throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)}${traps > 0 ? `; ${traps} of them were traps taken` : ''})`);
+    }
+    const slice = Math.min(left, opts.pollInstructions ?? EXEC_SLICE);
+    const exit = hart.run(slice);
+    work += slice;
     if (exit === Exit.Wfi) throw new ExecError(`the hart waits (WFI) for an interrupt that can never arrive (pc 0x${hart.getPc().toString(16)})`);
     if (exit === Exit.Mmio) throw new ExecError(`access to an unhandled device at 0x${hart.mmio.addr.toString(16)}`);
     if (exit === Exit.MachineTrap) throw new ExecError('unexpected machine trap exit from an M-mode hart');
