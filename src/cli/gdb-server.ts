@@ -56,7 +56,7 @@ export async function startGdbServer(stub: GdbStub, addr: { host: string; port: 
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`--gdb ${addr.host}:${addr.port}: ${e.message}`)));
+    server.once('error', (e) => reject(new UsageError(`--gdb ${addr.host}:${addr.port}: ${e.message}`)));
     server.listen(addr.port, addr.host, () => resolve());
   });
   const bound = server.address();
