@@ -3,12 +3,16 @@
 // instructions): 1 = pass (exit 0); other odd v = fail "test v>>1 failed"; even non-zero = pointer to a
 // syscall block [which, a0, a1, a2] (64-bit words): SYS_write (64) prints, SYS_exit (93) exits; the request is
 // acknowledged by writing 1 to fromhost and clearing tohost.
+// Every run is bounded: by --max-insns (retired instructions), by --timeout (host seconds, checked between slices,
+// which are short because traps count against a slice's budget too), and a hart that keeps re-entering a trap
+// handler that faults itself is reported as the trap loop it is.
 import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
 import { readBoundedInput } from './read-input.js';
 import { GuestMemory, Hart, Exit, Clint, type JitStats } from '../hart/index.js';
 import { CLINT_SIZE } from '../hart/clint.js';
 import { parseElf, EM_RISCV } from '../vmm/elf.js';
+import { describeTrapLoop, TRAP_LOOP_REPEATS } from '../kvm/index.js';
 import { extensionByName, parseIsaString } from '../isa/index.js';
 import { formatProfileReport, type ProfileReport } from '../hart/profile.js';
 import {
@@ -19,6 +23,9 @@ export const RAM_BASE = 0x80000000;
 export const CLINT_BASE = 0x2000000;
 const EXEC_SLICE = 20000;
 const DEFAULT_EXEC_RAM = 128 * 1024 * 1024;
+/** rvkvm exec's --timeout default, in seconds: far beyond the longest test program or benchmark (about 30 s
+ *  interpreted), short enough that a program that never reports through HTIF does not run on unnoticed */
+export const EXEC_DEFAULT_TIMEOUT_S = 600;
 const SYS_WRITE = 64, SYS_EXIT = 93;
 
 export class ExecError extends Error {
@@ -28,6 +35,8 @@ export class ExecError extends Error {
 export interface ExecOptions {
   isa?: string;
   maxInstructions?: number;
+  /** wall-clock bound in milliseconds (default: none) */
+  timeoutMs?: number;
   ramBytes?: number;
   clock?: 'wall' | 'icount';
   /** console output (SYS_write to fd 1 or 2) */
@@ -105,6 +114,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   };
   // work = instructions retired + traps taken (hart.run(n) returns Exit.Budget after n of them): the budget
   // also ends a program that only traps (a trap vector that faults again retires nothing)
+  const timeoutMs = opts.timeoutMs ?? Infinity;
   let work = 0;
   for (;;) {
     const left = max - work;
@@ -112,9 +122,14 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
       const traps = work - hart.instret;
       throw new ExecError(`the program did not finish within --max-insns ${max} instructions (pc 0x${hart.getPc().toString(16)}${traps > 0 ? `; ${traps} of them were traps taken` : ''})`);
     }
+    if (performance.now() - t0 > timeoutMs) {
+      throw new ExecError(`the program did not finish within --timeout ${timeoutMs / 1000} s (${hart.instret} instructions retired, pc 0x${hart.getPc().toString(16)})`);
+    }
     const slice = Math.min(left, opts.pollInstructions ?? EXEC_SLICE);
     const exit = hart.run(slice);
     work += slice;
+    const loop = hart.trapLoop(TRAP_LOOP_REPEATS);
+    if (loop !== null) throw new ExecError(`hart 0: ${describeTrapLoop(loop)}`);
     if (exit === Exit.Wfi) throw new ExecError(`the hart waits (WFI) for an interrupt that can never arrive (pc 0x${hart.getPc().toString(16)})`);
     if (exit === Exit.Mmio) throw new ExecError(`access to an unhandled device at 0x${hart.mmio.addr.toString(16)}`);
     if (exit === Exit.MachineTrap) throw new ExecError('unexpected machine trap exit from an M-mode hart');
@@ -154,12 +169,14 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   }
 }
 
-const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
+const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--timeout S] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
                   [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
                   [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
   through HTIF (tohost): 1 = pass, other odd values = failure. Hot code is translated to WebAssembly unless
-  --no-jit is given (then every instruction is interpreted).
+  --no-jit is given (then every instruction is interpreted). It stops with an error after --max-insns N retired
+  instructions (default 10000000000), after --timeout S seconds (default ${EXEC_DEFAULT_TIMEOUT_S}), or when the hart is in a
+  trap loop (its trap handler faults, so it retires nothing).
   --profile prints instructions retired per extension and mode, and illegal traps by extension, to stderr
   (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.
 Exit status: 0 when the program passes; the program's own code when it exits through HTIF; 1 on a failure it
@@ -247,6 +264,12 @@ export const command: Command = {
       if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); return 0; }
       else if (a === '--isa') { opts.isa = args[++k]; if (!opts.isa) throw new ExecError('--isa needs a value'); }
       else if (a === '--max-insns') opts.maxInstructions = parseCount(args[++k], '--max-insns');
+      else if (a === '--timeout') {
+        const s = args[++k];
+        const t = Number(s);
+        if (s === undefined || s === '' || !(t > 0) || !Number.isFinite(t)) throw new ExecError(`--timeout '${s ?? ''}': expected seconds > 0`);
+        opts.timeoutMs = t * 1000;
+      }
       else if (a === '--mem') opts.ramBytes = parseCount(args[++k], '--mem') * 1024 * 1024;
       else if (a === '--clock') {
         const c = args[++k];
@@ -262,6 +285,7 @@ export const command: Command = {
     // the ELF cannot load more than the program's RAM holds: an endless input is refused, not read forever
     const ram = opts.ramBytes ?? DEFAULT_EXEC_RAM;
     const bytes = readBoundedInput(file, 'ELF', Math.min(ram, 4 * 1024 * 1024 * 1024), `the program's RAM (--mem ${Math.floor(ram / (1 << 20))})`);
+    opts.timeoutMs ??= EXEC_DEFAULT_TIMEOUT_S * 1000;
     opts.write = (fd, data) => (fd === 2 ? process.stderr : process.stdout).write(data);
     opts.profile = pt.profile !== undefined;
     const trace = openTraceFile(pt);

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { constants as osConstants } from 'node:os';
 import type { Command } from './main.js';
 import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
@@ -68,13 +69,18 @@ built from its busybox and modules.
   --gdb [HOST:]PORT    GDB remote stub (also --gdb=PORT), on 127.0.0.1 unless HOST is given (0.0.0.0 exposes
                        it to the network): registers, guest-virtual memory, breakpoints, stepping, one thread per vCPU
   --gdb-wait           with --gdb: hold the guest before its first instruction until GDB continues it
-  --profile[=FILE.json]  at exit (also Ctrl-A x / SIGINT) print instructions retired per extension and privilege
+  --profile[=FILE.json]  at exit (also Ctrl-A x / SIGINT / SIGTERM / SIGHUP) print instructions retired per extension and privilege
                        mode over all vCPUs, and illegal-instruction traps by the extension that would decode them,
                        to stderr; or write them as JSON { perExtension, perMode, illegalTraps, total } to FILE.json
   --trace=FILE         write one Spike-style commit line per retired instruction (slow); filters:
                        --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
-Exit status: 0 when the guest powers off; 1 on a guest panic, a VMM fault, a timeout or bad input (one line
-saying what and where); 70 on an internal error (a bug in rvkvm: the message says so and shows the stack).`;
+Exit status: 0 when the guest powers off; 1 on a guest panic, a VMM fault, a timeout, Ctrl-A x or bad input
+(one line saying what and where); 128 + the signal's number after SIGINT, SIGTERM or SIGHUP (each stops the
+guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written); 70 on an
+internal error (a bug in rvkvm: the message says so and shows the stack).`;
+
+/** Signals that stop the guest cleanly (Node's default action would exit at once: no disk flush, no profile). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface RunArgs {
   cfg: Omit<MachineConfig, 'console' | 'kernel' | 'initrd'>;
@@ -282,8 +288,9 @@ export const command: Command = {
     if (interactive) stdin.setRawMode(true);
     stdin.on('data', onData);
     stdin.on('error', () => {});
-    const onSigint = (): void => abort.abort();
-    process.on('SIGINT', onSigint);
+    let stopSignal: (typeof STOP_SIGNALS)[number] | null = null;
+    const onSignal = (sig: (typeof STOP_SIGNALS)[number]): void => { stopSignal ??= sig; abort.abort(); };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
     let gdb: { stub: GdbStub; server: GdbServer } | null = null;
     if (opts.gdb) {
@@ -308,7 +315,7 @@ export const command: Command = {
       stdin.off('data', onData);
       stdin.pause();
       (stdin as { unref?: () => void }).unref?.();
-      process.off('SIGINT', onSigint);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       for (const d of disks) { d.flush(); d.close(); }
       trace?.close();
       const report = machine.profile();
@@ -329,8 +336,12 @@ export const command: Command = {
           (jit.failed > 0 ? ` failed=${jit.failed} (${jit.firstFailure ?? ''})` : '') + '\n');
       }
     }
+    if (stopSignal !== null) {
+      process.stderr.write(`rvkvm: stopped by ${stopSignal}\n`);
+      return 128 + osConstants.signals[stopSignal as (typeof STOP_SIGNALS)[number]];
+    }
     if (machine.panicked) {
-      process.stderr.write('rvkvm: the guest kernel panicked\n');
+      process.stderr.write(`rvkvm: the guest kernel panicked${machine.panicMessage ? `: ${machine.panicMessage}` : ''}\n`);
       return 1;
     }
     switch (state.kind) {

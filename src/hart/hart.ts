@@ -41,6 +41,12 @@ export { Exit, HartError, DEST_X, DEST_F32, DEST_F64 } from './defs.js';
 type JitEnter = (index: number, xb: number, tlb: number, pageLo: number, pageHi: number, so: number, lim: number, n: number) => number;
 let dispatcher: WebAssembly.Module | undefined;
 
+/** Hart.trapLoop(): a hart that keeps trapping without retiring anything */
+export interface TrapLoop {
+  pc: bigint; cause: number; interrupt: boolean;
+  vector: bigint; vectorCause: number; repeats: number;
+}
+
 export interface HartOptions {
   memory: GuestMemory;
   isa: ReadonlySet<string>;
@@ -121,6 +127,14 @@ export class Hart implements CodeCacheOwner {
   breakpointOffsets: Set<number> | null = null;
   /** traps entered (they use run() budget, so a trap loop that retires nothing still ends) */
   trapsTaken = 0;
+  // Trap-loop detection (trapLoop(), kept by trap.ts enterTrap): exceptions taken in a row with no instruction
+  // retired in between, at the same pc with the same cause. After two of them the hart's state is a fixed point, so
+  // it can never make progress again.
+  trapMark = -1; // retired() at the last trap entry
+  trapRepeats = 0;
+  lastTrapPcLo = 0; lastTrapPcHi = 0; lastTrapCause = -1;
+  /** the first trap after the last retired instruction (where the storm began) */
+  stormPcLo = 0; stormPcHi = 0; stormCause = 0; stormInterrupt = false;
 
   // CSR state (64-bit ones as lo/hi)
   mstatus = 0;
@@ -666,6 +680,19 @@ export class Hart implements CodeCacheOwner {
     if (level) this.mip |= 1 << bit; else this.mip &= ~(1 << bit);
   }
   requestStop(): void { this.stopRequested = true; }
+
+  /** instructions retired plus traps entered: what run()'s budget counts (a trap storm retires nothing but works) */
+  get workDone(): number { return this.instret + this.trapsTaken; }
+
+  /** The hart is in a trap loop: it entered the trap at `vector` (raising `vectorCause` there) `repeats` times in a
+   *  row without retiring an instruction. The storm began with `cause` at `pc`. null while it makes progress. */
+  trapLoop(minRepeats: number): TrapLoop | null {
+    if (this.trapRepeats < minRepeats) return null;
+    return {
+      pc: pairToBig(this.stormPcLo, this.stormPcHi), cause: this.stormCause, interrupt: this.stormInterrupt,
+      vector: pairToBig(this.lastTrapPcLo, this.lastTrapPcHi), vectorCause: this.lastTrapCause, repeats: this.trapRepeats,
+    };
+  }
 
   /** drop every TLB entry and the page-walk cache (satp writes, remote SFENCE.VMA) */
   flushTlb(): void { flushTlb(this); }

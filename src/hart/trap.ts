@@ -25,6 +25,15 @@ export function enterTrap(h: Hart, cause: number, tvalLo: number, tvalHi: number
   const prev = h.mode;
   h.noteModeLeave(h.retired());
   h.trapsTaken++;
+  if (h.retired() !== h.trapMark) {
+    h.trapMark = h.retired(); h.trapRepeats = 0; h.lastTrapCause = -1;
+    h.stormPcLo = h.pcLo; h.stormPcHi = h.pcHi; h.stormCause = cause; h.stormInterrupt = interrupt;
+  } else if (!interrupt && cause === h.lastTrapCause && h.pcLo === h.lastTrapPcLo && h.pcHi === h.lastTrapPcHi) {
+    h.trapRepeats++;
+  } else {
+    h.trapRepeats = 0;
+  }
+  h.lastTrapPcLo = h.pcLo; h.lastTrapPcHi = h.pcHi; h.lastTrapCause = interrupt ? -1 : cause;
   let st = h.mstatus;
   if (prev <= 1 && (deleg & (1 << cause)) !== 0) {
     h.scauseLo = cause; h.scauseHi = interrupt ? 1 << 31 : 0;

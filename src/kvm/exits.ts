@@ -50,11 +50,33 @@ export interface IntrExit {
   readonly idle?: { readonly reason: 'wfi' | 'stopped'; readonly sleepNs: number | null };
 }
 
-/** A trap the hypervisor cannot handle (rvkvm's hart reported a machine-level trap other than an S-mode ecall). */
+/**
+ * A trap the hypervisor cannot handle (rvkvm's hart reported a machine-level trap other than an S-mode ecall), or,
+ * with `trapLoop` (rvkvm's addition; KVM would let the vCPU spin forever), a guest that can never make progress
+ * again: its trap handler at `vector` faults itself, so the hart re-enters it without retiring an instruction
+ * (`trap` is then that fault).
+ */
 export interface InternalErrorExit {
   readonly reason: 'internal_error';
   readonly code: 17;
   readonly trap: { readonly cause: number; readonly tval: bigint; readonly pc: bigint };
+  readonly trapLoop?: TrapLoopInfo;
+}
+
+/** Where a trap storm began (`cause` at `pc`) and the vector that faults (`vectorCause`) each time it is entered. */
+export interface TrapLoopInfo {
+  readonly pc: bigint;
+  readonly cause: number;
+  readonly interrupt: boolean;
+  readonly vector: bigint;
+  readonly vectorCause: number;
+  readonly repeats: number;
+}
+
+/** "trap loop at pc 0x..., cause N, vector 0x... faults (cause M)" */
+export function describeTrapLoop(t: TrapLoopInfo): string {
+  return `trap loop at pc 0x${t.pc.toString(16)}, ${t.interrupt ? 'interrupt' : 'cause'} ${t.cause}, ` +
+    `vector 0x${t.vector.toString(16)} faults (cause ${t.vectorCause}, ${t.repeats} times in a row without retiring an instruction)`;
 }
 
 /**

@@ -8,9 +8,23 @@ export interface HartMmio {
   readonly data: Uint8Array;
 }
 
+/** A trap storm: the storm began with `cause` at `pc`; the handler at `vector` raises `vectorCause` itself. */
+export interface HartTrapLoop {
+  readonly pc: bigint;
+  readonly cause: number;
+  readonly interrupt: boolean;
+  readonly vector: bigint;
+  readonly vectorCause: number;
+  readonly repeats: number;
+}
+
 export interface HartPort {
   run(maxInstructions: number): number;
   readonly instret: number;
+  /** instret plus traps entered: what run()'s budget counts, so a hart that only traps still uses it up */
+  readonly workDone: number;
+  /** non-null when the hart took the same exception at the same pc minRepeats times in a row, retiring nothing */
+  trapLoop(minRepeats: number): HartTrapLoop | null;
   getPc(): bigint; setPc(v: bigint): void;
   getX(i: number): bigint; setX(i: number, v: bigint): void;
   getF(i: number): bigint; setF(i: number, v: bigint): void;

@@ -27,9 +27,9 @@
 //    plus host extensions this ABI has no KVM id for (hardware cannot hide them), become the hart's ISA.
 export { KvmHost, type KvmHostOptions, CBO_BLOCK_SIZE } from './host.js';
 export { Vm, type VmOptions, type MemoryRegion, KVM_MAX_VCPUS } from './vm.js';
-export { Vcpu, type PowerState, INVALID_GPA } from './vcpu.js';
+export { Vcpu, type PowerState, INVALID_GPA, TRAP_LOOP_REPEATS } from './vcpu.js';
 export { KvmError, ERRNO, type ErrnoName } from './errors.js';
-export { KVM_EXIT, KVM_SYSTEM_EVENT, type VcpuExit, type MmioExit, type SbiExit, type SystemEventExit, type IntrExit, type InternalErrorExit, type DebugExit } from './exits.js';
+export { KVM_EXIT, KVM_SYSTEM_EVENT, type VcpuExit, type MmioExit, type SbiExit, type SystemEventExit, type IntrExit, type InternalErrorExit, type DebugExit, type TrapLoopInfo, describeTrapLoop } from './exits.js';
 export * from './reg-id.js';
 export { regIdName } from './names.js';
 export { ABI_PROFILES, DEFAULT_ABI, KVM_ABIS, abiProfile, KVM_SBI_EXT_NAMES, SbiEid, type KvmAbi, type AbiProfile } from './abi.js';

@@ -39,6 +39,9 @@ const BASE_ISA_MASK = (1n << 26n) - 1n;
 export const INVALID_GPA = U64_MASK;
 /** The run loop hands the hart this many instructions at a time, then checks the software timer. */
 const RUN_SLICE = 100_000;
+/** Exceptions in a row at one pc, with nothing retired, after which run() reports a trap loop. Two would prove it
+ *  (the hart's state is then a fixed point); this many take about 0.1 s and leave no doubt. */
+export const TRAP_LOOP_REPEATS = 100_000;
 
 /** HSM power state of a vCPU. */
 export type PowerState = 'on' | 'off';
@@ -122,6 +125,11 @@ export class Vcpu {
 
   get instructionsRetired(): number {
     return this.hart.instret;
+  }
+
+  /** Instructions retired plus traps taken: what run()'s maxInstructions budget counts. */
+  get workDone(): number {
+    return this.hart.workDone;
   }
 
   // ------------------------------------------------------------------ execution profile and trace (rvkvm's own)
@@ -766,11 +774,19 @@ export class Vcpu {
         this.pollTimer();
         if (this.kicked) { this.kicked = false; return { reason: 'intr', code: KVM_EXIT.INTR }; }
         this.waiting = false; // running again: a previous WFI/suspend is over
-        const before = this.hart.instret;
+        const before = this.hart.workDone;
         if (liftBreakpoints) this.hart.setBreakpoints([]);
         const why = this.hart.run(liftBreakpoints || debug.singleStep ? 1 : Math.min(budget, RUN_SLICE));
         if (liftBreakpoints) { this.hart.setBreakpoints(debug.breakpoints); liftBreakpoints = false; }
-        budget -= Math.max(0, this.hart.instret - before);
+        // traps count as work: a guest that only traps (a trap storm) still uses up the budget and returns
+        budget -= Math.max(0, this.hart.workDone - before);
+        const loop = this.hart.trapLoop(TRAP_LOOP_REPEATS);
+        if (loop !== null) {
+          return {
+            reason: 'internal_error', code: KVM_EXIT.INTERNAL_ERROR, trapLoop: loop,
+            trap: { cause: loop.vectorCause, tval: 0n, pc: loop.vector },
+          };
+        }
         if (debug.singleStep) {
           if (why === Exit.Budget || why === Exit.Wfi || why === Exit.Stopped || why === Exit.Debug) return this.debugExit('step');
           if (why === Exit.Mmio) this.stepEndsOnEntry = true;

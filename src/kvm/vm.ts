@@ -155,11 +155,13 @@ export class Vm {
    * SMP in one JS thread: runs the vCPUs round-robin, `sliceInstructions` each, until one returns an exit the
    * VMM must handle (MMIO, SBI forward, system event, internal error), or every vCPU is idle or stopped
    * (then the result is an INTR exit whose idle.sleepNs is the shortest sleep of the waiting vCPUs), or
-   * `maxInstructions` in total have been offered.
+   * `maxInstructions` in total have been offered (instructions and traps both count), or the host clock
+   * (performance.now()) passed `deadline` (checked after each vCPU's slice).
    */
-  runAll(opts: { sliceInstructions?: number; maxInstructions?: number } = {}): { vcpu: Vcpu | null; exit: VcpuExit } {
+  runAll(opts: { sliceInstructions?: number; maxInstructions?: number; deadline?: number } = {}): { vcpu: Vcpu | null; exit: VcpuExit } {
     const slice = opts.sliceInstructions ?? 100_000;
     let left = opts.maxInstructions ?? 10_000_000;
+    const deadline = opts.deadline ?? Infinity;
     const n = this.vcpuList.length;
     if (n === 0) throw new KvmError('EINVAL', 'runAll: the VM has no vCPUs');
     for (;;) {
@@ -169,11 +171,15 @@ export class Vm {
       for (let k = 0; k < n && left > 0; k++) {
         const vcpu = this.vcpuList[this.roundRobinNext]!;
         this.roundRobinNext = (this.roundRobinNext + 1) % n;
-        const before = vcpu.instructionsRetired;
+        const before = vcpu.workDone;
         const exit = vcpu.run({ maxInstructions: Math.min(slice, left) });
-        left -= Math.max(1, vcpu.instructionsRetired - before);
+        left -= Math.max(1, vcpu.workDone - before);
         if (exit.reason !== 'intr') return { vcpu, exit };
-        if (!exit.idle) { anyRunnable = true; continue; }
+        if (!exit.idle) {
+          anyRunnable = true;
+          if (deadline !== Infinity && globalThis.performance.now() >= deadline) left = 0;
+          continue;
+        }
         if (exit.idle.reason === 'wfi') {
           anyWfi = true;
           if (exit.idle.sleepNs !== null) minSleep = minSleep === null ? exit.idle.sleepNs : Math.min(minSleep, exit.idle.sleepNs);

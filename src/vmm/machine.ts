@@ -4,7 +4,7 @@
 // SBI exits with its devices. Runs unchanged in Node and in a browser (files arrive as Uint8Array).
 import { extensionByName, formatDeviceTreeExtensions, formatIsaString, parseIsaString } from '../isa/index.js';
 import {
-  KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable,
+  KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable, describeTrapLoop,
   type KvmAbi, type Vcpu, type Vm, type VcpuExit, type SbiExit,
 } from '../kvm/index.js';
 import { mergeProfileReports, type InstructionTracer, type JitStats, type ProfileReport } from '../kvm/vcpu.js';
@@ -111,9 +111,12 @@ export class Machine {
   readonly isaExtensions: readonly string[];
   readonly kernelEntry: number;
   private readonly consoleOut: (bytes: Uint8Array) => void;
-  private consoleTail = '';
-  /** Set when the console showed a kernel panic. */
+  /** the console's current unfinished line (for the kernel panic watch) */
+  private consoleLine = '';
+  private readonly consoleDecoder = new TextDecoder();
+  /** Set when the console showed a kernel panic ("Kernel panic - not syncing: <panicMessage>"). */
   panicked = false;
+  panicMessage = '';
   private finished: MachineState | null = null;
 
   constructor(cfg: MachineConfig) {
@@ -310,26 +313,57 @@ export class Machine {
 
   private writeConsole(bytes: Uint8Array): void {
     this.consoleOut(bytes);
-    // Keep a short tail to spot a kernel panic across chunk boundaries.
-    this.consoleTail = (this.consoleTail + new TextDecoder().decode(bytes)).slice(-256);
-    if (this.consoleTail.includes('Kernel panic - not syncing')) this.panicked = true;
+    const lines = (this.consoleLine + this.consoleDecoder.decode(bytes, { stream: true })).split('\n');
+    this.consoleLine = lines.pop()!.slice(-1024);
+    for (const line of lines) this.watchPanic(line);
   }
 
   /**
-   * Runs the vCPUs for up to `instructions` guest instructions, serving every exit on the way.
+   * A kernel panic shows on the console and, only sometimes, in a signal: with panic=-1 (the default command line)
+   * Linux resets through SBI SRST at once, but with the same reason as a reboot, and a panic before the command line
+   * is parsed (e.g. too little RAM for the memory map) uses the built-in panic timeout 0: the kernel prints its
+   * report, ends it with "---[ end Kernel panic - not syncing: ... ]---" and spins forever. So the console is
+   * watched: the first panic line marks the machine as panicked (a reset that follows is the panic's), and the end
+   * line, which Linux prints only when it will never reset, finishes the machine.
+   */
+  private watchPanic(line: string): void {
+    const MARK = 'Kernel panic - not syncing';
+    const k = line.indexOf(MARK);
+    if (k < 0) return;
+    if (!this.panicked) {
+      this.panicked = true;
+      this.panicMessage = line.slice(k + MARK.length).replace(/^:\s*/, '').replace(/\s*\]---\s*$/, '').trim();
+    }
+    if (line.includes('---[ end ' + MARK)) {
+      this.finished ??= { kind: 'error', message: `the guest kernel panicked${this.panicMessage ? `: ${this.panicMessage}` : ''}` };
+    }
+  }
+
+  /**
+   * Runs the vCPUs for up to `instructions` guest instructions (traps count as instructions, so a guest that only
+   * traps uses them up too) or about `maxMs` of host time, serving every exit on the way.
    * Returns what the machine is doing now: still running, idle (waiting for its timer or input), or done.
    */
-  step(instructions = 2_000_000): MachineState {
+  step(instructions = 2_000_000, maxMs = 100): MachineState {
     if (this.finished) return this.finished;
     let left = instructions;
+    const deadline = globalThis.performance.now() + maxMs;
     while (left > 0) {
-      const before = this.instructions;
-      const { vcpu, exit } = this.vm.runAll({ maxInstructions: left, sliceInstructions: 200_000 });
-      left -= Math.max(1, this.instructions - before);
+      const before = this.workDone;
+      const { vcpu, exit } = this.vm.runAll({ maxInstructions: left, sliceInstructions: 200_000, deadline });
+      left -= Math.max(1, this.workDone - before);
       const state = this.handle(exit, vcpu);
       if (state) return state;
+      if (this.finished) return this.finished; // a device saw the end (the console showed a kernel panic)
+      if (globalThis.performance.now() >= deadline) break;
     }
     return { kind: 'running' };
+  }
+
+  private get workDone(): number {
+    let n = 0;
+    for (const v of this.vcpus) n += v.workDone;
+    return n;
   }
 
   private handle(exit: VcpuExit, vcpu: Vcpu | null): MachineState | null {
@@ -353,6 +387,7 @@ export class Machine {
         return (this.finished = exit.type === 1 ? { kind: 'shutdown' } : { kind: 'reset' });
       case 'internal_error': {
         const t = exit.trap;
+        if (exit.trapLoop) return (this.finished = { kind: 'error', message: `vCPU ${vcpu?.id ?? 0}: ${describeTrapLoop(exit.trapLoop)}` });
         return (this.finished = {
           kind: 'error',
           message: `vCPU stopped on a trap the hypervisor cannot handle: cause ${t.cause}, tval 0x${t.tval.toString(16)}, pc 0x${t.pc.toString(16)}`,
@@ -441,7 +476,7 @@ export class Machine {
         return { kind: 'error', message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
       }
       const t0 = performance.now();
-      const state = this.step(sliceInstructions);
+      const state = this.step(sliceInstructions, 2 * sliceMs);
       const took = performance.now() - t0;
       // Keep each slice near sliceMs of host time so input stays responsive.
       if (state.kind === 'running' && took > 0) {
