@@ -721,12 +721,14 @@ export class Hart implements CodeCacheOwner {
     if (!(maxInstructions >= 0)) throw new HartError(`instruction budget ${maxInstructions} is not a non-negative number`);
     if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
     this.refreshViews();
+    // Other harts, DMA and the debugger only touch memory between run() calls: the LR reservation is parked with
+    // the memory meanwhile, which breaks it when one of them writes its page, so an SC does not fail merely
+    // because a run slice ended between it and its LR.
+    if (this.reservation >= 0 && !this.mem.takeReservation(this)) this.reservation = -1;
     const exit = this.runLoop(maxInstructions);
     this.guestClock.icountNs += this.retired() - this.clockMark;
     this.clockMark = this.retired();
-    // Other harts (and DMA) only touch memory between run() calls: dropping the LR reservation here makes an
-    // SC fail whenever anything else may have run since its LR (the guest's LR/SC loop simply retries).
-    this.reservation = -1;
+    if (this.reservation >= 0) this.mem.parkReservation(this, this.reservation);
     return exit;
   }
 

@@ -16,6 +16,7 @@ import {
 } from './defs.js';
 import { deliverException } from './trap.js';
 import { fetchPageHost, fetchHostPageOf, loadSlowOffset, storeSlowOffset } from './mmu.js';
+import { CODE_PAGE_CODE } from './memory.js';
 
 const NO_ENTRY: Uint8Array<ArrayBuffer> = new Uint8Array(2048);
 const EMPTY_PAGE = new Int32Array(2048 * 4);
@@ -448,7 +449,7 @@ export function decodeSlot(h: Hart, page: Int32Array, slot: number, pageHost: nu
     insn = (insn | (upper << 16)) | 0;
   }
   storeDecoded(h, page, slot, insn);
-  h.mem.codePage[pageHost >>> 12] = 1;
+  h.mem.codePage[pageHost >>> 12] |= CODE_PAGE_CODE;
   const jp = h.jitPages[pageHost >>> 12];
   if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << h.jitGeneration[pageHost >>> 12]!) {
     h.dropJit(pageHost >>> 12, true);

@@ -2,6 +2,11 @@
 // TLBs and the code-page map, and then every RAM region back to back. Everything the hart's hot path reads lives
 // there, so code translated to WebAssembly (jit.ts) reads the same registers, TLBs and RAM as the interpreter.
 // Physical addresses are JS numbers; anything not RAM or MMIO is an access fault.
+//
+// The code-page map doubles as the store watch list: a page's byte is non-zero when a store there must call
+// invalidateHostPage, because a hart decoded code in it (CODE_PAGE_CODE) or because a hart that is not running
+// holds an LR reservation in it (CODE_PAGE_RESERVED, see parkReservation). Stores test the byte for non-zero only,
+// so the interpreter and translated code need nothing for the second use.
 
 export interface SyncMmio {
   /** size 8: returns the low 32 bits; the high 32 bits come from readHigh (called right after) */
@@ -28,6 +33,17 @@ export const TLB_BLOCK_BYTES = 4 * TLB_SET_BYTES;
 const TLB_BASE = STATE_BYTES;
 /** The code-page map (one byte per 4 KiB host page) starts here. */
 export const CODE_PAGE_BASE = TLB_BASE + MAX_HARTS * TLB_BLOCK_BYTES;
+/** code-page map bits: some hart holds decoded code for the page / a parked LR reservation lies in it */
+export const CODE_PAGE_CODE = 1, CODE_PAGE_RESERVED = 2;
+
+/** An LR reservation parked while its hart does not run (GuestMemory.parkReservation). */
+interface ParkedReservation {
+  off: number;
+  /** the aligned doubleword holding it, when parked: a write through a ram() view that nobody reported shows here */
+  lo: number; hi: number;
+  /** no store, AMO or reported DMA / debugger write has hit its page since */
+  valid: boolean;
+}
 /** Count blocks for translated code while the execution profile is on: one int32 per half-word slot of a page.
  *  The arena is virtual memory until a profile touches it. */
 export const COUNT_BLOCK_BYTES = 2048 * 4;
@@ -69,6 +85,9 @@ export class GuestMemory {
   private readonly maxBytes: number;
   private readonly hostPages: number;
   private readonly codeOwners: CodeCacheOwner[] = [];
+  private readonly parked = new Map<object, ParkedReservation>();
+  /** per host page with CODE_PAGE_RESERVED: how many valid parked reservations lie in it */
+  private readonly reservedPages = new Map<number, number>();
 
   constructor(opts?: { maxRamBytes?: number }) {
     const maxRam = opts?.maxRamBytes ?? 2 * 1024 * 1024 * 1024;
@@ -198,7 +217,8 @@ export class GuestMemory {
     return new Uint8Array(this.memory.buffer, off, len);
   }
 
-  /** Bytes at [gpa, gpa+len) changed behind the harts' backs (DMA, loader): drop decoded code there. */
+  /** Bytes at [gpa, gpa+len) changed behind the harts' backs (DMA, loader, debugger): drop decoded code there
+   *  and break the LR reservations there. */
   invalidate(gpa: number, len: number): void {
     const off = this.hostOffset(gpa, Math.max(len, 1));
     if (off < 0) return;
@@ -206,11 +226,45 @@ export class GuestMemory {
     for (let p = off >>> 12; p <= last; p++) this.invalidateHostPage(p);
   }
 
-  /** A store hit a page that holds decoded code. */
+  /** A store hit a page on the watch list: drop its decoded code, break the parked reservations in it. */
   invalidateHostPage(p: number): void {
-    if (this.codePage[p] === 0) return;
+    const v = this.codePage[p]!;
+    if (v === 0) return;
     this.codePage[p] = 0;
-    this.invalidations++;
-    for (const o of this.codeOwners) o.dropCodePage(p);
+    if (v & CODE_PAGE_RESERVED) {
+      this.reservedPages.delete(p);
+      for (const r of this.parked.values()) if (r.valid && r.off >>> 12 === p) r.valid = false;
+    }
+    if (v & CODE_PAGE_CODE) {
+      this.invalidations++;
+      for (const o of this.codeOwners) o.dropCodePage(p);
+    }
+  }
+
+  /**
+   * A hart stops running with an LR reservation at host offset `off`: until it runs again (takeReservation), any
+   * other agent's store, AMO or SC to that page (another hart), and any invalidate() of it (DMA, the debugger),
+   * breaks the reservation. Page granularity is what the store watch gives; the spec lets a reservation set be
+   * larger than the reserved bytes (an SC then fails spuriously, and the guest's LR/SC loop retries).
+   */
+  parkReservation(owner: object, off: number): void {
+    this.takeReservation(owner);
+    const d = off & ~7, p = off >>> 12;
+    this.parked.set(owner, { off, lo: this.dv.getInt32(d, true), hi: this.dv.getInt32(d + 4, true), valid: true });
+    this.reservedPages.set(p, (this.reservedPages.get(p) ?? 0) + 1);
+    this.codePage[p] = this.codePage[p]! | CODE_PAGE_RESERVED;
+  }
+
+  /** The hart runs again: whether its parked reservation (if any) survived. It is no longer watched. */
+  takeReservation(owner: object): boolean {
+    const r = this.parked.get(owner);
+    if (r === undefined) return false;
+    this.parked.delete(owner);
+    if (!r.valid) return false;
+    const p = r.off >>> 12, n = (this.reservedPages.get(p) ?? 1) - 1;
+    if (n > 0) this.reservedPages.set(p, n);
+    else { this.reservedPages.delete(p); this.codePage[p] = this.codePage[p]! & ~CODE_PAGE_RESERVED; }
+    const d = r.off & ~7;
+    return this.dv.getInt32(d, true) === r.lo && this.dv.getInt32(d + 4, true) === r.hi;
   }
 }

@@ -1,4 +1,5 @@
-// GuestMemory (regions, bounds, DMA invalidation), multi-hart LR/SC safety, and the exec command's errors.
+// GuestMemory (regions, bounds, DMA invalidation), LR/SC reservations across run() slices and harts, and the exec
+// command's errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,21 +51,101 @@ test('DMA: code rewritten behind the hart is picked up after GuestMemory.invalid
   assert.equal(hart.getX(5), 11n);
 });
 
-test('two harts on one memory: an SC whose LR was in an earlier run() slice fails (another hart may have run)', () => {
+// LR/SC across run() slices: the reservation outlives a slice boundary unless another agent wrote its address
+const lrD = (rd: number, rs1: number): number => R(0x02 << 2, 0, rs1, 3, rd, 0x2f);
+const scD = (rd: number, rs1: number, rs2: number): number => R(0x03 << 2, rs2, rs1, 3, rd, 0x2f);
+const amoaddD = (rd: number, rs1: number, rs2: number): number => R(0x00 << 2, rs2, rs1, 3, rd, 0x2f);
+const sdI = (rs2: number, rs1: number): number => ((rs2 << 20) | (rs1 << 15) | (3 << 12) | 0x23) >>> 0; // sd rs2, 0(rs1)
+const RESERVED = RAM + 0x10800;
+
+/** hart a at RAM: LR x5 <- (x6); three addi; SC x8 <- x7 to (x6). Hart b at RAM + 0x1000 runs `prog`. */
+function lrScPair(bProg: number[], bOpts: { jit?: boolean; jitHot?: number } = {}): { mem: GuestMemory; a: Hart; b: Hart } {
   const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
   mem.addRam(RAM, 1 << 20);
-  const lr = R(0x02 << 2, 0, 6, 3, 5, 0x2f), sc = R(0x03 << 2, 7, 6, 3, 8, 0x2f);
-  mem.ram(RAM, 8).set(encode([lr, sc]));
-  const a = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0 });
-  const b = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 1 });
-  a.setPc(BigInt(RAM)); a.setX(6, BigInt(RAM + 0x800)); a.setX(7, 1n);
-  assert.equal(a.run(1), Exit.Budget); // LR only
-  b.setPc(BigInt(RAM + 0x100)); // hart b would store here in a real guest; the slice boundary is what matters
-  assert.equal(a.run(1), Exit.Budget); // SC
+  mem.ram(RAM, 20).set(encode([lrD(5, 6), addi(9, 9, 1), addi(9, 9, 1), addi(9, 9, 1), scD(8, 6, 7)]));
+  mem.ram(RAM + 0x1000, bProg.length * 4).set(encode(bProg));
+  const a = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0, clock: 'icount' });
+  const b = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 1, clock: 'icount', ...bOpts });
+  a.setPc(BigInt(RAM)); a.setX(6, BigInt(RESERVED)); a.setX(7, 0x5c5cn);
+  b.setPc(BigInt(RAM + 0x1000));
+  new DataView(mem.ram(RESERVED, 8).buffer, mem.ram(RESERVED, 8).byteOffset).setBigUint64(0, 77n, true);
+  return { mem, a, b };
+}
+const word = (mem: GuestMemory, gpa: number): bigint => new DataView(mem.ram(gpa, 8).buffer, mem.ram(gpa, 8).byteOffset).getBigUint64(0, true);
+
+test('LR/SC: run(n) boundaries between an LR and its SC do not fail the SC (one hart, any slicing)', () => {
+  for (const slicing of [[5], [1, 4], [1, 1, 1, 1, 1], [4, 1], [2, 3]]) {
+    const { mem, a } = lrScPair([]);
+    for (const n of slicing) assert.equal(a.run(n), Exit.Budget);
+    assert.equal(a.getX(5), 77n, 'LR loaded');
+    assert.equal(a.getX(8), 0n, `SC succeeded with slices ${slicing.join('+')}`);
+    assert.equal(word(mem, RESERVED), 0x5c5cn);
+  }
+});
+
+test('LR/SC: another hart running between the slices leaves the reservation unless it writes the reserved address', () => {
+  // b only computes, or stores to another page: a's SC still succeeds
+  for (const bProg of [[addi(10, 10, 1), addi(10, 10, 1)], [sdI(11, 12), sdI(11, 12)], [lrD(13, 14), addi(10, 10, 1)]]) {
+    const { a, b } = lrScPair(bProg);
+    b.setX(12, BigInt(RAM + 0x30000)); b.setX(14, BigInt(RESERVED)); // b's LR of the same address does not break it
+    assert.equal(a.run(1), Exit.Budget);
+    assert.equal(b.run(2), Exit.Budget);
+    assert.equal(a.run(4), Exit.Budget);
+    assert.equal(a.getX(8), 0n, 'SC succeeded');
+  }
+  // b stores, AMOs or SCs to the reserved address (even the value it already holds): a's SC fails, memory keeps b's value
+  const writers: [string, number[], (b: Hart) => void][] = [
+    ['sd', [sdI(11, 12)], (b) => { b.setX(11, 77n); }],
+    ['amoadd', [amoaddD(13, 12, 11)], (b) => { b.setX(11, 0n); }],
+    ['lr+sc', [lrD(13, 12), scD(14, 12, 11)], (b) => { b.setX(11, 77n); }],
+  ];
+  for (const [name, bProg, setup] of writers) {
+    const { mem, a, b } = lrScPair(bProg);
+    b.setX(12, BigInt(RESERVED)); setup(b);
+    assert.equal(a.run(2), Exit.Budget);
+    assert.equal(b.run(bProg.length), Exit.Budget);
+    assert.equal(a.run(3), Exit.Budget);
+    assert.equal(a.getX(8), 1n, `SC failed after b's ${name}`);
+    assert.equal(word(mem, RESERVED), 77n, 'the failed SC wrote nothing');
+  }
+});
+
+test('LR/SC: a store from translated code of another hart breaks the reservation too', () => {
+  // b: addi; sd x11, 0(x12); j -8, translated to WebAssembly once its page has been entered and decoded
+  const { a, b } = lrScPair([addi(10, 10, 1), sdI(11, 12), J(-8, 0)], { jit: true, jitHot: 0 });
+  b.setX(12, BigInt(RAM + 0x30000)); b.setX(11, 77n);
+  assert.equal(b.run(1), Exit.Budget);
+  assert.equal(b.run(3000), Exit.Budget);
+  assert.ok(b.jitStats.pages > 0, 'b runs translated code');
+  assert.equal(a.run(1), Exit.Budget);
+  b.setX(12, BigInt(RESERVED));
+  assert.equal(b.run(3000), Exit.Budget);
+  assert.equal(a.run(4), Exit.Budget);
   assert.equal(a.getX(8), 1n, 'SC failed');
-  a.setPc(BigInt(RAM));
-  assert.equal(a.run(2), Exit.Budget); // LR+SC in one slice succeed
-  assert.equal(a.getX(8), 0n);
+});
+
+test('LR/SC: DMA (GuestMemory.invalidate) or an unreported write through a ram() view breaks a parked reservation', () => {
+  {
+    const { mem, a } = lrScPair([]);
+    assert.equal(a.run(1), Exit.Budget);
+    mem.invalidate(RESERVED, 8); // a device wrote (the same bytes) and said so
+    assert.equal(a.run(4), Exit.Budget);
+    assert.equal(a.getX(8), 1n, 'SC failed after DMA');
+  }
+  {
+    const { mem, a } = lrScPair([]);
+    assert.equal(a.run(1), Exit.Budget);
+    mem.ram(RESERVED, 1)[0] = 1; // changed behind everyone's back
+    assert.equal(a.run(4), Exit.Budget);
+    assert.equal(a.getX(8), 1n, 'SC failed after a silent write');
+  }
+  {
+    const { mem, a } = lrScPair([]);
+    assert.equal(a.run(1), Exit.Budget);
+    mem.invalidate(RAM + 0x30000, 4096); // DMA elsewhere
+    assert.equal(a.run(4), Exit.Budget);
+    assert.equal(a.getX(8), 0n, 'SC succeeded');
+  }
 });
 
 test('rvkvm exec: bad input gives one-line errors and a non-zero exit code', () => {
