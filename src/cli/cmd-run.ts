@@ -76,8 +76,8 @@ built from its busybox and modules.
                        --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
 Exit status: 0 when the guest powers off; 1 on a guest panic, a VMM fault, a timeout, Ctrl-A x or bad input
 (one line saying what and where); 128 + the signal's number after SIGINT, SIGTERM or SIGHUP (each stops the
-guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written); 70 on an
-internal error (a bug in rvkvm: the message says so and shows the stack).`;
+guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written);
+70 on an internal error (a bug in rvkvm: the message says so and shows the stack).`;
 
 /** Signals that stop the guest cleanly (Node's default action would exit at once: no disk flush, no profile). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
