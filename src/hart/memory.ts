@@ -249,7 +249,8 @@ export class GuestMemory {
    */
   parkReservation(owner: object, off: number): void {
     this.takeReservation(owner);
-    const d = off & ~7, p = off >>> 12;
+    // host offsets reach past 2^31 (--mem 2G and more): & ~7 would make them negative
+    const d = off - (off % 8), p = off >>> 12;
     this.parked.set(owner, { off, lo: this.dv.getInt32(d, true), hi: this.dv.getInt32(d + 4, true), valid: true });
     this.reservedPages.set(p, (this.reservedPages.get(p) ?? 0) + 1);
     this.codePage[p] = this.codePage[p]! | CODE_PAGE_RESERVED;
@@ -264,7 +265,7 @@ export class GuestMemory {
     const p = r.off >>> 12, n = (this.reservedPages.get(p) ?? 1) - 1;
     if (n > 0) this.reservedPages.set(p, n);
     else { this.reservedPages.delete(p); this.codePage[p] = this.codePage[p]! & ~CODE_PAGE_RESERVED; }
-    const d = r.off & ~7;
+    const d = r.off - (r.off % 8);
     return this.dv.getInt32(d, true) === r.lo && this.dv.getInt32(d + 4, true) === r.hi;
   }
 }

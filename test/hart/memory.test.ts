@@ -221,3 +221,21 @@ test('RAM at host offsets past 2 GiB (--mem 3G): fetch, loads and stores there w
     if (jit) { assert.ok(hart.jitStats.pages >= 1, 'translated code ran'); assert.equal(hart.jitStats.failed, 0); }
   }
 });
+
+test('LR/SC: a reservation past 2 GiB of host offsets survives a run(n) boundary (parked, then taken back)', () => {
+  // parkReservation once aligned the offset with `& ~7`, which is negative past 2^31 (RangeError at --mem 2G)
+  const size = 3 * 1024 * 1024 * 1024;
+  const code = RAM + size - 0x10000, data = RAM + size - 0x8000;
+  const mem = new GuestMemory({ maxRamBytes: size });
+  mem.addRam(RAM, size);
+  assert.ok(mem.hostOffset(data, 8) >= 2 ** 31, 'the reserved doubleword lies past 2 GiB of the memory');
+  mem.ram(code, 20).set(encode([lrD(5, 6), addi(9, 9, 1), addi(9, 9, 1), addi(9, 9, 1), scD(8, 6, 7)]));
+  new DataView(mem.ram(data, 8).buffer, mem.ram(data, 8).byteOffset).setBigUint64(0, 77n, true);
+  const hart = new Hart({ memory: mem, isa: isaSet(RV64GC), hartId: 0, clock: 'icount' });
+  hart.setPc(BigInt(code)); hart.setX(6, BigInt(data)); hart.setX(7, 0x5c5cn);
+  assert.equal(hart.run(1), Exit.Budget);
+  assert.equal(hart.run(4), Exit.Budget);
+  assert.equal(hart.getX(5), 77n, 'LR loaded');
+  assert.equal(hart.getX(8), 0n, 'SC succeeded');
+  assert.equal(word(mem, data), 0x5c5cn);
+});
