@@ -16,6 +16,9 @@ import { openTraceFile, parseProfileTraceFlag, type ProfileTraceArgs } from './c
 import { UsageError } from './errors.js';
 import { readBoundedInput } from './read-input.js';
 import { fdtProblem } from '../vmm/fdt.js';
+import { finishNet, newNetState, parseNetFlag, NET_USAGE, type NetArgs } from './net-options.js';
+import { hostResolver, NodeSocketProvider } from './net-provider.js';
+import { UserNetBackend } from '../vmm/devices/usernet.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -56,7 +59,7 @@ built from its busybox and modules.
                        virtio-blk disk backed by FILE (writes reach the file unless ,ro). The image is locked
                        as QEMU does: exclusively, or shared with other readers for ,ro; a locked image is refused
                        ("FILE is locked: in use by another process"); ,lock=off skips the lock
-  --net                virtio-net with a user-mode gateway at 10.0.2.2 (answers ARP and ping)
+${NET_USAGE}
   --no-rng             no virtio-rng
   --dtb FILE           use this device tree instead of the generated one
   --dump-dtb FILE      write the generated device tree and continue
@@ -96,6 +99,7 @@ export interface RunArgs {
   initCommands?: string;
   diskFiles: DiskSpec[];
   profileTrace: ProfileTraceArgs;
+  net: NetArgs | null;
 }
 
 function parseSize(s: string): number {
@@ -112,7 +116,8 @@ function knownExtension(name: string, flag: string): string {
 }
 
 export function parseRunArgs(args: string[]): RunArgs {
-  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], profileTrace: { filter: {} } };
+  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], profileTrace: { filter: {} }, net: null };
+  const net = newNetState();
   const enable: string[] = [];
   const disable: string[] = [];
   const value = (i: number, flag: string): string => {
@@ -126,6 +131,8 @@ export function parseRunArgs(args: string[]): RunArgs {
     let m: RegExpExecArray | null;
     const used = parseProfileTraceFlag(args, i, out.profileTrace);
     if (used > 0) { i += used - 1; continue; }
+    const netUsed = parseNetFlag(args, i, net);
+    if (netUsed > 0) { i += netUsed - 1; continue; }
     switch (a) {
       case '--kernel': out.kernel = value(i++, a); continue;
       case '--initrd': out.initrd = value(i++, a); continue;
@@ -149,7 +156,6 @@ export function parseRunArgs(args: string[]): RunArgs {
         out.diskFiles.push(parseDiskOption(value(i++, a)));
         continue;
       }
-      case '--net': out.cfg.net = true; continue;
       case '--no-rng': out.cfg.rng = false; continue;
       case '--no-jit': out.cfg.jit = false; continue;
       case '--dtb': out.dtb = value(i++, a); continue;
@@ -189,6 +195,7 @@ export function parseRunArgs(args: string[]): RunArgs {
   }
   if (enable.length) out.cfg.enable = enable;
   if (disable.length) out.cfg.disable = disable;
+  out.net = finishNet(net);
   if (out.gdbWait && !out.gdb) throw new UsageError('--gdb-wait needs --gdb [HOST:]PORT');
   return out;
 }
@@ -248,12 +255,20 @@ export const command: Command = {
     let initrd: Uint8Array | undefined;
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
     else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit);
+    const net = opts.net && new UserNetBackend({
+      provider: new NodeSocketProvider(opts.net.dnsForward ?? hostResolver()),
+      restrict: opts.net.restrict, hostForwards: opts.net.hostForwards,
+    });
+    if (net) {
+      try { await net.start(); } catch (e) { net.close(); for (const d of disks) d.close(); throw e; }
+    }
 
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
     const trace = openTraceFile(opts.profileTrace);
     const machine = new Machine({
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
+      ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
       ...(opts.profileTrace.profile !== undefined ? { profile: true } : {}),
       ...(trace ? { tracer: trace.tracer } : {}),
@@ -317,6 +332,7 @@ export const command: Command = {
       (stdin as { unref?: () => void }).unref?.();
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       for (const d of disks) { d.flush(); d.close(); }
+      net?.close();
       trace?.close();
       const report = machine.profile();
       if (report) {

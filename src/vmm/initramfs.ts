@@ -12,6 +12,7 @@ export const BUSYBOX_APPLETS: readonly string[] = [
   'wc', 'sleep', 'dd', 'hexdump', 'od', 'df', 'free', 'sync', 'ping', 'ip', 'ifconfig', 'route', 'mdev', 'setsid',
   'cttyhack', 'md5sum', 'sha256sum', 'true', 'false', 'test', 'env', 'date', 'id', 'tr', 'cut', 'find', 'xargs',
   'stty', 'vi', 'less', 'more', 'top', 'kill', 'nproc', 'time', 'tee', 'touch', 'stat', 'mke2fs', 'fdisk',
+  'udhcpc', 'wget', 'nc', 'nslookup', 'printf',
 ];
 
 export interface InitramfsInputs {

@@ -18,7 +18,7 @@ import { Uart16550 } from './devices/uart16550.js';
 import { VirtioMmio, type VirtioDeviceModel } from './devices/virtio-mmio.js';
 import { VirtioBlk, type BlockBackend } from './devices/virtio-blk.js';
 import { VirtioRng } from './devices/virtio-rng.js';
-import { VirtioNet } from './devices/virtio-net.js';
+import { VirtioNet, type NetBackend } from './devices/virtio-net.js';
 import { UserNetBackend } from './devices/usernet.js';
 
 /** Guest physical memory map (QEMU virt / kvmtool style). */
@@ -58,7 +58,12 @@ export interface MachineConfig {
   jit?: boolean;
   jitHot?: number;
   disks?: readonly BlockBackend[];
+  /** a virtio-net with the user-mode stack and no host sockets (a browser: DHCP, ARP, ping, nothing outbound) */
   net?: boolean;
+  /** a virtio-net on this backend (e.g. a UserNetBackend with a host SocketProvider); implies `net` */
+  netBackend?: NetBackend;
+  /** the virtio-net's MAC address (default 52:54:00:12:34:56, QEMU's) */
+  netMac?: string;
   rng?: boolean;
   /** A device tree to use instead of the generated one. */
   dtb?: Uint8Array;
@@ -170,7 +175,7 @@ export class Machine {
     const dma = { ram: (gpa: number, len: number) => this.vm.ram(gpa, len), invalidate: (gpa: number, len: number) => this.vm.memory.invalidate(gpa, len) };
     const models: VirtioDeviceModel[] = [];
     for (const disk of cfg.disks ?? []) models.push(new VirtioBlk(disk));
-    if (cfg.net) models.push(new VirtioNet(new UserNetBackend()));
+    if (cfg.netBackend || cfg.net) models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
     if (cfg.rng ?? true) models.push(new VirtioRng());
     if (models.length > MEMORY_MAP.virtio.max) throw new VmmError(`too many virtio devices (${models.length}, at most ${MEMORY_MAP.virtio.max})`);
     this.virtio = models.map((device, i) => {
