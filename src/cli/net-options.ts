@@ -51,9 +51,10 @@ function ipv4(s: string, what: string): string {
 }
 
 export function parseHostForward(spec: string, flag: string): HostForward {
-  const m = /^(?:([a-z]+):)?([^:-]*):([^:-]*)-([^:-]*):([^:-]*)$/.exec(spec);
+  // QEMU's form: the protocol field is always there but may be empty (tcp)
+  const m = /^([a-z]*):([^:-]*):([^:-]*)-([^:-]*):([^:-]*)$/.exec(spec);
   if (!m) throw new UsageError(`${flag} hostfwd=${spec}: expected [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT`);
-  const proto = m[1] ?? 'tcp';
+  const proto = m[1] || 'tcp';
   if (proto !== 'tcp' && proto !== 'udp') throw new UsageError(`${flag} hostfwd=${spec}: protocol '${proto}' is not tcp or udp`);
   return {
     proto,

@@ -294,8 +294,8 @@ export class TcpConnection {
 
   private hostDrain(): void {
     if (this.state !== 'established') return;
-    // the window the guest last saw was (nearly) closed: tell it the host took the bytes
-    if (this.lastAdvWnd < 2 * this.mss && this.rcvWindow() > this.lastAdvWnd) this.sendAck();
+    // a window update once it has grown by a segment or half the buffer (RFC 1122's silly-window rule)
+    if (this.rcvWindow() - this.lastAdvWnd >= Math.min(this.mss, this.host.limits.rcvBuf / 2)) this.sendAck();
   }
 
   private hostClose(err: string | null): void {
