@@ -195,7 +195,7 @@ test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host
     const bigMs = performance.now() - bigStart;
     u.close();
     const r = await g.exit;
-    const o = r.stdout;
+    const o = r.stdout.replace(/\r\n/g, '\n');
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${o.slice(-3000)}`);
     assert.match(o, /udhcpc: lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2, lease time 86400/);
     assert.match(o, /DHCP-BOUND ip=10\.0\.2\.15 router=10\.0\.2\.2 dns=10\.0\.2\.3 lease=86400/);

@@ -89,6 +89,8 @@ interface UdpFlow {
 const flowKey = (gip: Ip4, gport: number, rip: Ip4, rport: number): string => `${gip}:${gport}>${rip}:${rport}`;
 
 export class UserNetBackend implements NetBackend {
+  /** every frame for the guest is built here with its checksums */
+  readonly checksummed = true;
   readonly gatewayIp: Uint8Array;
   readonly gatewayMac: Uint8Array;
   readonly stats: UserNetStats = {
@@ -137,6 +139,7 @@ export class UserNetBackend implements NetBackend {
       now: () => self.now(),
       limits: this.limits,
       emit: (seg, len, fill) => self.emitTcp(seg, len, fill),
+      connections: () => self.tcp.size,
       removed: (conn, reason) => {
         if (self.tcp.get(conn.key) === conn) self.tcp.delete(conn.key);
         if (reason !== 'closed') self.stats.tcpResets++;
@@ -188,6 +191,13 @@ export class UserNetBackend implements NetBackend {
 
   get connections(): { tcp: number; udp: number } {
     return { tcp: this.tcp.size, udp: this.udp.size };
+  }
+
+  /** Host bytes all TCP connections hold for the guest (sent and unacknowledged, or not yet sent). */
+  queuedToGuest(): number {
+    let n = 0;
+    for (const c of this.tcp.values()) n += c.stats.sendQueued;
+    return n;
   }
 
   attach(deliver: (frame: Uint8Array) => void): void {

@@ -14,8 +14,10 @@ import type { TcpStream, TcpStreamEvents } from './provider.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, seqAdd, seqDiff, type Ip4, type TcpSegment } from './wire.js';
 
 export interface TcpLimits {
-  /** host -> guest bytes held per connection before the host stream is paused */
+  /** host -> guest bytes held per connection before the host stream is paused (at most; see sendLimit) */
   sndBuf: number;
+  /** host -> guest bytes held by all connections together: each gets sndBuf or an equal share of this */
+  sndBudget: number;
   /** guest -> host bytes the host stream may hold unflushed per connection (the advertised window) */
   rcvBuf: number;
   /** MSS the stack offers and the most it sends per segment (MTU 1500 - 40) */
@@ -33,7 +35,7 @@ export interface TcpLimits {
 }
 
 export const DEFAULT_TCP_LIMITS: TcpLimits = {
-  sndBuf: 256 * 1024, rcvBuf: 64 * 1024, mss: 1460,
+  sndBuf: 1024 * 1024, sndBudget: 16 * 1024 * 1024, rcvBuf: 64 * 1024, mss: 1460,
   initialRtoMs: 1000, maxRtoMs: 30_000, maxRetries: 8,
   connectTimeoutMs: 30_000, idleTimeoutMs: 2 * 3600_000, closingTimeoutMs: 120_000,
 };
@@ -54,6 +56,8 @@ export interface TcpHost {
   readonly limits: TcpLimits;
   /** Builds and delivers a segment to the guest; `fill` writes the payload. */
   emit(seg: TcpSegment, payloadLen: number, fill: ((frame: Uint8Array, at: number) => void) | null): void;
+  /** Connections in the table (for each one's share of sndBudget). */
+  connections(): number;
   /** The connection is finished; drop it from the table. */
   removed(conn: TcpConnection, reason: string): void;
 }
@@ -256,7 +260,7 @@ export class TcpConnection {
       this.dupAcks = 0;
       this.rto = this.host.limits.initialRtoMs;
       this.rtoAt = this.sndNxt !== this.sndUna ? this.host.now() + this.rto : 0;
-      if (this.hostPaused && this.sendQ.length <= this.host.limits.sndBuf / 2) {
+      if (this.hostPaused && this.sendQ.length <= this.sendLimit() / 2) {
         this.hostPaused = false;
         this.stream?.resume();
       }
@@ -279,7 +283,7 @@ export class TcpConnection {
     if (this.state === 'closed') return;
     this.lastActivity = this.host.now();
     this.sendQ.push(b);
-    if (!this.hostPaused && this.sendQ.length >= this.host.limits.sndBuf) {
+    if (!this.hostPaused && this.sendQ.length >= this.sendLimit()) {
       this.hostPaused = true;
       this.stream?.pause();
     }
@@ -346,6 +350,16 @@ export class TcpConnection {
     this.sndNxt = this.sndUna;
     if (this.finSent && !this.finAcked) this.finSent = false;
     this.trySend();
+  }
+
+  /**
+   * Host data this connection may hold: sndBuf while few connections are busy, an equal share of sndBudget when
+   * many are (a guest opening hundreds of downloads cannot make the host hold hundreds of sndBufs), never less
+   * than a full guest window.
+   */
+  private sendLimit(): number {
+    const l = this.host.limits;
+    return Math.min(l.sndBuf, Math.max(0x10000, Math.floor(l.sndBudget / Math.max(1, this.host.connections()))));
   }
 
   private rcvWindow(): number {

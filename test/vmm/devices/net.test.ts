@@ -174,3 +174,19 @@ test('net: bad addresses are rejected', () => {
   assert.throws(() => new VirtioNet(new PacketNetBackend(() => {}), '01:00:00:00:00:00'), /multicast/);
   assert.throws(() => new PacketNetBackend(() => {}).inject(new Uint8Array(60)), /not attached/);
 });
+
+test('virtio-net: GUEST_CSUM is offered only for a backend that builds its checksums, and then frames come DATA_VALID', () => {
+  assert.equal(netSetup(new PacketNetBackend(() => {}), false).drv.deviceFeatures() & bit(1), 0n, 'a bridge\'s frames are not vouched for');
+  const user = new UserNetBackend({ timers: false });
+  const { drv, ram } = netSetup(user, false);
+  assert.equal(drv.deviceFeatures() & bit(1), bit(1));
+  drv.negotiate(bit(F_VERSION_1) | bit(1) | bit(5) | bit(16));
+  const rx = drv.setupQueue(0, 16);
+  const tx = drv.setupQueue(1, 16);
+  drv.driverOk();
+  const buf = postRx(drv, rx);
+  drv.w(R.QueueNotify, 0);
+  sendTx(drv, tx, echoRequest(GW_IP));
+  assert.equal(rx.takeUsed().length, 1);
+  assert.equal(ram.view(buf, HDR).getUint8(0), 2, 'VIRTIO_NET_HDR_F_DATA_VALID');
+});

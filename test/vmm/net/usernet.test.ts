@@ -249,6 +249,19 @@ test('tcp: backpressure both ways: the host stream pauses past sndBuf, the adver
   assert.equal(a!.window, 16384, 'a window update once the host drained');
 });
 
+test('tcp: many busy connections share one send budget, so the host holds a bounded total', () => {
+  const t = setup({ limits: { sndBuf: 1 << 20, sndBudget: 1 << 20 } });
+  const conns = Array.from({ length: 8 }, (_, i) => established(t, 1460, 36000 + i));
+  t.tcpOut();
+  for (const c of conns) for (let k = 0; k < 200 && !c.stream.paused; k++) c.stream.ev.data(new Uint8Array(4096));
+  // each of the 8 was paused at its share, 128 KiB (the guests acknowledged nothing)
+  for (const c of conns) assert.ok(c.stream.paused);
+  assert.equal(t.net.connections.tcp, 8);
+  const queued = t.net.queuedToGuest();
+  assert.ok(queued <= (1 << 20) + 8 * 4096, `the host holds ${queued} bytes`);
+  assert.ok(queued >= (1 << 20) - 8 * 4096);
+});
+
 test('tcp: FIN both ways closes the connection; the guest\'s RST aborts the host stream; a host error resets the guest', () => {
   const t = setup();
   let { g, stream, iss } = established(t);
