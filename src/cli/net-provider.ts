@@ -26,6 +26,11 @@ export function hostResolver(path = '/etc/resolv.conf'): HostAddress | null {
 }
 
 const oneLine = (e: Error): string => e.message.split('\n')[0]!;
+/** Why a bind failed, without repeating the address: "EADDRINUSE: address already in use". */
+const bindReason = (e: Error): string => {
+  const code = (e as { code?: string }).code;
+  return code === 'EADDRINUSE' ? 'EADDRINUSE: address already in use' : code === 'EACCES' ? 'EACCES: permission denied' : oneLine(e);
+};
 
 function stream(s: Socket, ev: TcpStreamEvents): TcpStream {
   let err: string | null = null;
@@ -85,7 +90,7 @@ export class NodeSocketProvider implements SocketProvider {
     const u = udp(onMessage);
     const s = u.sock(isIPv6(at.host));
     return new Promise((resolve, reject) => {
-      const fail = (e: Error): void => { u.close(); reject(new Error(`cannot bind udp ${at.host}:${at.port}: ${oneLine(e)}`)); };
+      const fail = (e: Error): void => { u.close(); reject(new Error(`cannot bind ${at.host}:${at.port} (${bindReason(e)})`)); };
       s.once('error', fail);
       s.bind(at.port, at.host, () => {
         s.off('error', fail);
@@ -103,7 +108,7 @@ export class NodeSocketProvider implements SocketProvider {
     });
     server.unref();
     return new Promise((resolve, reject) => {
-      server.once('error', (e) => reject(new Error(`cannot listen on tcp ${at.host}:${at.port}: ${oneLine(e)}`)));
+      server.once('error', (e) => reject(new Error(`cannot listen on ${at.host}:${at.port} (${bindReason(e)})`)));
       server.listen(at.port, at.host, () => resolve({ close: () => { server.close(); } }));
     });
   }

@@ -6,7 +6,10 @@ import { parseRunArgs } from '../../src/cli/cmd-run.js';
 import { hostResolver } from '../../src/cli/net-provider.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 
 const net = (...args: string[]) => parseRunArgs(args).net;
 const fwd22 = { proto: 'tcp', hostAddr: '127.0.0.1', hostPort: 2222, guestPort: 22 };
@@ -75,5 +78,24 @@ test('the default resolver is the first nameserver of resolv.conf', () => {
     assert.equal(hostResolver(join(dir, 'missing')), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a forwarder whose host port is taken stops rvkvm run before booting, with a one-line reason', async () => {
+  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
+      const c = spawn(process.execPath, [cli, 'run', '-nic', `user,hostfwd=tcp:127.0.0.1:${port}-:22`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      c.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      c.on('close', (code) => res({ code, stderr }));
+    });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `rvkvm: hostfwd=tcp:127.0.0.1:${port}-:22: cannot listen on 127.0.0.1:${port} (EADDRINUSE: address already in use)\n`);
+  } finally {
+    taken.close();
   }
 });

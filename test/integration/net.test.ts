@@ -40,6 +40,7 @@ const MODULES = ['failover', 'net_failover', 'virtio_mmio', 'virtio_net'].map((m
 // udhcpc's hook: configure what the lease says and print it
 const DHCP_SCRIPT = String.raw`printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add $ip/$mask dev $interface && ip route add default via $router && echo "DHCP-BOUND ip=$ip router=$router dns=$dns lease=$lease"\nexit 0\n' > /dhcp.sh; chmod +x /dhcp.sh`;
 const BIG = 64 << 20;
+const UP = 8 << 20;
 const TEST_NAME = 'rvkvm-test.example';
 const TEST_ADDR = [10, 1, 2, 3];
 
@@ -152,6 +153,20 @@ test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const httpPort = (http.address() as AddressInfo).port;
+  // the guest sends the first UP bytes back: hashed as they arrive, closed once all are in (busybox nc writes
+  // 1 KiB at a time, so this direction costs the guest far more per byte than wget's reads)
+  const upload = { sha: createHash('sha256'), n: 0, start: 0, ms: 0 };
+  const sink = createServer((sock) => {
+    sock.on('data', (d: Buffer) => {
+      if (upload.n === 0) upload.start = performance.now();
+      upload.sha.update(d);
+      upload.n += d.length;
+      if (upload.n >= UP) { upload.ms = performance.now() - upload.start; sock.end(); }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const sinkPort = (sink.address() as AddressInfo).port;
   const dns = await dnsStub();
   const fwdTcp = await freePort();
   const fwdUdp = await freePort();
@@ -170,6 +185,7 @@ test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host
       'echo "NC-IN=$(cat /nc-in.txt)"; cat /udp-in.txt',
       `wget -q -O /big.bin http://10.0.2.2:${httpPort}/big.bin && echo BIG-DONE`,
       'echo "BIG-SHA=$(sha256sum /big.bin)"',
+      `head -c ${UP} /big.bin | nc 10.0.2.2 ${sinkPort} > /dev/null; echo UPLOAD-DONE`,
     ].join('\n');
     const g = bootGuest(['-nic', `user,hostfwd=tcp:127.0.0.1:${fwdTcp}-:22,hostfwd=udp:127.0.0.1:${fwdUdp}-:5353,dnsfwd=127.0.0.1:${dns.port}`], commands);
 
@@ -205,10 +221,14 @@ test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host
     assert.match(o, /NC-IN=line-from-the-host/);
     assert.match(o, /UDP-IN=datagram-from-the-host\n from 10\.0\.2\.2:\d+/);
     assert.match(o, new RegExp(`BIG-SHA=${bigSha}`));
-    const mbps = BIG / 1e6 / (bigMs / 1000);
-    process.stdout.write(`# rvkvm user-mode network: 64 MiB host -> guest (wget to tmpfs) in ${(bigMs / 1000).toFixed(1)} s = ${mbps.toFixed(1)} MB/s\n`);
+    assert.match(o, /UPLOAD-DONE/);
+    assert.equal(upload.n, UP, 'the host received all of it from the guest');
+    assert.equal(upload.sha.digest('hex'), createHash('sha256').update(big.subarray(0, UP)).digest('hex'), 'and they are the same bytes');
+    const mbps = (n: number, ms: number): string => `${n >> 20} MiB in ${(ms / 1000).toFixed(1)} s = ${(n / 1e6 / (ms / 1000)).toFixed(2)} MB/s`;
+    process.stdout.write(`# rvkvm user-mode network: host -> guest (wget to tmpfs) ${mbps(BIG, bigMs)}; guest -> host (nc) ${mbps(UP, upload.ms)}\n`);
   } finally {
     http.close();
+    sink.close();
     dns.close();
   }
 });

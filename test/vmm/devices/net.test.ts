@@ -120,18 +120,21 @@ function echoRequest(dstIp: number[], corruptChecksum = false): Uint8Array {
   return Uint8Array.from([...GW_MAC, ...GUEST_MAC, 0x08, 0x00, ...ip, ...icmp]);
 }
 
-test('usernet: ARP for the gateway is answered; other ARP is not', () => {
-  const user = new UserNetBackend();
+test('usernet: ARP for the gateway and the resolver is answered; other ARP is not', () => {
+  const user = new UserNetBackend({ timers: false });
   const got: Uint8Array[] = [];
   user.attach((f) => got.push(f));
   user.send(arpRequest(GW_IP));
+  user.send(arpRequest([10, 0, 2, 99]));
   user.send(arpRequest([10, 0, 2, 3]));
-  assert.equal(got.length, 1);
+  assert.equal(got.length, 2);
   assert.deepEqual(Array.from(got[0]), [
     ...GUEST_MAC, ...GW_MAC, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02,
     ...GW_MAC, ...GW_IP, ...GUEST_MAC, ...GUEST_IP,
   ]);
-  assert.deepEqual(user.stats, { arpReplies: 1, echoReplies: 0, ignored: 1 });
+  assert.deepEqual(Array.from(got[1]!.subarray(28, 32)), [10, 0, 2, 3], 'the resolver address has the gateway\'s MAC');
+  assert.equal(user.stats.arpReplies, 2);
+  assert.equal(user.stats.ignored, 1);
 });
 
 test('usernet: ICMP echo to the gateway gets a reply with valid checksums and the same payload', () => {
