@@ -242,6 +242,10 @@ export const command: Command = {
       return 0;
     }
     const opts = parseRunArgs(args);
+    if (opts.net && opts.cfg.clock === 'icount') {
+      process.stderr.write('rvkvm: warning: --clock icount with a network: guest time skips ahead while the guest waits for the host, ' +
+        'so its connections can time out before the host answers (use --clock wall)\n');
+    }
     // Disks first: a locked image stops the run before any work is done.
     const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly, d.lock));
     const limit = ramLimit(opts.cfg.memBytes ?? DEFAULT_MEM_BYTES);

@@ -99,3 +99,15 @@ test('a forwarder whose host port is taken stops rvkvm run before booting, with 
     taken.close();
   }
 });
+
+test('--clock icount with a network warns that guest timeouts run ahead of the host', async () => {
+  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+  const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
+    const c = spawn(process.execPath, [cli, 'run', '--net', '--clock', 'icount', '--kernel', '/nonexistent/Image'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    c.on('close', (code) => res({ code, stderr }));
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^rvkvm: warning: --clock icount with a network: .* \(use --clock wall\)\nrvkvm: kernel '\/nonexistent\/Image' does not exist\n$/);
+});
