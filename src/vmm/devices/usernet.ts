@@ -215,7 +215,7 @@ export class UserNetBackend implements NetBackend {
     else if (type === ETHERTYPE_IPV4) {
       const ip = parseIpv4Frame(frame, v);
       if (ip) {
-        if (ip.proto === IP_PROTO_ICMP) handled = this.icmp(frame, v, ip);
+        if (ip.proto === IP_PROTO_ICMP) handled = this.icmp(frame, ip);
         else if (ip.proto === IP_PROTO_UDP) handled = this.udpIn(frame, v, ip);
         else if (ip.proto === IP_PROTO_TCP) handled = this.tcpIn(frame, v, ip);
       }
@@ -268,7 +268,7 @@ export class UserNetBackend implements NetBackend {
     return true;
   }
 
-  private icmp(frame: Uint8Array, v: DataView, ip: Ipv4View): boolean {
+  private icmp(frame: Uint8Array, ip: Ipv4View): boolean {
     if (!this.isOurs(ip.dst) || ip.l4Len < 8) return false;
     const icmp = frame.subarray(ip.l4, ip.l4 + ip.l4Len);
     if (icmp[0] !== ICMP_ECHO_REQUEST || internetChecksum(icmp) !== 0) return false;
@@ -287,7 +287,6 @@ export class UserNetBackend implements NetBackend {
     o.setUint16(ip.l4 + 2, internetChecksum(reply));
     this.stats.echoReplies++;
     this.out(out);
-    void v;
     return true;
   }
 
