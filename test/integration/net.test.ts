@@ -40,7 +40,7 @@ const MODULES = ['failover', 'net_failover', 'virtio_mmio', 'virtio_net'].map((m
 // udhcpc's hook: configure what the lease says and print it
 const DHCP_SCRIPT = String.raw`printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add $ip/$mask dev $interface && ip route add default via $router && echo "DHCP-BOUND ip=$ip router=$router dns=$dns lease=$lease"\nexit 0\n' > /dhcp.sh; chmod +x /dhcp.sh`;
 const BIG = 64 << 20;
-const UP = 8 << 20;
+const UP = 4 << 20;
 const TEST_NAME = 'rvkvm-test.example';
 const TEST_ADDR = [10, 1, 2, 3];
 
@@ -64,7 +64,7 @@ interface Guest {
 
 function bootGuest(netSpec: string[], commands: string): Guest {
   const dir = mkdtempSync(join(tmpdir(), 'rvkvm-net-'));
-  const child = spawn(process.execPath, [cli, 'run', '--timeout', '400', '--append', 'console=ttyS0 panic=-1 quiet', ...netSpec,
+  const child = spawn(process.execPath, [cli, 'run', '--timeout', '560', '--append', 'console=ttyS0 panic=-1 quiet', ...netSpec,
     '--initrd', initrdWith(dir, commands)], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.on('close', () => rmSync(dir, { recursive: true, force: true }));
   child.stdin.end();
@@ -84,7 +84,7 @@ function bootGuest(netSpec: string[], commands: string): Guest {
   });
   return {
     stdout: () => out,
-    waitFor: (re, timeoutMs = 400_000) => new Promise((res, rej) => {
+    waitFor: (re, timeoutMs = 580_000) => new Promise((res, rej) => {
       const m = re.exec(out);
       if (m) { res(m); return; }
       const t = setTimeout(() => rej(new Error(`timed out waiting for ${re} on the guest console:\n${out.slice(-3000)}\n${err}`)), timeoutMs);
@@ -137,7 +137,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host forwarders, 64 MiB with its checksum', { skip: !prerequisites, timeout: 600_000 }, async () => {
+test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host forwarders, 64 MiB with its checksum', { skip: !prerequisites, timeout: 700_000 }, async () => {
   const big = bigPayload();
   const bigSha = createHash('sha256').update(big).digest('hex');
   let bigStart = 0;
@@ -233,7 +233,7 @@ test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host
   }
 });
 
-test('restrict=on: the guest still gets DHCP and pings the gateway, but nothing it opens leaves the VM', { skip: !prerequisites, timeout: 400_000 }, async () => {
+test('restrict=on: the guest still gets DHCP and pings the gateway, but nothing it opens leaves the VM', { skip: !prerequisites, timeout: 700_000 }, async () => {
   let hits = 0;
   const http = createHttpServer((_req, res) => { hits++; res.end('should-not-arrive\n'); });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));

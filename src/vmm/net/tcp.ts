@@ -18,7 +18,10 @@ export interface TcpLimits {
   sndBuf: number;
   /** host -> guest bytes held by all connections together: each gets sndBuf or an equal share of this */
   sndBudget: number;
-  /** guest -> host bytes the host stream may hold unflushed per connection (the advertised window) */
+  /**
+   * guest -> host bytes the host stream may hold unflushed per connection: the advertised window is this minus
+   * what it holds (at most 64 KiB, unscaled), so twice that keeps the window open while the host flushes
+   */
   rcvBuf: number;
   /** MSS the stack offers and the most it sends per segment (MTU 1500 - 40) */
   mss: number;
@@ -35,7 +38,7 @@ export interface TcpLimits {
 }
 
 export const DEFAULT_TCP_LIMITS: TcpLimits = {
-  sndBuf: 1024 * 1024, sndBudget: 16 * 1024 * 1024, rcvBuf: 64 * 1024, mss: 1460,
+  sndBuf: 1024 * 1024, sndBudget: 16 * 1024 * 1024, rcvBuf: 128 * 1024, mss: 1460,
   initialRtoMs: 1000, maxRtoMs: 30_000, maxRetries: 8,
   connectTimeoutMs: 30_000, idleTimeoutMs: 2 * 3600_000, closingTimeoutMs: 120_000,
 };
