@@ -26,7 +26,7 @@ import { ALL_ENCODINGS, ALL_SEMANTICS } from './ext/index.js';
 import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE } from './csr.js';
 import { ExecutionProfile, extensionOfRow, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
-import { translatePage, dispatcherModule, JIT_PC, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+import { translatePage, dispatcherModule, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
   DEST_X, DEST_F32, pairToBig,
@@ -136,8 +136,15 @@ export class Hart implements CodeCacheOwner {
   /** the first trap after the last retired instruction (where the storm began) */
   stormPcLo = 0; stormPcHi = 0; stormCause = 0; stormInterrupt = false;
 
-  // CSR state (64-bit ones as lo/hi)
-  mstatus = 0;
+  // CSR state (64-bit ones as lo/hi). mstatus, fflags and frm live in the state block (JIT_CSR), where translated
+  // FP code reads and updates them (jit-fp.ts)
+  private fpCsr!: Int32Array;
+  get mstatus(): number { return this.fpCsr[0]!; }
+  set mstatus(v: number) { this.fpCsr[0] = v; }
+  get fflags(): number { return this.fpCsr[1]!; }
+  set fflags(v: number) { this.fpCsr[1] = v; }
+  get frm(): number { return this.fpCsr[2]!; }
+  set frm(v: number) { this.fpCsr[2] = v; }
   mepcLo = 0; mepcHi = 0;
   sepcLo = 0; sepcHi = 0;
   mtvalLo = 0; mtvalHi = 0;
@@ -159,7 +166,6 @@ export class Hart implements CodeCacheOwner {
   stimecmpLo = -1; stimecmpHi = -1; stimecmp = Infinity;
   /** machine timer compare (the CLINT's mtimecmp for this hart), as ticks */
   mtimecmp = Infinity;
-  fflags = 0; frm = 0;
   readonly pmpcfg = new Int32Array(16 * 2);
   readonly pmpaddr = new Int32Array(64 * 2);
   cycleOffset = 0; instretOffset = 0;
@@ -299,6 +305,7 @@ export class Hart implements CodeCacheOwner {
     };
     this.mem.registerCodeOwner(this);
     this.refreshViews();
+    this.fpCsr.fill(0);
     for (const [op, fn] of ALL_SEMANTICS) this.execTable[op] = fn;
     for (let k = 0; k < Op.COUNT; k++) if (!this.execTable[k]) this.execTable[k] = notImplemented;
     this.isa = opts.isa;
@@ -334,6 +341,7 @@ export class Hart implements CodeCacheOwner {
     this.x = new Int32Array(buf, this.stateOff, 66);
     this.fr = new Int32Array(buf, this.stateOff + 512, 64);
     this.jitState = new Int32Array(buf, this.stateOff + JIT_PC, 4);
+    this.fpCsr = new Int32Array(buf, this.stateOff + JIT_CSR, 3);
     if (old && old.buffer !== buf && old.byteLength > 0) { this.x.set(old); this.fr.set(oldF); }
     this.tlbSets = [0, 1, 2, 3].map((s) => {
       const base = this.tlbBlock + s * TLB_SET_BYTES;

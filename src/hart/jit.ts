@@ -21,10 +21,12 @@
 //   translated code again (it was not translated, or it stores to a page holding code).
 import { Op } from './ops.js';
 import { CODE_PAGE_BASE, TLB_ACCESS_BYTES, TLB_ENTRIES, TLB_FN_OFFSET } from './memory.js';
+import { emitFp, fpBeginModule, fpModuleParts } from './jit-fp.js';
 
 /** byte offsets in the hart's state block (see Hart.stateOff) */
 export const JIT_PC = 1024;
 export const JIT_RETIRED = 1032;
+export { JIT_CSR } from './jit-fp.js';
 /** at most this many instructions retire between two budget checks */
 export const RUN_BOUND = 32;
 
@@ -49,8 +51,8 @@ export interface JitPage {
 
 // ---------------------------------------------------------------- WebAssembly encoding
 
-const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
-const enum W {
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
+export const enum W {
   unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d,
   br_table = 0x0e, return_ = 0x0f, call = 0x10, select = 0x1b,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22,
@@ -73,16 +75,20 @@ const enum W {
 }
 
 // parameters and locals of f
-const L_XB = 0, L_TLB = 1, L_PLO = 2, L_PHI = 3, L_SO = 4, L_LIM = 5, L_N = 6;
-const L_I = 7, L_H = 8; // i32 locals
-const L_PB = 9, L_A = 10, L_B = 11, L_C = 12, L_D = 13, L_E = 14; // i64 locals
-const I32_LOCALS = 2, I64_LOCALS = 6;
+export const L_XB = 0, L_TLB = 1, L_PLO = 2, L_PHI = 3, L_SO = 4, L_LIM = 5, L_N = 6;
+export const L_I = 7, L_H = 8; // i32 locals
+export const L_PB = 9, L_A = 10, L_B = 11, L_C = 12, L_D = 13, L_E = 14; // i64 locals
+export const L_F0 = 15, L_F1 = 16, L_F2 = 17, L_F3 = 18; // f64 locals (jit-fp.ts)
+export const L_S = 19; // i32 local (jit-fp.ts)
+const I32_LOCALS = 2, I64_LOCALS = 6, F64_LOCALS = 4;
 const F_LD = 0, F_ST = 1, F_EX = 2, F_MAIN = 3, F_LEAVE = 4; // function indices (the three imports come first)
+/** index of the first of the module's shared FP helpers (jit-fp.ts), after them; type index of their first type */
+export const F_FP_BASE = 5, T_FP_BASE = 4;
 const ACC_FETCH = 0;
 
-const ACC_LOAD = 1, ACC_STORE = 2;
+export const ACC_LOAD = 1, ACC_STORE = 2;
 
-class Bytes {
+export class Bytes {
   buf = new Uint8Array(4096);
   len = 0;
   private grow(): void {
@@ -120,7 +126,7 @@ class Bytes {
 }
 
 /** one function body under construction */
-class Code extends Bytes {
+export class Code extends Bytes {
   /** byte address of the count of the instruction being emitted (-1: not profiling) */
   countAt = -1;
   op(o: W): this { return this.u8(o); }
@@ -133,7 +139,7 @@ class Code extends Bytes {
 }
 
 /** x register (pre-doubled index r2) as i64 on the stack; x0 reads as 0 */
-function getX(c: Code, r2: number): void {
+export function getX(c: Code, r2: number): void {
   if (r2 === 0) c.i64(0);
   else c.get(L_XB).mem(W.i64_load, 3, r2 * 4);
 }
@@ -148,17 +154,17 @@ function pcPlus(c: Code, so: number, delta: number): void {
  * completed by the hart's slow paths `st` / `ex` are counted before the call instead (profiled = false; see
  * countBefore): the call may drop this page's translation and count block, whose counts are harvested then.
  */
-function countOne(c: Code, profiled = true): void {
+export function countOne(c: Code, profiled = true): void {
   c.get(L_N).i32(1).op(W.i32_add).set(L_N);
   if (profiled) countBefore(c);
 }
 /** the profile count alone (a slow path that traps takes it back: Hart.jitUncount) */
-function countBefore(c: Code): void {
+export function countBefore(c: Code): void {
   if (c.countAt >= 0) c.i32(0).i32(0).mem(W.i32_load, 2, c.countAt).i32(1).op(W.i32_add).mem(W.i32_store, 2, c.countAt);
 }
 
 /** back to the interpreter, which executes the instruction at page offset `so` (a constant) */
-function exitAt(c: Code, so: number): void {
+export function exitAt(c: Code, so: number): void {
   c.get(L_XB); pcPlus(c, so, 0); c.mem(W.i64_store, 3, JIT_PC);
   c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(1).op(W.return_);
 }
@@ -357,17 +363,17 @@ function translatable(w: number, imm: number, so: number, misalignMask: number):
 }
 
 /** i32 index of the TLB entry of the address in L_A, into L_I */
-function tlbIndex(c: Code): void {
+export function tlbIndex(c: Code): void {
   c.get(L_A).op(W.i32_wrap_i64).i32(12).op(W.i32_shr_u).i32(TLB_ENTRIES - 1).op(W.i32_and).set(L_I);
 }
 /** i32: 1 when the TLB entry L_I of access `acc` maps the address in L_A for a naturally aligned access of `size` */
-function tlbHit(c: Code, acc: number, size: number): void {
+export function tlbHit(c: Code, acc: number, size: number): void {
   c.get(L_TLB).get(L_I).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.i64_load, 3, acc * TLB_ACCESS_BYTES);
   // a misaligned address keeps low bits in the mask and never equals a tag: the slow path handles it
   c.get(L_A).i64(~0xfff | (size - 1)).op(W.i64_and).op(W.i64_eq);
 }
 /** i32 host offset of the address in L_A through TLB entry L_I of `acc` */
-function tlbHost(c: Code, acc: number): void {
+export function tlbHost(c: Code, acc: number): void {
   c.get(L_TLB).get(L_I).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, acc * TLB_ACCESS_BYTES + 8 * TLB_ENTRIES);
   c.get(L_A).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and).op(W.i32_add);
 }
@@ -388,6 +394,7 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
     if (w !== 0 && translatable(w, page[so + 1]!, so, misalignMask)) slots.push(so);
   }
   if (slots.length === 0) return null;
+  fpBeginModule();
   // every instruction is a label (an entry through the dispatcher): computed jumps (jump tables, Linux's unrolled
   // memset/memcpy) and returns land anywhere
   const isLeader = new Uint8Array(2048);
@@ -528,16 +535,22 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
     c.u8(W.if_, VOID); countOne(c, false); exitAt(c, so + ilen); c.op(W.end);
     countOne(c, false);
     c.op(W.end);
-  } else {
-    // the hart's own semantics of the op (ext/*.ts): CSR accesses, atomics, FP, cache-block ops, system ops. A
-    // non-zero result means it redirected the pc, ended the run slice or changed code: back to the run loop.
-    countBefore(c);
-    c.i32(w).i32(imm).i32(raw).get(L_PLO).i32(so).op(W.i32_or).get(L_PHI).get(L_N).u8(W.call).uleb(F_EX);
-    c.u8(W.if_, VOID);
-    countOne(c, false); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
-    c.op(W.end);
-    countOne(c, false);
+  } else if (!emitFp(c, op, w, imm, raw, so)) {
+    emitEx(c, w, imm, raw, so);
   }
+}
+
+/**
+ * The hart's own semantics of the op (ext/*.ts): CSR accesses, atomics, FP slow paths, cache-block ops, system
+ * ops. A non-zero result means it redirected the pc, ended the run slice or changed code: back to the run loop.
+ */
+export function emitEx(c: Code, w: number, imm: number, raw: number, so: number): void {
+  countBefore(c);
+  c.i32(w).i32(imm).i32(raw).get(L_PLO).i32(so).op(W.i32_or).get(L_PHI).get(L_N).u8(W.call).uleb(F_EX);
+  c.u8(W.if_, VOID);
+  countOne(c, false); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
+  c.op(W.end);
+  countOne(c, false);
 }
 
 /**
@@ -568,11 +581,13 @@ function assemble(body: Code): Uint8Array<ArrayBuffer> {
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, content: Bytes): void => { m.u8(id).uleb(content.len).append(content); };
   const i32s = (k: number): number[] => new Array<number>(k).fill(I32);
-  const types = new Bytes().uleb(4);
+  const fp = fpModuleParts();
+  const types = new Bytes().uleb(4 + fp.typeCount);
   types.u8(0x60).uleb(7).bytes(i32s(7)).uleb(1).u8(I32); // 0: f
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(0); // 1: ld
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(1).u8(I32); // 2: st, ex
   types.u8(0x60).uleb(5).bytes([I32, I32, I32, I32, I64]).uleb(1).u8(I32); // 3: leave
+  types.append(fp.types);
   section(1, types);
   const imports = new Bytes().uleb(5);
   imports.name('e').name('m').u8(0x02, 0x00).uleb(0);
@@ -581,14 +596,17 @@ function assemble(body: Code): Uint8Array<ArrayBuffer> {
   imports.name('e').name('st').u8(0x00).uleb(2);
   imports.name('e').name('ex').u8(0x00).uleb(2);
   section(2, imports);
-  section(3, new Bytes().uleb(2).uleb(0).uleb(3));
+  const funcs = new Bytes().uleb(2 + fp.funcTypes.length).uleb(0).uleb(3);
+  for (const t of fp.funcTypes) funcs.uleb(t);
+  section(3, funcs);
   section(7, new Bytes().uleb(1).name('f').u8(0x00).uleb(F_MAIN));
-  const fLocals = new Bytes().uleb(2).uleb(I32_LOCALS).u8(I32).uleb(I64_LOCALS).u8(I64);
+  const fLocals = new Bytes().uleb(4).uleb(I32_LOCALS).u8(I32).uleb(I64_LOCALS).u8(I64).uleb(F64_LOCALS).u8(F64).uleb(1).u8(I32);
   const leave = leaveBody();
   const leaveLocals = new Bytes().uleb(1).uleb(2).u8(I32);
-  const code = new Bytes().uleb(2);
+  const code = new Bytes().uleb(2 + fp.funcTypes.length);
   code.uleb(fLocals.len + body.len).append(fLocals).append(body);
   code.uleb(leaveLocals.len + leave.len).append(leaveLocals).append(leave);
+  code.append(fp.code);
   section(10, code);
   return m.buf.slice(0, m.len);
 }
