@@ -216,7 +216,9 @@ function s2(kind: 'add' | 'mul' | 'div'): Helper {
       // inexact: the binary64 step was (add: TwoSum error), or the float differs from the binary64 value
       // (products of floats are exact in binary64); a quotient is exact iff r * b (exact in binary64) = a
       if (kind === 'div') {
+        // (a zero quotient, of a zero or by an infinity, is exact)
         c.get(R); o(c, V.f32_reinterpret_i32, V.f64_promote_f32); c.get(B); o(c, V.f64_mul); c.get(A); o(c, V.f64_ne);
+        nonZero(c, S); c.op(W.i32_and);
       } else {
         c.get(R); o(c, V.f32_reinterpret_i32, V.f64_promote_f32); c.get(S); o(c, V.f64_ne);
         if (kind === 'add') { nonZero(c, E); c.op(W.i32_or); }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as fp from '../../../src/hart/fp/index.js';
 import { F32, F64, Rng, halves, randomFloat } from './reference.js';
 import { pair } from './harness.js';
+import { runOnHart, type Shape } from './on-hart.js';
 
 const SOURCES = fileURLToPath(new URL('../../../../test/hart/fp/qemu/', import.meta.url));
 const PER_OP = 1000;
@@ -24,7 +25,6 @@ function result(): bigint {
 }
 const lo32 = (v: bigint) => Number(BigInt.asIntN(32, v & 0xffffffffn));
 
-type Shape = 'D2' | 'D1' | 'D3' | 'XDD' | 'XD' | 'DX' | 'S2' | 'S1' | 'S3' | 'XSS' | 'XS' | 'SX';
 type Operands = 'f64' | 'f32' | 'int';
 interface OracleOp {
   insn: string;
@@ -106,7 +106,7 @@ function toolMissing(): string | false {
 }
 
 const missing = toolMissing();
-test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all rounding modes) match bit for bit`, { skip: missing }, () => {
+test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all rounding modes) match bit for bit, in the library and on the hart interpreted and translated`, { skip: missing }, () => {
   const rng = new Rng(4242);
   const cases: [number, number, bigint, bigint, bigint][] = [];
   for (const [k, op] of OPS.entries()) {
@@ -147,6 +147,24 @@ test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all roundin
       }
     }
     assert.equal(count, 0, `${count} of ${cases.length} differ from QEMU:\n${bad.join('\n')}`);
+    // the same cases as instructions on the hart, interpreted and translated to WebAssembly
+    for (const jit of [false, true]) {
+      const badHart: string[] = [];
+      let wrong = 0;
+      for (const [k, op] of OPS.entries()) {
+        const mine = cases.map((c, i) => [c, i] as const).filter(([c]) => c[0] === k);
+        const r = runOnHart(op.insn, op.shape, mine.map(([[, rm, a, b, c]]) => ({ a, b, c, rm })), jit);
+        if (jit) assert.ok(r.translated > 0, `${op.insn}: nothing was translated`);
+        mine.forEach(([[, rm, a, b, c], i], j) => {
+          const [want, wantFlags] = lines[i]!.split(' ');
+          if (r.results[j] !== BigInt('0x' + want) || r.flags[j] !== parseInt(wantFlags!, 16)) {
+            wrong++;
+            if (badHart.length < 8) badHart.push(`${op.insn} rm=${rm} a=${a.toString(16)} b=${b.toString(16)} c=${c.toString(16)}: hart ${r.results[j]!.toString(16)}/${r.flags[j]}, qemu ${want}/${wantFlags}`);
+          }
+        });
+      }
+      assert.equal(wrong, 0, `${jit ? 'translated' : 'interpreted'}: ${wrong} of ${cases.length} differ from QEMU:\n${badHart.join('\n')}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
