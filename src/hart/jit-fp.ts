@@ -142,39 +142,58 @@ const D_ADD: Helper = {
     c.op(W.select);
   },
 };
+/** the significand of the f64 local x (implicit bit included) as i64, into local m; its trailing zeros into t */
+function significand(c: Code, x: number, m: number, t: number): void {
+  c.get(x); o(c, V.i64_reinterpret_f64); i64n(c, 2 ** 52 - 1); c.op(W.i64_and); i64n(c, 2 ** 52); c.op(W.i64_or).tee(m);
+  c.op(W.i64_ctz).set(t);
+}
+// Exactness of products, quotients and square roots from the odd parts of the significands (integer operations,
+// cheaper than Dekker's product): with a = ma * 2^ea, b = mb * 2^eb, ma and mb odd, a * b is exact iff
+// ma * mb < 2^53, a / b iff mb divides ma. The safe exponent range keeps every result normal.
 const D_MUL: Helper = {
-  params: [F64, F64], results: [I64, I32], locals: [F64, F64, F64, F64, F64, F64],
+  params: [F64, F64], results: [I64, I32], locals: [I64, I64, I64, I64],
   body: (c) => {
-    const A = 0, B = 1, R = 2, E = 3, T = 4;
-    twoProd(c, A, B, R, E, T);
-    c.get(R); o(c, V.i64_reinterpret_f64);
-    nonZero(c, E); c.i32(-1);
+    const A = 0, B = 1, MA = 2, TA = 3, MB = 4, TB = 5;
+    significand(c, A, MA, TA); significand(c, B, MB, TB);
+    c.get(A).get(B); o(c, V.f64_mul, V.i64_reinterpret_f64);
+    // exact: at most 53 significant bits together (trailing zeros >= 53), or at most 55 and the product < 2^53
+    c.get(TA).get(TB).op(W.i64_add).i64(53).op(W.i64_ge_u);
+    c.get(TA).get(TB).op(W.i64_add).i64(51).op(W.i64_ge_u);
+    c.get(MA).get(TA).op(W.i64_shr_u).get(MB).get(TB).op(W.i64_shr_u).op(W.i64_mul); i64n(c, 2 ** 53); c.op(W.i64_lt_u);
+    c.op(W.i32_and).op(W.i32_or);
+    c.get(A); f64c(c, 0); o(c, V.f64_eq); c.op(W.i32_or); c.get(B); f64c(c, 0); o(c, V.f64_eq); c.op(W.i32_or);
+    c.op(W.i32_eqz);
+    c.i32(-1);
     safeOrZero(c, A); safeOrZero(c, B); c.op(W.i32_and);
     c.op(W.select);
   },
 };
 const D_DIV: Helper = {
-  params: [F64, F64], results: [I64, I32], locals: [F64, F64, F64, F64, F64, F64, F64],
+  params: [F64, F64], results: [I64, I32], locals: [I64, I64, I64, I64],
   body: (c) => {
-    // q = a / b is exact iff a - q * b = 0; q * b = ph + pl exactly, and a - ph is exact (Sterbenz)
-    const A = 0, B = 1, Q = 2, PH = 3, PL = 4, T = 5;
-    c.get(A).get(B); o(c, V.f64_div); c.set(Q);
-    twoProd(c, Q, B, PH, PL, T);
-    c.get(Q); o(c, V.i64_reinterpret_f64);
-    c.get(A).get(PH); o(c, V.f64_sub); c.get(PL); o(c, V.f64_ne); c.i32(-1);
+    const A = 0, B = 1, MA = 2, TA = 3, MB = 4, TB = 5;
+    significand(c, A, MA, TA); significand(c, B, MB, TB);
+    c.get(A).get(B); o(c, V.f64_div, V.i64_reinterpret_f64);
+    // inexact: a is not zero and b's odd part does not divide a's (never zero: the implicit bit is set)
+    c.get(MA).get(TA).op(W.i64_shr_u).get(MB).get(TB).op(W.i64_shr_u).op(W.i64_rem_u).i64(0).op(W.i64_ne);
+    nonZero(c, A); c.op(W.i32_and);
+    c.i32(-1);
     safeOrZero(c, A); expIn(c, B, SAFE_LO, SAFE_HI); c.op(W.i32_and);
     c.op(W.select);
   },
 };
 const D_SQRT: Helper = {
-  params: [F64], results: [I64, I32], locals: [F64, F64, F64, F64, F64, F64, F64],
+  params: [F64], results: [I64, I32], locals: [F64, I64, I64, I64],
   body: (c) => {
-    // r = sqrt(a) is exact iff r * r = ph + pl equals a
-    const A = 0, R = 1, PH = 2, PL = 3, T = 4;
+    // r = sqrt(a) is exact iff r * r = a; r * r is computed exactly when r's odd part squared is below 2^53
+    const A = 0, R = 1, MR = 2, TR = 3, OD = 4;
     c.get(A); o(c, V.f64_sqrt); c.set(R);
-    twoProd(c, R, R, PH, PL, T);
+    significand(c, R, MR, TR);
     c.get(R); o(c, V.i64_reinterpret_f64);
-    c.get(PH).get(A); o(c, V.f64_ne); nonZero(c, PL); c.op(W.i32_or); c.i32(-1);
+    c.get(MR).get(TR).op(W.i64_shr_u).tee(OD).get(OD).op(W.i64_mul); i64n(c, 2 ** 53); c.op(W.i64_lt_u);
+    c.get(TR).i64(26).op(W.i64_ge_u).op(W.i32_and);
+    c.get(R).get(R); o(c, V.f64_mul); c.get(A); o(c, V.f64_eq).op(W.i32_and).op(W.i32_eqz);
+    c.i32(-1);
     c.get(A); f64c(c, 0); o(c, V.f64_ge); safeOrZero(c, A); c.op(W.i32_and);
     c.op(W.select);
   },

@@ -2,7 +2,8 @@
 // interpreter has decoded there (plus what Hart.discoverCode found), laid out in address order: a br_table on the
 // page offset enters at any instruction, straight-line code falls through, and branches and jumps inside the page
 // go back to the br_table. RV64I, M, Zba/Zbb/Zbs/Zicond, Zimop/Zcmop and the loads and stores (TLB lookup inline)
-// are WebAssembly; every other op calls the hart's own semantics (import `ex`). Registers, TLBs, the code-page map
+// are WebAssembly, and so are F and D (jit-fp.ts: exact fast paths, the hart's semantics otherwise); every other op
+// calls the hart's own semantics (import `ex`). Registers, TLBs, the code-page map
 // and guest RAM are all in the one WebAssembly.Memory, so translated code and the interpreter share every piece of
 // state; TLB misses, MMIO and traps go through the hart's slow paths (imports `ld`, `st`, `ex`), and a trap unwinds
 // to the run loop with the exact pc and retired count. Back to the interpreter: an instruction not translated, a
