@@ -39,6 +39,10 @@ export const MODULE_ORDER = [
   'failover', 'net_failover', 'virtio_net', 'virtio-rng',
 ];
 
+/** Console input backlog (bytes) at which stdin is paused, and below which it resumes. */
+const INPUT_HIGH_WATER = 1 << 20;
+const INPUT_LOW_WATER = 64 << 10;
+
 const USAGE = `usage: rvkvm run [options]
 Boots a Linux guest. With no --kernel, boots the bundled Debian guest (../shared/guest) with an initramfs
 built from its busybox and modules.
@@ -303,6 +307,20 @@ export const command: Command = {
       } else {
         machine.input(new Uint8Array(chunk));
       }
+      holdInputWhileBacklogged();
+    };
+    // The console holds input until the guest reads it; a pipe that outruns the guest (cat big-file |) is
+    // paused rather than buffered without bound.
+    let inputPoll: ReturnType<typeof setInterval> | null = null;
+    const holdInputWhileBacklogged = (): void => {
+      if (inputPoll !== null || machine.pendingInput < INPUT_HIGH_WATER) return;
+      stdin.pause();
+      inputPoll = setInterval(() => {
+        if (machine.pendingInput > INPUT_LOW_WATER) return;
+        clearInterval(inputPoll!);
+        inputPoll = null;
+        stdin.resume();
+      }, 20);
     };
     if (interactive) stdin.setRawMode(true);
     stdin.on('data', onData);
@@ -332,6 +350,7 @@ export const command: Command = {
       await gdb?.server.close();
       if (interactive) stdin.setRawMode(false);
       stdin.off('data', onData);
+      if (inputPoll !== null) clearInterval(inputPoll);
       stdin.pause();
       (stdin as { unref?: () => void }).unref?.();
       for (const s of STOP_SIGNALS) process.off(s, onSignal);

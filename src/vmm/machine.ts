@@ -320,6 +320,11 @@ export class Machine {
     this.uart.push(bytes);
   }
 
+  /** Console input the guest has not read yet; a host with more to send waits while this is large. */
+  get pendingInput(): number {
+    return this.uart.pendingInput;
+  }
+
   private writeConsole(bytes: Uint8Array): void {
     this.consoleOut(bytes);
     const lines = (this.consoleLine + this.consoleDecoder.decode(bytes, { stream: true })).split('\n');

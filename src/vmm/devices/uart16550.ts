@@ -1,8 +1,16 @@
 // 16550A UART (the guest's ttyS0): byte registers at offsets 0..7, output is instantaneous (THR is
 // always empty again right after a write), input goes through a 16-byte receive FIFO fed from a
 // host-side backlog so pasted text is not lost.
+// The host is the far end of the line and holds its input until the guest is ready for it, as a peer that
+// honours flow control does (QEMU's chardev only hands the UART what its FIFO can take): bytes move from the
+// backlog into the FIFO only while the guest has armed the received-data interrupt (an interrupt-driven driver
+// with the port open) or asserts RTS outside loopback (a polled driver asking to be sent data). Linux's 8250
+// driver clears the FIFO and reads RBR while it probes and starts the port, before either; piped input that
+// arrived during boot used to land in the FIFO then and be thrown away (18 bytes, the start of the first
+// command). A FIFO reset while the guest is not ready puts the unread bytes back at the head of the backlog.
 import type { IrqLine, MmioDevice } from '../device.js';
 import { NO_IRQ } from '../device.js';
+import { ByteQueue } from '../bytequeue.js';
 
 // Register offsets
 const RBR_THR_DLL = 0;
@@ -32,6 +40,7 @@ const IIR_FIFO_ENABLED = 0xc0;
 const FCR_ENABLE = 0x01;
 const FCR_CLEAR_RX = 0x02;
 const LCR_DLAB = 0x80;
+const MCR_RTS = 0x02;
 const MCR_LOOP = 0x10;
 
 const LSR_DR = 0x01;
@@ -71,7 +80,7 @@ export class Uart16550 implements MmioDevice {
   private overrun = false;
   private thrInterrupt = false; // THR-empty interrupt latched until IIR read or THR write
   private rxFifo: number[] = [];
-  private backlog: number[] = []; // host input not yet in the FIFO
+  private readonly backlog = new ByteQueue(); // host input not yet in the FIFO
   private irqLevel = false;
   private modemStatusChanged = false;
 
@@ -83,9 +92,9 @@ export class Uart16550 implements MmioDevice {
     this.output = opts.output;
   }
 
-  /** Host input (keyboard, pipe). Bytes wait in a backlog while the guest's FIFO is full. */
+  /** Host input (keyboard, pipe). Bytes wait in a backlog while the guest's FIFO is full or it is not ready. */
   push(bytes: Uint8Array): void {
-    for (const b of bytes) this.backlog.push(b);
+    this.backlog.push(bytes);
     this.refill();
     this.update();
   }
@@ -108,8 +117,15 @@ export class Uart16550 implements MmioDevice {
     return this.fifoEnabled() ? UART_FIFO_SIZE : 1;
   }
 
+  /** Whether the guest is ready for host input (see the header): RDA interrupt armed, or RTS outside loopback. */
+  private readyForInput(): boolean {
+    if (this.mcr & MCR_LOOP) return false;
+    return (this.ier & IER_RDA) !== 0 || (this.mcr & MCR_RTS) !== 0;
+  }
+
   private refill(): void {
-    while (this.rxFifo.length < this.capacity() && this.backlog.length > 0) this.rxFifo.push(this.backlog.shift()!);
+    if (!this.readyForInput()) return;
+    while (this.rxFifo.length < this.capacity() && this.backlog.length > 0) this.rxFifo.push(this.backlog.shift());
   }
 
   /** A byte arriving on the line itself (loopback): no backlog, a full FIFO overruns. */
@@ -212,10 +228,13 @@ export class Uart16550 implements MmioDevice {
           const enablingThre = !(this.ier & IER_THRE) && value & IER_THRE;
           this.ier = value & 0x0f;
           if (enablingThre) this.thrInterrupt = true; // THR is empty, so enabling THRE interrupts fires one
+          this.refill();
         }
         break;
       case IIR_FCR:
         if (value & FCR_CLEAR_RX) {
+          // Bytes the guest never had the chance to read go back to the host side (see the header).
+          if (!this.readyForInput() && !(this.mcr & MCR_LOOP)) this.backlog.unshift(Uint8Array.from(this.rxFifo));
           this.rxFifo = [];
           this.overrun = false;
         }
@@ -229,6 +248,7 @@ export class Uart16550 implements MmioDevice {
         const old = this.msr();
         this.mcr = value & 0x1f;
         if (this.msr() !== old) this.modemStatusChanged = true;
+        this.refill();
         break;
       }
       case SCR:

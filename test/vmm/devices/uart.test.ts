@@ -81,6 +81,7 @@ test('uart: RX FIFO: 16 bytes deep, trigger levels, timeout id below the trigger
 
 test('uart: without the FIFO one byte is held at a time; FCR clears the receiver', () => {
   const { uart, r, w } = setup();
+  w(MCR, 0x02); // RTS: a polled driver asks for data
   uart.push(Uint8Array.of(1, 2, 3));
   assert.equal(r(IIR) & 0xc0, 0, 'FIFO off');
   assert.equal(uart.pendingInput, 3);
@@ -107,4 +108,52 @@ test('uart: loopback sends THR to the receiver, overruns a full FIFO, mirrors MC
   const got: number[] = [];
   while (r(LSR) & 1) got.push(r(RBR));
   assert.deepEqual(got, Array.from({ length: 16 }, (_, i) => i));
+});
+
+test('uart: host input waits until the guest is ready; probe-time FIFO resets and RBR reads lose none of it', () => {
+  const { uart, r, w, line } = setup();
+  const text = 'cat /proc/cpuinfo; poweroff -f\n';
+  uart.push(new TextEncoder().encode(text));
+  // What Linux's 8250 driver does before it opens the port: FIFO on, clear, off, read RBR and LSR.
+  w(FCR, 0x01); w(FCR, 0x81); w(MCR, 0x01 /* DTR only */);
+  assert.equal(r(LSR) & 0x01, 0, 'nothing offered before the guest is ready');
+  w(FCR, 0x07); w(FCR, 0x00);
+  r(RBR); r(LSR); r(RBR);
+  assert.equal(uart.pendingInput, text.length);
+  assert.equal(line(), false);
+  w(FCR, 0x81);
+  w(IER, 0x05); // the port is open: RDA + RLS interrupts
+  assert.equal(line(), true);
+  const got: number[] = [];
+  while (r(LSR) & 1) got.push(r(RBR));
+  assert.equal(String.fromCharCode(...got), text);
+});
+
+test('uart: bytes in the FIFO when the guest stops reading go back to the host on a FIFO reset', () => {
+  const { uart, r, w } = setup();
+  w(FCR, 0x01);
+  w(IER, 0x01);
+  uart.push(new TextEncoder().encode('0123456789abcdefXYZ'));
+  assert.equal(r(RBR), 0x30);
+  w(IER, 0x00); // port closed (Linux: IER off, then the FIFO is cleared)
+  w(FCR, 0x07);
+  assert.equal(r(LSR) & 1, 0, 'the FIFO is empty after the reset');
+  assert.equal(uart.pendingInput, 18);
+  w(FCR, 0x01);
+  w(IER, 0x01); // reopened
+  const got: number[] = [];
+  while (r(LSR) & 1) got.push(r(RBR));
+  assert.equal(String.fromCharCode(...got), '123456789abcdefXYZ');
+});
+
+test('uart: a polled guest gets input once it asserts RTS; loopback keeps host input out', () => {
+  const { uart, r, w } = setup();
+  uart.push(Uint8Array.of(0x41, 0x42));
+  w(MCR, 0x10 | 0x02); // loopback + RTS: the line is disconnected from the host
+  assert.equal(r(LSR) & 1, 0);
+  w(MCR, 0x03); // DTR + RTS, no loopback
+  assert.equal(r(LSR) & 1, 1);
+  assert.equal(r(RBR), 0x41);
+  assert.equal(r(RBR), 0x42);
+  assert.equal(r(LSR) & 1, 0);
 });

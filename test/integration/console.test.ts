@@ -1,0 +1,48 @@
+// The guest console as a user meets it, on the real Debian guest: piped input from the very first byte, the
+// escape keys of an interactive console, and (below) the real-time clock the shell's `date` reads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = join(root, 'dist/src/cli/main.js');
+const guest = resolve(root, '../shared/guest');
+const skip = existsSync(join(guest, 'linux-6.12.107-riscv64.Image')) ? false : `missing ${guest}`;
+
+function rvkvm(args: string[], input: string, timeoutSec = 240): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: timeoutSec * 1000, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('piped input reaches the shell from its first byte (it arrives long before the UART driver is ready)', { skip }, () => {
+  const r = rvkvm(['run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet'],
+    'cat /proc/cpuinfo; poweroff -f\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^processor\s*: 0$/m, r.stdout);
+  assert.match(r.stdout, /^isa\s*: rv64imafdc_\S*zcmop/m);
+});
+
+test('console input the guest does not read is held to a bound: the pipe is paused, not buffered', { skip }, async () => {
+  // The guest is held before its first instruction (--gdb-wait), so it reads nothing at all.
+  const p = spawn(process.execPath, [cli, 'run', '--kernel', join(guest, 'linux-6.12.107-riscv64.Image'), '--no-rng',
+    '--gdb', '127.0.0.1:0', '--gdb-wait'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise<void>((res) => p.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('gdb: listening')) res(); }));
+  const chunk = new Uint8Array(1 << 16);
+  let written = 0;
+  const until = Date.now() + 3000;
+  p.stdin!.on('error', () => {});
+  while (Date.now() < until) {
+    if (p.stdin!.write(chunk)) written += chunk.length;
+    else {
+      written += chunk.length;
+      await Promise.race([new Promise((r) => p.stdin!.once('drain', r)), new Promise((r) => setTimeout(r, 200))]);
+    }
+  }
+  p.kill('SIGKILL');
+  // 1 MiB backlog + the pipe's and the streams' buffers; without the pause it swallows about everything offered.
+  assert.ok(written < 8 << 20, `rvkvm accepted ${written} bytes of input the guest never read`);
+});
