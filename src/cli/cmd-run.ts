@@ -68,7 +68,9 @@ ${NET_USAGE}
   --dtb FILE           use this device tree instead of the generated one
   --dump-dtb FILE      write the generated device tree and continue
   --init-commands "CMDS"  (bundled guest) run these shell commands in the guest instead of a shell, then power off
-  --clock wall|icount  guest time from the host clock (default) or from retired instructions
+  --clock wall|icount  guest time from the host clock (default) or from retired instructions; the real-time
+                       clock (goldfish RTC, date in the guest) starts at the host's time, or under icount at
+                       2025-01-01T00:00:00Z so runs are reproducible
   --no-jit             interpret every instruction (no translation of hot code to WebAssembly)
   --timeout SECONDS    stop with an error if the guest has not powered off by then
   --stats              print "rvkvm: stats: instructions=N wall=S mips=M" and what the translator to
@@ -278,6 +280,7 @@ export const command: Command = {
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
+      realTimeMs: () => Date.now(),
       ...(opts.profileTrace.profile !== undefined ? { profile: true } : {}),
       ...(trace ? { tracer: trace.tracer } : {}),
     });

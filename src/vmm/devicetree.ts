@@ -29,6 +29,8 @@ export interface MachineDescription {
   plic: { base: number; size: number; ndev: number };
   uart: { base: number; irq: number; clockHz: number };
   virtio: readonly { base: number; size: number; irq: number }[];
+  /** A goldfish real-time clock (as QEMU's virt machine has). */
+  rtc?: { base: number; size: number; irq: number };
   rngSeed?: Uint8Array;
 }
 
@@ -60,7 +62,7 @@ function validate(m: MachineDescription): void {
   }
   if (!(m.timebaseHz > 0)) bad(`timebase ${m.timebaseHz} Hz`);
   if (!(m.memory.size > 0)) bad(`memory size ${m.memory.size}`);
-  const irqs = [m.uart.irq, ...m.virtio.map((v) => v.irq)];
+  const irqs = [m.uart.irq, ...m.virtio.map((v) => v.irq), ...(m.rtc ? [m.rtc.irq] : [])];
   for (const irq of irqs) if (!Number.isInteger(irq) || irq < 1 || irq > m.plic.ndev) bad(`irq ${irq} outside PLIC sources 1..${m.plic.ndev}`);
   if (new Set(irqs).size !== irqs.length) bad('two devices share an irq');
   if (m.initrd && !(m.initrd.end > m.initrd.start)) bad('initrd end is not after its start');
@@ -117,6 +119,12 @@ export function buildDeviceTreeNodes(m: MachineDescription): DeviceTree {
   const uart = soc.addChild(`serial@${hexName(m.uart.base)}`);
   uart.string('compatible', 'ns16550a').u64('reg', m.uart.base, 0x100).u32('clock-frequency', m.uart.clockHz);
   uart.u32('interrupts', m.uart.irq).u32('interrupt-parent', plicPhandle);
+
+  if (m.rtc) {
+    const rtc = soc.addChild(`rtc@${hexName(m.rtc.base)}`);
+    rtc.string('compatible', 'google,goldfish-rtc').u64('reg', m.rtc.base, m.rtc.size);
+    rtc.u32('interrupts', m.rtc.irq).u32('interrupt-parent', plicPhandle);
+  }
 
   for (const v of m.virtio) {
     const node: FdtNode = soc.addChild(`virtio_mmio@${hexName(v.base)}`);

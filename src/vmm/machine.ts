@@ -15,6 +15,7 @@ import { VmmError } from './errors.js';
 import { parseImageHeader, placeKernel } from './image.js';
 import { Plic } from './devices/plic.js';
 import { Uart16550 } from './devices/uart16550.js';
+import { GoldfishRtc } from './devices/goldfish-rtc.js';
 import { VirtioMmio, type VirtioDeviceModel } from './devices/virtio-mmio.js';
 import { VirtioBlk, type BlockBackend } from './devices/virtio-blk.js';
 import { VirtioRng } from './devices/virtio-rng.js';
@@ -24,10 +25,17 @@ import { UserNetBackend } from './devices/usernet.js';
 /** Guest physical memory map (QEMU virt / kvmtool style). */
 export const MEMORY_MAP = {
   plic: { base: 0x0c00_0000, size: 0x0400_0000 },
+  rtc: { base: 0x0010_1000, size: 0x1000, irq: 11 },
   uart: { base: 0x1000_0000, size: 0x100, irq: 10 },
   virtio: { base: 0x1000_1000, stride: 0x1000, firstIrq: 1, max: 8 },
   ram: { base: 0x8000_0000 },
 } as const;
+
+/**
+ * Where the real-time clock starts under `clock: 'icount'`: 2025-01-01T00:00:00Z, advanced by the guest's own
+ * (instruction-counted) time, so every run of the same guest reads the same dates.
+ */
+export const ICOUNT_RTC_EPOCH_MS = 1_735_689_600_000;
 
 export const DEFAULT_CMDLINE = 'console=ttyS0 earlycon=sbi panic=-1';
 const UART_CLOCK_HZ = 3_686_400;
@@ -57,6 +65,11 @@ export interface MachineConfig {
   /** translate hot guest code to WebAssembly (default true), after this many instructions in a page */
   jit?: boolean;
   jitHot?: number;
+  /**
+   * The host's real time in ms since the Unix epoch (Date.now() in Node and browsers), which the RTC shows the
+   * guest under the wall clock; ignored under icount (see ICOUNT_RTC_EPOCH_MS). Default Date.now.
+   */
+  realTimeMs?: () => number;
   disks?: readonly BlockBackend[];
   /** a virtio-net with the user-mode stack and no host sockets (a browser: DHCP, ARP, ping, nothing outbound) */
   net?: boolean;
@@ -112,6 +125,7 @@ export class Machine {
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
   readonly plic: Plic;
+  readonly rtc: GoldfishRtc;
   readonly virtio: readonly VirtioMmio[];
   readonly dtb: Uint8Array;
   readonly description: MachineDescription | null;
@@ -171,6 +185,11 @@ export class Machine {
       output: (bytes) => this.writeConsole(bytes),
     });
     this.bus.add(this.uart);
+    this.rtc = new GoldfishRtc({
+      base: MEMORY_MAP.rtc.base, size: MEMORY_MAP.rtc.size, irq: this.plic.irqLine(MEMORY_MAP.rtc.irq),
+      nowNs: this.rtcSource(cfg),
+    });
+    this.bus.add(this.rtc);
     // DMA view of guest RAM for virtio: writes must drop any code the hart decoded there.
     const dma = { ram: (gpa: number, len: number) => this.vm.ram(gpa, len), invalidate: (gpa: number, len: number) => this.vm.memory.invalidate(gpa, len) };
     const models: VirtioDeviceModel[] = [];
@@ -226,6 +245,7 @@ export class Machine {
         plic: { base: MEMORY_MAP.plic.base, size: MEMORY_MAP.plic.size, ndev: 31 },
         uart: { base: MEMORY_MAP.uart.base, irq: MEMORY_MAP.uart.irq, clockHz: UART_CLOCK_HZ },
         virtio: this.virtio.map((d, i) => ({ base: d.base, size: d.size, irq: MEMORY_MAP.virtio.firstIrq + i })),
+        rtc: { base: MEMORY_MAP.rtc.base, size: MEMORY_MAP.rtc.size, irq: MEMORY_MAP.rtc.irq },
         rngSeed: crypto.getRandomValues(new Uint8Array(32)),
       };
       this.dtb = buildDeviceTree(this.description);
@@ -238,6 +258,21 @@ export class Machine {
     boot.setOneReg(regId(RegType.CORE, 0, 0), BigInt(kernel.loadAddress));
     boot.setOneReg(regId(RegType.CORE, 0, 10), 0n);
     boot.setOneReg(regId(RegType.CORE, 0, 11), BigInt(dtbAddr));
+  }
+
+  /** The RTC's time source: host real time, or under icount the fixed epoch plus the guest's own time. */
+  private rtcSource(cfg: MachineConfig): () => bigint {
+    if (cfg.clock === 'icount') {
+      const epochNs = BigInt(ICOUNT_RTC_EPOCH_MS) * 1_000_000n;
+      const hz = BigInt(this.host.timebaseHz);
+      return () => epochNs + (this.vcpus[0]!.guestTime() * 1_000_000_000n) / hz;
+    }
+    const realTimeMs = cfg.realTimeMs ?? (() => Date.now());
+    return () => {
+      const ms = realTimeMs();
+      const whole = Math.floor(ms);
+      return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+    };
   }
 
   /** Sets the vCPU's ISA_EXT registers: enable/disable lists, like kvmtool's options. Refusals are errors. */
@@ -360,6 +395,7 @@ export class Machine {
    */
   step(instructions = 2_000_000, maxMs = 100): MachineState {
     if (this.finished) return this.finished;
+    this.rtc.poll();
     let left = instructions;
     const deadline = globalThis.performance.now() + maxMs;
     while (left > 0) {

@@ -1,5 +1,5 @@
 // The guest console as a user meets it, on the real Debian guest: piped input from the very first byte, the
-// escape keys of an interactive console, and (below) the real-time clock the shell's `date` reads.
+// escape keys of an interactive console, and the real-time clock the shell's `date` reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,4 +45,24 @@ test('console input the guest does not read is held to a bound: the pipe is paus
   p.kill('SIGKILL');
   // 1 MiB backlog + the pipe's and the streams' buffers; without the pause it swallows about everything offered.
   assert.ok(written < 8 << 20, `rvkvm accepted ${written} bytes of input the guest never read`);
+});
+
+test('the guest clock starts at the host time: the goldfish RTC is rtc0 and date shows now', { skip }, () => {
+  const before = Math.floor(Date.now() / 1000);
+  const r = rvkvm(['run', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet', '--init-commands',
+    'echo GUEST-EPOCH=$(date -u +%s); cat /sys/class/rtc/rtc0/name'], '');
+  const after = Math.ceil(Date.now() / 1000);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /GUEST-EPOCH=(\d+)/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const t = Number(m[1]);
+  assert.ok(t >= before - 2 && t <= after + 2, `guest time ${t} is not within the run [${before}, ${after}]`);
+  assert.match(r.stdout, /goldfish_rtc|101000\.rtc/);
+});
+
+test('under --clock icount the RTC starts at the documented epoch, 2025-01-01T00:00:00Z', { skip }, () => {
+  const r = rvkvm(['run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet', '--init-commands',
+    'echo GUEST-DATE=$(date -u +%Y-%m-%dT%H:%M)'], '');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /GUEST-DATE=2025-01-01T00:00\b/, r.stdout);
 });
