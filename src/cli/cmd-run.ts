@@ -43,6 +43,11 @@ export const MODULE_ORDER = [
 const INPUT_HIGH_WATER = 1 << 20;
 const INPUT_LOW_WATER = 64 << 10;
 
+/** Ctrl-A h on an interactive console (raw mode: lines end in CR LF). */
+const ESCAPE_HELP = [
+  '', 'C-a h    print this help', 'C-a x    exit rvkvm (exit status 0; disks are flushed)', 'C-a C-a  send C-a to the guest', '',
+].join('\r\n');
+
 const USAGE = `usage: rvkvm run [options]
 Boots a Linux guest. With no --kernel, boots the bundled Debian guest (../shared/guest) with an initramfs
 built from its busybox and modules.
@@ -83,9 +88,10 @@ ${NET_USAGE}
                        to stderr; or write them as JSON { perExtension, perMode, illegalTraps, total } to FILE.json
   --trace=FILE         write one Spike-style commit line per retired instruction (slow); filters:
                        --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
-Exit status: 0 when the guest powers off; 1 on a guest panic, a VMM fault, a timeout, Ctrl-A x or bad input
-(one line saying what and where); 128 + the signal's number after SIGINT, SIGTERM or SIGHUP (each stops the
-guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written);
+On a terminal the console is raw; Ctrl-A h lists the escape keys, Ctrl-A x quits.
+Exit status: 0 when the guest powers off or on Ctrl-A x (as QEMU); 1 on a guest panic, a VMM fault, a timeout
+or bad input (one line saying what and where); 128 + the signal's number after SIGINT, SIGTERM or SIGHUP (each
+stops the guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written);
 70 on an internal error (a bug in rvkvm: the message says so and shows the stack).`;
 
 /** Signals that stop the guest cleanly (Node's default action would exit at once: no disk flush, no profile). */
@@ -292,14 +298,16 @@ export const command: Command = {
 
     const abort = new AbortController();
     let ctrlA = false;
+    let quitByEscape = false;
     const onData = (chunk: Buffer): void => {
       if (interactive) {
-        // Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A (QEMU's escape).
+        // QEMU's escape keys: Ctrl-A x quits (exit 0), Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
         const out: number[] = [];
         for (const b of chunk) {
           if (ctrlA) {
             ctrlA = false;
-            if (b === 0x78 /* x */) { abort.abort(); return; }
+            if (b === 0x78 /* x */) { quitByEscape = true; abort.abort(); return; }
+            if (b === 0x68 /* h */) process.stderr.write(ESCAPE_HELP);
             if (b === 0x01) out.push(0x01);
             continue;
           }
@@ -385,6 +393,10 @@ export const command: Command = {
     if (machine.panicked) {
       process.stderr.write(`rvkvm: the guest kernel panicked${machine.panicMessage ? `: ${machine.panicMessage}` : ''}\n`);
       return 1;
+    }
+    if (quitByEscape) {
+      process.stderr.write('rvkvm: terminated (Ctrl-A x)\n');
+      return 0;
     }
     switch (state.kind) {
       case 'shutdown': return 0;

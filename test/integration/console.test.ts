@@ -66,3 +66,34 @@ test('under --clock icount the RTC starts at the documented epoch, 2025-01-01T00
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /GUEST-DATE=2025-01-01T00:00\b/, r.stdout);
 });
+
+const haveScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A x quits with exit status 0', { skip: skip || (haveScript ? false : 'no script(1) for a pty') }, async () => {
+  // script(1) gives rvkvm a pseudo-terminal on stdin and stdout, so it runs its raw interactive console.
+  const cmd = [process.execPath, cli, 'run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet']
+    .map((a) => `'${a}'`).join(' ');
+  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const seen = (re: RegExp, ms: number): Promise<void> => new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`timed out waiting for ${re}:\n${out.slice(-2000)}`)), ms);
+    const check = (): void => { if (re.test(out)) { clearTimeout(t); res(); } };
+    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
+    check();
+  });
+  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+  try {
+    await seen(/rvkvm-init: userspace is up/, 200_000);
+    p.stdin!.write('\x01h');
+    await seen(/C-a x +exit rvkvm/, 20_000);
+    assert.match(out, /C-a h +print this help/);
+    const t0 = Date.now();
+    p.stdin!.write('\x01x');
+    const code = await exited;
+    assert.equal(code, 0, out.slice(-2000));
+    assert.ok(Date.now() - t0 < 10_000, 'Ctrl-A x quits promptly');
+    assert.match(out, /terminated \(Ctrl-A x\)/);
+  } finally {
+    p.kill('SIGKILL');
+  }
+});
