@@ -68,6 +68,9 @@ built from its busybox and modules.
                        virtio-blk disk backed by FILE (writes reach the file unless ,ro). The image is locked
                        as QEMU does: exclusively, or shared with other readers for ,ro; a locked image is refused
                        ("FILE is locked: in use by another process"); ,lock=off skips the lock
+  --console serial|virtio
+                       the guest console on the 16550 UART (ttyS0, default) or on virtio-console (hvc0; the
+                       default command line then says console=hvc0), as kvmtool spells it
 ${NET_USAGE}
   --no-rng             no virtio-rng
   --dtb FILE           use this device tree instead of the generated one
@@ -168,6 +171,12 @@ export function parseRunArgs(args: string[]): RunArgs {
         out.diskFiles.push(parseDiskOption(value(i++, a)));
         continue;
       }
+      case '--console': {
+        const v = value(i++, a);
+        if (v !== 'serial' && v !== 'virtio') throw new UsageError(`--console '${v}': expected serial (ttyS0, the default) or virtio (hvc0)`);
+        out.cfg.consoleDevice = v;
+        continue;
+      }
       case '--no-rng': out.cfg.rng = false; continue;
       case '--no-jit': out.cfg.jit = false; continue;
       case '--dtb': out.dtb = value(i++, a); continue;
@@ -226,7 +235,7 @@ function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
 }
 
 /** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
-export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES)): Uint8Array {
+export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean } = {}): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
   if (!existsSync(busyboxPath)) {
@@ -243,7 +252,10 @@ export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_M
     process.stderr.write(`rvkvm: rvkvm-probe is absent from the guest (${probe} is not built): install ` +
       `gcc-riscv64-linux-gnu and libc6-dev-riscv64-cross, then run 'npm start' (or 'make -C test/guest')\n`);
   }
-  return buildInitramfs({ busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}) });
+  return buildInitramfs({
+    busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}),
+    ...(opts.virtioConsole ? { virtioConsole: true } : {}),
+  });
 }
 
 export const command: Command = {
@@ -270,7 +282,9 @@ export const command: Command = {
     const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel', limit);
     let initrd: Uint8Array | undefined;
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
-    else if (!opts.kernel) initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit);
+    else if (!opts.kernel) {
+      initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, { virtioConsole: opts.cfg.consoleDevice === 'virtio' });
+    }
     const net = opts.net && new UserNetBackend({
       provider: new NodeSocketProvider(opts.net.dnsForward ?? hostResolver()),
       restrict: opts.net.restrict, hostForwards: opts.net.hostForwards,

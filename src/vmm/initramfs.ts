@@ -28,21 +28,35 @@ export interface InitramfsInputs {
   files?: readonly { path: string; data: Uint8Array; mode?: number }[];
   /** Applets to link (default BUSYBOX_APPLETS). */
   applets?: readonly string[];
+  /**
+   * The console is virtio-console's hvc0 (kernel console=hvc0): the default /init loads virtio_mmio.ko (the
+   * transport is a module in the bundled kernel, so hvc0 does not exist when /init starts) and moves its own
+   * input and output to /dev/hvc0 before anything else.
+   */
+  virtioConsole?: boolean;
 }
 
 /**
  * The default /init: mounts proc, sys and devtmpfs, prints INIT_MARKER, then runs `commands` (and powers
  * off) or, without commands, an interactive shell on the console (and powers off when it exits).
  */
-export function defaultInitScript(commands?: readonly string[]): string {
+export function defaultInitScript(commands?: readonly string[], opts: { virtioConsole?: boolean } = {}): string {
   const lines = [
     '#!/bin/busybox sh',
     'export PATH=/bin:/sbin',
     'mount -t proc proc /proc',
     'mount -t sysfs sysfs /sys',
     'mount -t devtmpfs devtmpfs /dev',
-    `echo "${INIT_MARKER}"`,
   ];
+  if (opts.virtioConsole) {
+    // Until hvc0 exists the kernel had no console to give /init: stdin/stdout/stderr are closed.
+    lines.push(
+      'insmod /lib/modules/virtio_mmio.ko',
+      'i=0; while [ ! -c /dev/hvc0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+      'exec </dev/hvc0 >/dev/hvc0 2>&1',
+    );
+  }
+  lines.push(`echo "${INIT_MARKER}"`);
   if (commands && commands.length > 0) lines.push(...commands);
   else lines.push('setsid cttyhack sh');
   lines.push('sync', 'poweroff -f', '');
@@ -72,6 +86,7 @@ export function buildInitramfs(inputs: InitramfsInputs): Uint8Array {
     if (f.path.replace(/^\/+/, '') === 'init') throw new VmmError('initramfs: /init comes from the init script, not from files');
     cpio.file(f.path, f.data, f.mode ?? 0o755);
   }
-  cpio.file('init', new TextEncoder().encode(inputs.init ?? defaultInitScript(inputs.commands)), 0o755);
+  const init = inputs.init ?? defaultInitScript(inputs.commands, { virtioConsole: inputs.virtioConsole === true });
+  cpio.file('init', new TextEncoder().encode(init), 0o755);
   return cpio.finish();
 }

@@ -21,6 +21,7 @@ import { VirtioBlk, type BlockBackend } from './devices/virtio-blk.js';
 import { VirtioRng } from './devices/virtio-rng.js';
 import { VirtioNet, type NetBackend } from './devices/virtio-net.js';
 import { UserNetBackend } from './devices/usernet.js';
+import { VirtioConsole, type ConsolePort } from './devices/virtio-console.js';
 
 /** Guest physical memory map (QEMU virt / kvmtool style). */
 export const MEMORY_MAP = {
@@ -38,6 +39,8 @@ export const MEMORY_MAP = {
 export const ICOUNT_RTC_EPOCH_MS = 1_735_689_600_000;
 
 export const DEFAULT_CMDLINE = 'console=ttyS0 earlycon=sbi panic=-1';
+/** The default command line with the console on virtio-console (kvmtool's --console virtio). */
+export const VIRTIO_CONSOLE_CMDLINE = 'console=hvc0 earlycon=sbi panic=-1';
 const UART_CLOCK_HZ = 3_686_400;
 const MiB = 1024 * 1024;
 /** Work (instructions and traps) a vCPU runs before the step's deadline is checked again. A trap costs 1..6 us
@@ -78,6 +81,13 @@ export interface MachineConfig {
   /** the virtio-net's MAC address (default 52:54:00:12:34:56, QEMU's) */
   netMac?: string;
   rng?: boolean;
+  /**
+   * Which device is the guest's console (input from input(), output to `console`): the 16550 UART (ttyS0,
+   * default) or virtio-console port 0 (hvc0), as kvmtool's --console serial|virtio.
+   */
+  consoleDevice?: 'serial' | 'virtio';
+  /** Extra virtio-console ports (the guest's /dev/vport0p1, ...), each a byte channel to the host. */
+  channels?: readonly ConsolePort[];
   /** A device tree to use instead of the generated one. */
   dtb?: Uint8Array;
   /** Every byte the guest writes to its console (UART and SBI debug console). */
@@ -126,6 +136,9 @@ export class Machine {
   readonly uart: Uart16550;
   readonly plic: Plic;
   readonly rtc: GoldfishRtc;
+  /** virtio-console, when the console is on it or host channels were asked for. */
+  readonly virtioConsole: VirtioConsole | null;
+  readonly consoleDevice: 'serial' | 'virtio';
   readonly virtio: readonly VirtioMmio[];
   readonly dtb: Uint8Array;
   readonly description: MachineDescription | null;
@@ -196,6 +209,12 @@ export class Machine {
     for (const disk of cfg.disks ?? []) models.push(new VirtioBlk(disk));
     if (cfg.netBackend || cfg.net) models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
     if (cfg.rng ?? true) models.push(new VirtioRng());
+    this.consoleDevice = cfg.consoleDevice ?? 'serial';
+    const channels = cfg.channels ?? [];
+    this.virtioConsole = this.consoleDevice === 'virtio' || channels.length > 0
+      ? new VirtioConsole([{ output: (bytes) => this.writeConsole(bytes) }, ...channels])
+      : null;
+    if (this.virtioConsole) models.push(this.virtioConsole);
     if (models.length > MEMORY_MAP.virtio.max) throw new VmmError(`too many virtio devices (${models.length}, at most ${MEMORY_MAP.virtio.max})`);
     this.virtio = models.map((device, i) => {
       const dev = new VirtioMmio({
@@ -240,7 +259,7 @@ export class Machine {
         })),
         timebaseHz: this.host.timebaseHz,
         memory: ram,
-        bootargs: cfg.cmdline ?? DEFAULT_CMDLINE,
+        bootargs: cfg.cmdline ?? (this.consoleDevice === 'virtio' ? VIRTIO_CONSOLE_CMDLINE : DEFAULT_CMDLINE),
         ...(initrd ? { initrd } : {}),
         plic: { base: MEMORY_MAP.plic.base, size: MEMORY_MAP.plic.size, ndev: 31 },
         uart: { base: MEMORY_MAP.uart.base, irq: MEMORY_MAP.uart.irq, clockHz: UART_CLOCK_HZ },
@@ -352,12 +371,24 @@ export class Machine {
 
   /** Host keyboard / pipe input for the guest console. */
   input(bytes: Uint8Array): void {
-    this.uart.push(bytes);
+    if (this.consoleDevice === 'virtio') this.virtioConsole!.push(0, bytes);
+    else this.uart.push(bytes);
   }
 
   /** Console input the guest has not read yet; a host with more to send waits while this is large. */
   get pendingInput(): number {
-    return this.uart.pendingInput;
+    return this.consoleDevice === 'virtio' ? this.virtioConsole!.pending(0) : this.uart.pendingInput;
+  }
+
+  /** Host bytes for virtio-console channel `n` (1 = MachineConfig.channels[0], the guest's /dev/vport0p1). */
+  channelInput(n: number, bytes: Uint8Array): void {
+    if (!this.virtioConsole || n < 1 || n > (this.virtioConsole.queueMaxSizes.length - 2) / 2) throw new VmmError(`no virtio-console channel ${n}`);
+    this.virtioConsole.push(n, bytes);
+  }
+
+  /** Bytes of channel `n`'s host input the guest has not read yet. */
+  channelPending(n: number): number {
+    return this.virtioConsole?.pending(n) ?? 0;
   }
 
   private writeConsole(bytes: Uint8Array): void {

@@ -97,3 +97,21 @@ test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A x quits with e
     p.kill('SIGKILL');
   }
 });
+
+test('--console virtio: the console is hvc0 (console=hvc0), piped input reaches it from the first byte', { skip }, () => {
+  const r = rvkvm(['run', '--console', 'virtio', '--clock', 'icount', '--timeout', '200'],
+    // dmesg -n 1: no kernel message may land in the middle of the lines checked below
+    'dmesg -n 1; echo CMDLINE=$(cat /proc/cmdline); echo ACTIVE=$(cat /sys/class/tty/console/active); echo TTY=$(tty); poweroff -f\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^CMDLINE=console=hvc0 earlycon=sbi panic=-1$/m, r.stdout);
+  assert.match(r.stdout, /^ACTIVE=hvc0$/m);
+  assert.match(r.stdout, /^TTY=\/dev\/hvc0$/m);
+  assert.match(r.stdout, /printk: legacy console \[hvc0\] enabled/);
+  assert.equal((r.stdout.match(/Linux version/g) ?? []).length, 1, 'boot messages are not shown twice');
+});
+
+test('--console rejects what it does not know', () => {
+  const r = rvkvm(['run', '--console', 'vga'], '', 30);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^rvkvm: --console 'vga': expected serial \(ttyS0, the default\) or virtio \(hvc0\)$/m);
+});
