@@ -8,6 +8,7 @@ import type { Command } from './main.js';
 import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
 import { FileBlockBackend, parseDiskOption, type DiskSpec } from './disk.js';
+import { openChannel, parseChannelOption, type ChannelSpec, type HostChannel } from './channel.js';
 import { extensionByName } from '../isa/index.js';
 import { GdbStub } from '../vmm/gdb-stub.js';
 import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js';
@@ -71,6 +72,9 @@ built from its busybox and modules.
   --console serial|virtio
                        the guest console on the 16550 UART (ttyS0, default) or on virtio-console (hvc0; the
                        default command line then says console=hvc0), as kvmtool spells it
+  --channel unix:PATH[,name=NAME]
+                       a virtio-console port (in the bundled guest /dev/virtio-ports/NAME; NAME defaults to
+                       rvkvm.N) carried to a Unix socket rvkvm listens on at PATH
 ${NET_USAGE}
   --no-rng             no virtio-rng
   --dtb FILE           use this device tree instead of the generated one
@@ -113,6 +117,7 @@ export interface RunArgs {
   gdbWait?: boolean;
   initCommands?: string;
   diskFiles: DiskSpec[];
+  channels: ChannelSpec[];
   profileTrace: ProfileTraceArgs;
   net: NetArgs | null;
 }
@@ -131,7 +136,7 @@ function knownExtension(name: string, flag: string): string {
 }
 
 export function parseRunArgs(args: string[]): RunArgs {
-  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], profileTrace: { filter: {} }, net: null };
+  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], channels: [], profileTrace: { filter: {} }, net: null };
   const net = newNetState();
   const enable: string[] = [];
   const disable: string[] = [];
@@ -177,6 +182,7 @@ export function parseRunArgs(args: string[]): RunArgs {
         out.cfg.consoleDevice = v;
         continue;
       }
+      case '--channel': out.channels.push(parseChannelOption(value(i++, a), out.channels.length + 1)); continue;
       case '--no-rng': out.cfg.rng = false; continue;
       case '--no-jit': out.cfg.jit = false; continue;
       case '--dtb': out.dtb = value(i++, a); continue;
@@ -235,7 +241,7 @@ function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
 }
 
 /** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
-export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean } = {}): Uint8Array {
+export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean; channels?: number } = {}): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
   if (!existsSync(busyboxPath)) {
@@ -254,7 +260,7 @@ export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_M
   }
   return buildInitramfs({
     busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}),
-    ...(opts.virtioConsole ? { virtioConsole: true } : {}),
+    ...(opts.virtioConsole ? { virtioConsole: true } : {}), ...(opts.channels ? { channels: opts.channels } : {}),
   });
 }
 
@@ -283,7 +289,9 @@ export const command: Command = {
     let initrd: Uint8Array | undefined;
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
     else if (!opts.kernel) {
-      initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, { virtioConsole: opts.cfg.consoleDevice === 'virtio' });
+      initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, {
+        virtioConsole: opts.cfg.consoleDevice === 'virtio', channels: opts.channels.length,
+      });
     }
     const net = opts.net && new UserNetBackend({
       provider: new NodeSocketProvider(opts.net.dnsForward ?? hostResolver()),
@@ -296,7 +304,11 @@ export const command: Command = {
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
     const trace = openTraceFile(opts.profileTrace);
+    const hostChannels: (HostChannel | null)[] = opts.channels.map(() => null);
     const machine = new Machine({
+      ...(opts.channels.length > 0
+        ? { channels: opts.channels.map((c, i) => ({ name: c.name, output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
+        : {}),
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
@@ -308,6 +320,11 @@ export const command: Command = {
     process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
     if (!machine.isaExtensions.includes('zicntr')) {
       process.stderr.write('rvkvm: warning: the vCPU has no Zicntr, so reading the time CSR traps; a Linux guest needs it (add _zicntr to --isa)\n');
+    }
+
+    const logLine = (msg: string): void => { process.stderr.write(`rvkvm: ${msg}\n`); };
+    for (let i = 0; i < opts.channels.length; i++) {
+      hostChannels[i] = await openChannel(opts.channels[i]!, (b) => machine.channelInput(i + 1, b), () => machine.channelPending(i + 1), logLine);
     }
 
     const abort = new AbortController();
@@ -373,6 +390,7 @@ export const command: Command = {
       gdb?.stub.guestExited(state.kind === 'shutdown' || state.kind === 'reset' ? 0 : 1);
     } finally {
       await gdb?.server.close();
+      for (const c of hostChannels) await c?.close();
       if (interactive) stdin.setRawMode(false);
       stdin.off('data', onData);
       if (inputPoll !== null) clearInterval(inputPoll);

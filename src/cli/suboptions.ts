@@ -10,9 +10,12 @@ export interface SubOptionSpec {
   values?: readonly string[];
   /** Values that are known but not implemented yet (the error says so rather than "unknown"). */
   notYet?: readonly string[];
+  /** Takes any value (checked by the caller), described as `key=<valueName>`. */
+  valueName?: string;
 }
 
 function describe(spec: SubOptionSpec): string {
+  if (spec.valueName) return `${spec.key}=${spec.valueName}`;
   return spec.values ? `${spec.key}=${spec.values.join('|')}` : spec.key;
 }
 
@@ -27,6 +30,11 @@ export function parseSubOptions(flag: string, whole: string, parts: readonly str
     const spec = specs.find((s) => s.key === key);
     if (!spec) {
       throw new UsageError(`${flag} '${whole}': unknown option '${key === '' ? part : key}' (accepted: ${accepted})`);
+    }
+    if (spec.valueName) {
+      if (val === undefined || val === '') throw new Error(`${flag} '${whole}': '${key}' needs a value: ${describe(spec)}`);
+      out.set(key, val);
+      continue;
     }
     if (spec.values === undefined) {
       if (val !== undefined) throw new UsageError(`${flag} '${whole}': '${key}' takes no value (accepted: ${accepted})`);

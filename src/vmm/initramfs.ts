@@ -34,13 +34,15 @@ export interface InitramfsInputs {
    * input and output to /dev/hvc0 before anything else.
    */
   virtioConsole?: boolean;
+  /** virtio-console channel ports (/dev/vport0p1..N): the default /init loads virtio_mmio.ko and waits for them. */
+  channels?: number;
 }
 
 /**
  * The default /init: mounts proc, sys and devtmpfs, prints INIT_MARKER, then runs `commands` (and powers
  * off) or, without commands, an interactive shell on the console (and powers off when it exits).
  */
-export function defaultInitScript(commands?: readonly string[], opts: { virtioConsole?: boolean } = {}): string {
+export function defaultInitScript(commands?: readonly string[], opts: { virtioConsole?: boolean; channels?: number } = {}): string {
   const lines = [
     '#!/bin/busybox sh',
     'export PATH=/bin:/sbin',
@@ -48,12 +50,20 @@ export function defaultInitScript(commands?: readonly string[], opts: { virtioCo
     'mount -t sysfs sysfs /sys',
     'mount -t devtmpfs devtmpfs /dev',
   ];
+  const channels = opts.channels ?? 0;
+  const waitUntil = (cond: string): string => `i=0; until ${cond}; do [ $i -ge 300 ] && break; sleep 0.1; i=$((i+1)); done`;
+  if (opts.virtioConsole || channels > 0) lines.push('insmod /lib/modules/virtio_mmio.ko');
   if (opts.virtioConsole) {
-    // Until hvc0 exists the kernel had no console to give /init: stdin/stdout/stderr are closed.
+    // Until hvc0 exists the kernel had no console to give /init: stdin/stdout/stderr are closed. The hvc device
+    // nodes appear a moment before hvc0 can be opened, so wait for an open that works.
+    lines.push(waitUntil('(: </dev/hvc0) 2>/dev/null'), 'exec </dev/hvc0 >/dev/hvc0 2>&1');
+  }
+  if (channels > 0) {
+    // What udev would do: /dev/virtio-ports/NAME for every named port (the console, port 0, has no name).
     lines.push(
-      'insmod /lib/modules/virtio_mmio.ko',
-      'i=0; while [ ! -c /dev/hvc0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-      'exec </dev/hvc0 >/dev/hvc0 2>&1',
+      waitUntil(`[ $(ls /sys/class/virtio-ports 2>/dev/null | wc -l) -gt ${channels} ]`),
+      'mkdir -p /dev/virtio-ports',
+      'for p in /sys/class/virtio-ports/*; do n=$(cat $p/name 2>/dev/null); [ -n "$n" ] && ln -sf /dev/${p##*/} /dev/virtio-ports/$n; done',
     );
   }
   lines.push(`echo "${INIT_MARKER}"`);
@@ -86,7 +96,7 @@ export function buildInitramfs(inputs: InitramfsInputs): Uint8Array {
     if (f.path.replace(/^\/+/, '') === 'init') throw new VmmError('initramfs: /init comes from the init script, not from files');
     cpio.file(f.path, f.data, f.mode ?? 0o755);
   }
-  const init = inputs.init ?? defaultInitScript(inputs.commands, { virtioConsole: inputs.virtioConsole === true });
+  const init = inputs.init ?? defaultInitScript(inputs.commands, { virtioConsole: inputs.virtioConsole === true, channels: inputs.channels ?? 0 });
   cpio.file('init', new TextEncoder().encode(init), 0o755);
   return cpio.finish();
 }

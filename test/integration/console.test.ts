@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -114,4 +116,42 @@ test('--console rejects what it does not know', () => {
   const r = rvkvm(['run', '--console', 'vga'], '', 30);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^rvkvm: --console 'vga': expected serial \(ttyS0, the default\) or virtio \(hvc0\)$/m);
+});
+
+test('--channel unix:PATH: a second virtio-console port carries bytes both ways between a guest program and a host socket', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-chan-'));
+  const sock = join(dir, 'chan.sock');
+  try {
+    // One open for both directions: Linux drops what reached a port when the program that had it open closes it.
+    const p = spawn(process.execPath, [cli, 'run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet',
+      '--channel', `unix:${sock},name=org.rvkvm.test`, '--init-commands',
+      'ls -l /dev/virtio-ports/; exec 3<>/dev/virtio-ports/org.rvkvm.test; echo FROM-GUEST >&3; echo GOT=$(head -c 9 <&3)'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    while (!existsSync(sock) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    // The host connects and sends at once, long before the guest has the port open: the bytes must wait for it.
+    const c = connect(sock);
+    c.write('FROM-HOST');
+    let got = '';
+    c.on('data', (d: Buffer) => { got += d.toString(); });
+    c.on('error', () => {});
+    const code = await exited;
+    c.destroy();
+    assert.equal(code, 0, err);
+    assert.match(out, /org\.rvkvm\.test -> \/dev\/vport\d+p1/, out);
+    assert.match(out, /^GOT=FROM-HOST$/m, out);
+    assert.equal(got, 'FROM-GUEST\n');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('--channel options are checked', () => {
+  const r = rvkvm(['run', '--channel', 'unix:/tmp/x.sock,mode=rw'], '', 30);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^rvkvm: --channel 'unix:\/tmp\/x\.sock,mode=rw': unknown option 'mode' \(accepted: name=NAME\)$/m);
+  const r2 = rvkvm(['run', '--channel', 'tcp:1234'], '', 30);
+  assert.match(r2.stderr, /expected unix:PATH\[,name=NAME\]/);
 });

@@ -1,0 +1,93 @@
+// `rvkvm run --channel unix:PATH[,name=NAME]`: a virtio-console port (the guest's /dev/vport0p1, ...) carried
+// to a Unix socket that rvkvm listens on, for one client at a time: a host program's byte pipe into the guest
+// without a network. Guest output that arrives while no client is connected is kept (up to CHANNEL_BUFFER
+// bytes, then the oldest is dropped with a log line) and given to the next client; client input the guest has
+// not read yet pauses the socket (Node's own flow control) rather than queueing without bound. The device holds
+// client bytes until a guest program opens the port; Linux drops what reached the port when that program closes
+// it unread, so a guest program should open it once for both directions (exec 3<>/dev/virtio-ports/NAME).
+import { createServer, type Server, type Socket } from 'node:net';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { parseSubOptions } from './suboptions.js';
+
+export interface ChannelSpec {
+  path: string;
+  name: string;
+}
+
+const CHANNEL_BUFFER = 1 << 20;
+const INPUT_HIGH_WATER = 1 << 20;
+
+/** `unix:PATH[,name=NAME]`; the nth channel (from 1) is named `rvkvm.N` unless a name is given. */
+export function parseChannelOption(text: string, n: number): ChannelSpec {
+  const [head, ...parts] = text.split(',');
+  const m = /^unix:(.+)$/.exec(head ?? '');
+  if (!m) throw new Error(`--channel '${text}': expected unix:PATH[,name=NAME]`);
+  const o = parseSubOptions('--channel', text, parts, [{ key: 'name', valueName: 'NAME' }]);
+  const name = o.get('name') ?? `rvkvm.${n}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error(`--channel '${text}': name '${name}' must be 1..64 of A-Z a-z 0-9 . _ -`);
+  return { path: m[1]!, name };
+}
+
+export interface HostChannel {
+  /** Bytes the guest wrote to the port. */
+  fromGuest(bytes: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+/** Listens on spec.path; `toGuest` feeds the port, `pending` says how much of it the guest has not read. */
+export async function openChannel(spec: ChannelSpec, toGuest: (bytes: Uint8Array) => void, pending: () => number,
+  log: (msg: string) => void): Promise<HostChannel> {
+  if (existsSync(spec.path)) {
+    if (!lstatSync(spec.path).isSocket()) throw new Error(`--channel: '${spec.path}' exists and is not a socket`);
+    unlinkSync(spec.path); // a socket left by an earlier run
+  }
+  let client: Socket | null = null;
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let dropped = false;
+  let poll: ReturnType<typeof setInterval> | null = null;
+  const server: Server = createServer((sock) => {
+    if (client) { sock.end(); return; } // one client at a time
+    client = sock;
+    for (const b of held) sock.write(b);
+    held = []; heldBytes = 0;
+    sock.on('data', (d: Buffer) => {
+      toGuest(new Uint8Array(d));
+      if (pending() >= INPUT_HIGH_WATER && poll === null) {
+        sock.pause();
+        poll = setInterval(() => {
+          if (pending() > INPUT_HIGH_WATER / 16) return;
+          clearInterval(poll!); poll = null;
+          sock.resume();
+        }, 20);
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      if (poll !== null) { clearInterval(poll); poll = null; }
+      client = null;
+    });
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', (e) => rej(new Error(`--channel: cannot listen on '${spec.path}': ${e.message}`)));
+    server.listen(spec.path, () => res());
+  });
+  server.unref();
+  return {
+    fromGuest(bytes) {
+      if (client) { client.write(bytes); return; }
+      held.push(bytes.slice());
+      heldBytes += bytes.length;
+      while (heldBytes > CHANNEL_BUFFER && held.length > 0) {
+        heldBytes -= held.shift()!.length;
+        if (!dropped) { dropped = true; log(`channel ${spec.name}: no client on ${spec.path}; dropping guest output beyond ${CHANNEL_BUFFER} bytes`); }
+      }
+    },
+    async close() {
+      if (poll !== null) clearInterval(poll);
+      client?.end();
+      await new Promise<void>((r) => server.close(() => r()));
+      try { unlinkSync(spec.path); } catch { /* already gone */ }
+    },
+  };
+}
