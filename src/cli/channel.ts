@@ -5,6 +5,7 @@
 // not read yet pauses the socket (Node's own flow control) rather than queueing without bound. The device holds
 // client bytes until a guest program opens the port; Linux drops what reached the port when that program closes
 // it unread, so a guest program should open it once for both directions (exec 3<>/dev/virtio-ports/NAME).
+import { UsageError } from './errors.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { parseSubOptions } from './suboptions.js';
@@ -21,10 +22,10 @@ const INPUT_HIGH_WATER = 1 << 20;
 export function parseChannelOption(text: string, n: number): ChannelSpec {
   const [head, ...parts] = text.split(',');
   const m = /^unix:(.+)$/.exec(head ?? '');
-  if (!m) throw new Error(`--channel '${text}': expected unix:PATH[,name=NAME]`);
+  if (!m) throw new UsageError(`--channel '${text}': expected unix:PATH[,name=NAME]`);
   const o = parseSubOptions('--channel', text, parts, [{ key: 'name', valueName: 'NAME' }]);
   const name = o.get('name') ?? `rvkvm.${n}`;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error(`--channel '${text}': name '${name}' must be 1..64 of A-Z a-z 0-9 . _ -`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(`--channel '${text}': name '${name}' must be 1..64 of A-Z a-z 0-9 . _ -`);
   return { path: m[1]!, name };
 }
 
@@ -38,7 +39,7 @@ export interface HostChannel {
 export async function openChannel(spec: ChannelSpec, toGuest: (bytes: Uint8Array) => void, pending: () => number,
   log: (msg: string) => void): Promise<HostChannel> {
   if (existsSync(spec.path)) {
-    if (!lstatSync(spec.path).isSocket()) throw new Error(`--channel: '${spec.path}' exists and is not a socket`);
+    if (!lstatSync(spec.path).isSocket()) throw new UsageError(`--channel: '${spec.path}' exists and is not a socket`);
     unlinkSync(spec.path); // a socket left by an earlier run
   }
   let client: Socket | null = null;
@@ -69,7 +70,7 @@ export async function openChannel(spec: ChannelSpec, toGuest: (bytes: Uint8Array
     });
   });
   await new Promise<void>((res, rej) => {
-    server.once('error', (e) => rej(new Error(`--channel: cannot listen on '${spec.path}': ${e.message}`)));
+    server.once('error', (e) => rej(new UsageError(`--channel: cannot listen on '${spec.path}': ${e.message}`)));
     server.listen(spec.path, () => res());
   });
   server.unref();

@@ -4,11 +4,11 @@
 // module): exclusive for a writable disk, shared for `,ro`, never waited for. The kernel drops it when the
 // process ends however it ends, SIGKILL included, so a crashed rvkvm leaves no stale lock to clean up, which a
 // lock file would. Node-only, so it lives in src/cli; the vmm layer sees a BlockBackend.
+import { UsageError } from './errors.js';
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync, fsyncSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
 import { parseSubOptions, type SubOptionSpec } from './suboptions.js';
-import { UsageError } from './errors.js';
 
 export interface DiskSpec {
   path: string;

@@ -32,7 +32,7 @@ export function parseSubOptions(flag: string, whole: string, parts: readonly str
       throw new UsageError(`${flag} '${whole}': unknown option '${key === '' ? part : key}' (accepted: ${accepted})`);
     }
     if (spec.valueName) {
-      if (val === undefined || val === '') throw new Error(`${flag} '${whole}': '${key}' needs a value: ${describe(spec)}`);
+      if (val === undefined || val === '') throw new UsageError(`${flag} '${whole}': '${key}' needs a value: ${describe(spec)}`);
       out.set(key, val);
       continue;
     }
