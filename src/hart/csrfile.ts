@@ -3,28 +3,43 @@
 // architecture can grow here (H's HS and VS CSRs) without hart.ts growing; none of them is on the hot path.
 import type { Hart } from './hart.js';
 import {
-  CSR, MSTATUS, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, S_IRQ_MASK, CAUSE,
+  CSR, MSTATUS, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, S_IRQ_MASK, CAUSE, VS_SWAPPED, HSTATUS, HSTATUS_WMASK,
+  MSTATUS_HI_GVA, MSTATUS_HI_MPV, VS_IRQ_MASK, H_IRQ_MASK,
   ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE,
 } from './csr.js';
 import { toU64Number } from './int64.js';
 import { F_BREAK, TWO32 } from './defs.js';
 import { effectiveMip, sstcActive } from './trap.js';
-import { flushTlb, selectTlb } from './mmu.js';
+import { flushTlb, flushVirtTlb, selectTlb } from './mmu.js';
 
 /** CSR writes after which the run loop re-checks interrupts and timers before going on */
 const SLICE_ENDING_CSRS = new Set<number>([
   CSR.sie, CSR.mie, CSR.sip, CSR.mip, CSR.mideleg, CSR.medeleg, CSR.stimecmp, CSR.menvcfg, CSR.satp, CSR.mcountinhibit,
+  CSR.hstatus, CSR.hedeleg, CSR.hideleg, CSR.hie, CSR.hip, CSR.hvip, CSR.htimedelta, CSR.henvcfg, CSR.hgatp,
+  CSR.vsstatus, CSR.vsie, CSR.vsip, CSR.vstimecmp, CSR.vsatp,
 ]);
 
 /** the instruction-level CSR access (csrrw/s/c and immediates); raises illegal-instruction on a rule violation */
 export function csrAccess(h: Hart, csr: number, raw: number, write: boolean, kind: 0 | 1 | 2, vlo: number, vhi: number): number {
-  const priv = (csr >>> 8) & 3;
-  if (h.mode < priv) h.illegal(raw);
-  if (write && (csr >>> 10) === 3) h.illegal(raw);
-  if (!csrAllowed(h, csr)) h.illegal(raw);
-  const oldLo = csrRead(h, csr);
-  if (oldLo === undefined) return h.illegal(raw);
-  const oldHi = h.csrHi;
+  const priv = (csr >>> 8) & 3, m = h.mode;
+  const readOnly = (csr >>> 10) === 3;
+  // HS-mode reaches the hypervisor CSRs (privilege field 2); VS and VU only what their nominal level names
+  if (h.virt === 0 ? m < priv && !(m === 1 && priv === 2 && h.hasH) : m < priv) {
+    // from V=1, an access HS-mode could make raises virtual-instruction (H: "virtual instruction" cases)
+    if (h.virt !== 0 && priv <= 2 && !(write && readOnly) && csrRead(h, csr) !== undefined) h.virtualInsn(raw);
+    h.illegal(raw);
+  }
+  if (write && readOnly) h.illegal(raw);
+  const gate = csrAllowed(h, csr);
+  if (gate !== 0) { if (gate === 2) h.virtualInsn(raw); h.illegal(raw); }
+  if (h.virt !== 0 && VS_SWAPPED.has(csr)) csr += 0x100; // V=1: the S CSRs are the VS ones
+  const oldLo0 = csrRead(h, csr);
+  if (oldLo0 === undefined) return h.illegal(raw);
+  let oldLo = oldLo0, oldHi = h.csrHi;
+  if (h.virt !== 0 && csr === CSR.time) { // VS/VU see time + htimedelta
+    const t = (oldHi >>> 0) * TWO32 + (oldLo >>> 0) + h.htimedelta;
+    oldLo = splitNum(h, t < 0 ? t + 2 ** 64 : t >= 2 ** 64 ? t - 2 ** 64 : t); oldHi = h.csrHi;
+  }
   if (write) {
     let nlo = vlo, nhi = vhi;
     if (kind === 1) { nlo = oldLo | vlo; nhi = oldHi | vhi; } else if (kind === 2) { nlo = oldLo & ~vlo; nhi = oldHi & ~vhi; }
@@ -38,19 +53,28 @@ export function csrAccess(h: Hart, csr: number, raw: number, write: boolean, kin
   return oldLo;
 }
 
-/** privilege-dependent gating beyond the address bits (counter enables, TVM, Sstc, FS) */
-export function csrAllowed(h: Hart, csr: number): boolean {
-  const m = h.mode;
+/** privilege-dependent gating beyond the address bits (counter enables, TVM/VTVM, Sstc, FS): 0 = allowed,
+ *  1 = illegal instruction, 2 = virtual instruction (V=1 and only a hypervisor control forbids it) */
+export function csrAllowed(h: Hart, csr: number): 0 | 1 | 2 {
+  const m = h.mode, v = h.virt;
   if (csr >= 0xc00 && csr <= 0xc1f) {
     const bit = 1 << (csr & 31);
-    if (m < 3 && !(h.mcounteren & bit)) return false;
-    if (m === 0 && !(h.scounteren & bit)) return false;
-    return true;
+    if (m < 3 && !(h.mcounteren & bit)) return 1;
+    if (v !== 0) return !(h.hcounteren & bit) || (m === 0 && !(h.scounteren & bit)) ? 2 : 0;
+    if (m === 0 && !(h.scounteren & bit)) return 1;
+    return 0;
   }
-  if (csr === CSR.satp && m === 1 && (h.mstatus & MSTATUS.TVM)) return false;
-  if (csr === CSR.stimecmp && m === 1 && (!(h.mcounteren & 2) || !(h.menvcfgHi & ENVCFG_HI_STCE))) return false;
-  if (csr <= 3 && h.fsOff()) return false;
-  return true;
+  if (csr === CSR.satp && m === 1) {
+    if (v === 0 && (h.mstatus & MSTATUS.TVM)) return 1;
+    if (v !== 0 && (h.hstatus & HSTATUS.VTVM)) return 2;
+  }
+  if (csr === CSR.hgatp && m === 1 && (h.mstatus & MSTATUS.TVM)) return 1;
+  if ((csr === CSR.stimecmp || csr === CSR.vstimecmp) && m < 3) {
+    if (!(h.mcounteren & 2) || !(h.menvcfgHi & ENVCFG_HI_STCE)) return 1;
+    if (v !== 0 && (!(h.hcounteren & 2) || !(h.henvcfgHi & ENVCFG_HI_STCE))) return 2;
+  }
+  if (csr <= 3 && h.fsOff()) return 1;
+  return 0;
 }
 
 export function hasF(h: Hart): boolean { return h.isa.has('f'); }
@@ -78,7 +102,7 @@ export function csrRead(h: Hart, csr: number): number | undefined {
       return v;
     }
     case CSR.mstatus:
-      h.csrHi = MSTATUS_HI | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+      h.csrHi = MSTATUS_HI | h.mstatusHi | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
       return h.mstatus;
     case CSR.sie: return h.mie & h.mideleg;
     case CSR.sip: return effectiveMip(h) & h.mideleg;
@@ -102,20 +126,20 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.satp: h.csrHi = h.satpHi; return h.satpLo;
     case CSR.stimecmp: if (!isa.has('sstc')) return undefined; h.csrHi = h.stimecmpHi; return h.stimecmpLo;
     case CSR.medeleg: return h.medeleg;
-    case CSR.mideleg: return h.mideleg;
+    case CSR.mideleg: return h.mideleg | (h.hasH ? H_IRQ_MASK : 0);
     case CSR.misa: {
       h.csrHi = 2 << 30;
       let v = 0;
-      for (const l of 'acdfimsu') {
+      for (const l of 'acdfhimsu') {
         if (l === 's' || l === 'u' || isa.has(l)) v |= 1 << (l.charCodeAt(0) - 97);
       }
       return v;
     }
     case CSR.mhartid: return h.hartId;
     case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0;
-    case CSR.mtinst: case CSR.mtval2: return 0;
     case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return 0;
   }
+  if (h.hasH) { const v = hCsrRead(h, csr); if (v !== undefined) return v; }
   if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? 0 : undefined;
   if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return 0;
   if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return 0;
@@ -148,12 +172,20 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     case CSR.time: if (!raw) return false; h.guestClock.offsetTicks += (hi >>> 0) * TWO32 + (lo >>> 0) - h.readTime(); return true;
     case CSR.cycle: case CSR.instret: return false;
     case CSR.sstatus: writeMstatus(h, (h.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
-    case CSR.mstatus: writeMstatus(h, lo); return true;
+    case CSR.mstatus: {
+      writeMstatus(h, lo);
+      if (h.hasH) {
+        const n = hi & (MSTATUS_HI_GVA | MSTATUS_HI_MPV);
+        if (((n ^ h.mstatusHi) & MSTATUS_HI_MPV) && (h.mstatus & MSTATUS.MPRV)) flushTlb(h); // MPRV data: V=MPV
+        h.mstatusHi = n;
+      }
+      return true;
+    }
     case CSR.sie: h.mie = (h.mie & ~h.mideleg) | (lo & h.mideleg); return true;
     case CSR.sip: { const w = h.mideleg & (1 << 1); h.mip = (h.mip & ~w) | (lo & w); return true; }
-    case CSR.mie: h.mie = lo & 0x2aaa; return true;
+    case CSR.mie: h.mie = lo & (0x2aaa | (h.hasH ? H_IRQ_MASK : 0)); return true;
     case CSR.mip: {
-      let w = (1 << 1) | (1 << 9) | (sstcActive(h) ? 0 : 1 << 5);
+      let w = (1 << 1) | (1 << 9) | (sstcActive(h) ? 0 : 1 << 5) | (h.hasH ? 1 << 2 : 0);
       if (raw) w = 0xffff;
       h.mip = (h.mip & ~w) | (lo & w);
       return true;
@@ -192,13 +224,13 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
       h.stimecmpLo = lo; h.stimecmpHi = hi; h.stimecmp = toU64Number(lo, hi);
       return true;
     }
-    case CSR.medeleg: h.medeleg = lo & 0xb3ff & ~(1 << CAUSE.ECALL_M); return true;
+    case CSR.medeleg: h.medeleg = lo & (0xb3ff | (h.hasH ? MEDELEG_H : 0)) & ~(1 << CAUSE.ECALL_M); return true;
     case CSR.mideleg: h.mideleg = lo & S_IRQ_MASK; return true;
     case CSR.misa: return true; // WARL, fixed
-    case CSR.mtinst: case CSR.mtval2: return true;
     case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return true;
     case CSR.mhartid: case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return raw;
   }
+  if (h.hasH && hCsrWrite(h, csr, lo, hi)) return true;
   if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return true;
   if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return true;
   if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return false;
@@ -212,6 +244,110 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     const k = (csr - CSR.pmpaddr0) * 2;
     h.pmpaddr[k] = lo; h.pmpaddr[k + 1] = hi & 0x3fffff; // 54 bits (PA 56)
     return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- H: hypervisor and VS CSRs
+
+/** medeleg bits H adds: ecall from VS, the guest-page faults and virtual instruction */
+const MEDELEG_H = (1 << CAUSE.ECALL_VS) | (0xf << CAUSE.FETCH_GUEST_PAGE);
+/** hedeleg: what HS can hand to VS (not the ecalls from S/VS/M nor the guest-page faults and virtual instruction) */
+const HEDELEG_MASK = 0xb1ff;
+const ENVCFG_LO_MASK = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1;
+
+/** the H CSRs (hypervisor, VS, mtval2/mtinst); undefined when csr is none of them */
+function hCsrRead(h: Hart, csr: number): number | undefined {
+  switch (csr) {
+    case CSR.hstatus: h.csrHi = 2; return h.hstatus; // VSXL = 64
+    case CSR.hedeleg: return h.hedeleg;
+    case CSR.hideleg: return h.hideleg;
+    case CSR.hie: return h.mie & H_IRQ_MASK;
+    case CSR.hip: return effectiveMip(h) & H_IRQ_MASK;
+    case CSR.hvip: return h.mip & VS_IRQ_MASK;
+    case CSR.hgeie: case CSR.hgeip: return 0; // GEILEN = 0: no guest external interrupt files
+    case CSR.hcounteren: return h.hcounteren;
+    case CSR.htimedelta: h.csrHi = h.htimedeltaHi; return h.htimedeltaLo;
+    case CSR.htval: h.csrHi = h.htvalHi; return h.htvalLo;
+    case CSR.htinst: h.csrHi = h.htinstHi; return h.htinstLo;
+    case CSR.hgatp: h.csrHi = h.hgatpHi; return h.hgatpLo;
+    case CSR.henvcfg: h.csrHi = h.henvcfgHi; return h.henvcfgLo;
+    case CSR.mtval2: h.csrHi = h.mtval2Hi; return h.mtval2Lo;
+    case CSR.mtinst: h.csrHi = h.mtinstHi; return h.mtinstLo;
+    case CSR.vsstatus: h.csrHi = 0x2 | ((h.vsstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0); return h.vsstatus;
+    case CSR.vsie: return (h.mie & h.hideleg & VS_IRQ_MASK) >>> 1;
+    case CSR.vsip: return (effectiveMip(h) & h.hideleg & VS_IRQ_MASK) >>> 1;
+    case CSR.vstvec: h.csrHi = h.vstvecHi; return h.vstvecLo;
+    case CSR.vsscratch: h.csrHi = h.vsscratchHi; return h.vsscratchLo;
+    case CSR.vsepc: h.csrHi = h.vsepcHi; return h.vsepcLo & ~(1 | h.misalignMask);
+    case CSR.vscause: h.csrHi = h.vscauseHi; return h.vscauseLo;
+    case CSR.vstval: h.csrHi = h.vstvalHi; return h.vstvalLo;
+    case CSR.vsatp: h.csrHi = h.vsatpHi; return h.vsatpLo;
+    case CSR.vstimecmp: if (!h.isa.has('sstc')) return undefined; h.csrHi = h.vstimecmpHi; return h.vstimecmpLo;
+  }
+  return undefined;
+}
+
+/** WARL writes of the H CSRs; false when csr is none of them (or read-only) */
+function hCsrWrite(h: Hart, csr: number, lo: number, hi: number): boolean {
+  switch (csr) {
+    case CSR.hstatus: h.hstatus = lo & HSTATUS_WMASK; return true;
+    case CSR.hedeleg: h.hedeleg = lo & HEDELEG_MASK; return true;
+    case CSR.hideleg: h.hideleg = lo & VS_IRQ_MASK; return true;
+    case CSR.hie: h.mie = (h.mie & ~H_IRQ_MASK) | (lo & VS_IRQ_MASK); return true; // SGEIE: GEILEN = 0
+    case CSR.hip: h.mip = (h.mip & ~(1 << 2)) | (lo & (1 << 2)); return true; // only VSSIP is writable here
+    case CSR.hvip: h.mip = (h.mip & ~VS_IRQ_MASK) | (lo & VS_IRQ_MASK); return true;
+    case CSR.hgeie: return true;
+    case CSR.hcounteren: h.hcounteren = lo; return true;
+    case CSR.htimedelta: h.htimedeltaLo = lo; h.htimedeltaHi = hi; h.htimedelta = hi * TWO32 + (lo >>> 0); return true;
+    case CSR.htval: h.htvalLo = lo; h.htvalHi = hi; return true;
+    case CSR.htinst: h.htinstLo = lo; h.htinstHi = hi; return true;
+    case CSR.hgatp: {
+      const mode = hi >>> 28;
+      // Shgatpa: each satp mode offered has its x4 G-stage mode; others leave hgatp unchanged (WARL)
+      const supported = mode === 0 || mode === 8 || (mode === 9 && satpModeOk(h, 9)) || (mode === 10 && satpModeOk(h, 10));
+      if (!supported) return true;
+      h.hgatpLo = lo & ~3; h.hgatpHi = hi & 0xf3ffffff; // VMID 14 bits (57:44), PPN 44 bits with bits 1:0 zero
+      flushVirtTlb(h);
+      return true;
+    }
+    case CSR.henvcfg: {
+      h.henvcfgLo = lo & ENVCFG_LO_MASK;
+      h.henvcfgHi = hi & h.menvcfgHi & (ENVCFG_HI_STCE | ENVCFG_HI_PBMTE | ENVCFG_HI_ADUE);
+      flushVirtTlb(h);
+      return true;
+    }
+    case CSR.mtval2: h.mtval2Lo = lo; h.mtval2Hi = hi; return true;
+    case CSR.mtinst: h.mtinstLo = lo; h.mtinstHi = hi; return true;
+    case CSR.vsstatus: {
+      const old = h.vsstatus;
+      let n = lo & SSTATUS_MASK;
+      if (!hasF(h)) n &= ~MSTATUS.FS;
+      h.vsstatus = n;
+      if ((old ^ n) & MSTATUS.MXR) flushVirtTlb(h);
+      else if (((old ^ n) & MSTATUS.SUM) && h.virt !== 0) selectTlb(h);
+      return true;
+    }
+    case CSR.vsie: { const w = h.hideleg & VS_IRQ_MASK; h.mie = (h.mie & ~w) | ((lo << 1) & w); return true; }
+    case CSR.vsip: { const w = h.hideleg & (1 << 2); h.mip = (h.mip & ~w) | ((lo << 1) & w); return true; }
+    case CSR.vstvec: h.vstvecLo = lo & ~2; h.vstvecHi = hi; return true;
+    case CSR.vsscratch: h.vsscratchLo = lo; h.vsscratchHi = hi; return true;
+    case CSR.vsepc: h.vsepcLo = lo & ~1; h.vsepcHi = hi; return true;
+    case CSR.vscause: h.vscauseLo = lo; h.vscauseHi = hi & (1 << 31); return true;
+    case CSR.vstval: h.vstvalLo = lo; h.vstvalHi = hi; return true;
+    case CSR.vsatp: {
+      const mode = hi >>> 28;
+      const supported = mode === 0 || mode === 8 || (mode === 9 && satpModeOk(h, 9)) || (mode === 10 && satpModeOk(h, 10));
+      if (!supported) return true;
+      h.vsatpLo = mode === 0 ? 0 : lo; h.vsatpHi = mode === 0 ? 0 : hi & 0xf000ffff;
+      flushVirtTlb(h);
+      return true;
+    }
+    case CSR.vstimecmp: {
+      if (!h.isa.has('sstc')) return false;
+      h.vstimecmpLo = lo; h.vstimecmpHi = hi; h.vstimecmp = toU64Number(lo, hi);
+      return true;
+    }
   }
   return false;
 }

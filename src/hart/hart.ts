@@ -18,7 +18,7 @@
 //   page-walk cache). SFENCE.VMA drops the TLB entries of its address (or all) and the whole page-walk cache;
 //   satp writes drop both.
 import { GuestClock } from './clock.js';
-import { GuestMemory, TLB_ACCESS_BYTES, TLB_FN_OFFSET, TLB_SET_BYTES, type CodeCacheOwner } from './memory.js';
+import { GuestMemory, TLB_ACCESS_BYTES, TLB_FN_OFFSET, TLB_SET_BYTES, TLB_SETS, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
 import { Op } from './ops.js';
 import type { ExecFn } from './ext/enc.js';
@@ -166,6 +166,29 @@ export class Hart implements CodeCacheOwner {
   stimecmpLo = -1; stimecmpHi = -1; stimecmp = Infinity;
   /** machine timer compare (the CLINT's mtimecmp for this hart), as ticks */
   mtimecmp = Infinity;
+
+  // H (hypervisor extension, csrfile.ts / trap.ts / mmu.ts). virt is the V bit: 1 while the hart runs VS or VU
+  // (mode then holds the nominal privilege, 1 or 0). The VS CSRs are separate fields; the S CSRs name them while
+  // V=1 (csrfile.ts). hvip's bits live in mip (bits 2, 6, 10), so mip is the one pending word.
+  /** 'h' is in the ISA set */
+  hasH = false;
+  virt: 0 | 1 = 0;
+  mstatusHi = 0; // MPV, GVA
+  hstatus = 0;
+  hedeleg = 0; hideleg = 0; hcounteren = 0;
+  htvalLo = 0; htvalHi = 0; htinstLo = 0; htinstHi = 0;
+  mtval2Lo = 0; mtval2Hi = 0; mtinstLo = 0; mtinstHi = 0;
+  hgatpLo = 0; hgatpHi = 0;
+  henvcfgLo = 0; henvcfgHi = 0;
+  htimedeltaLo = 0; htimedeltaHi = 0; htimedelta = 0; // signed ticks (exact below 2^53)
+  vsstatus = 0;
+  vstvecLo = 0; vstvecHi = 0; vsscratchLo = 0; vsscratchHi = 0; vsepcLo = 0; vsepcHi = 0;
+  vscauseLo = 0; vscauseHi = 0; vstvalLo = 0; vstvalHi = 0; vsatpLo = 0; vsatpHi = 0;
+  vstimecmpLo = -1; vstimecmpHi = -1; vstimecmp = Infinity;
+  /** a hypervisor load/store (HLV, HLVX, HSV) is translating: 1 + its privilege (hstatus.SPVP), HLVX adds 4; 0 = none */
+  hlv = 0;
+  /** the access being translated (or that faulted) is a two-stage one: its tval is a guest virtual address */
+  twoStage = false;
   readonly pmpcfg = new Int32Array(16 * 2);
   readonly pmpaddr = new Int32Array(64 * 2);
   cycleOffset = 0; instretOffset = 0;
@@ -185,7 +208,7 @@ export class Hart implements CodeCacheOwner {
   /** the selected set's fetch entries' translated-code indices (jit.ts) */
   tlbFetchFn: Int32Array = new Int32Array(0);
   /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
-  readonly tlbLevels = [0, 1, 2, 3].map(() => [new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE)]);
+  readonly tlbLevels = Array.from({ length: TLB_SETS }, () => [new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE), new Int8Array(TLB_SIZE)]);
   /** byte offset of the selected set (for translated code) */
   tlbSetBase = 0;
   tlbLevel: Int8Array[] = [];
@@ -210,6 +233,8 @@ export class Hart implements CodeCacheOwner {
 
   // trap being raised
   pendCause = 0; pendTvalLo = 0; pendTvalHi = 0;
+  /** guest physical address of a guest-page fault being raised (for htval / mtval2), and its htinst value */
+  pendGpa = 0; pendTinst = 0;
   /** after Exit.MachineTrap */
   trapCause = 0;
   trapTval = 0n;
@@ -322,7 +347,9 @@ export class Hart implements CodeCacheOwner {
         // what the platform cannot do (fetch from MMIO, AMO/LR/SC on MMIO, a page table outside RAM) is the
         // guest's own access fault, as PMAs make it on hardware: the guest handles it, the VM lives on
         // (docs/architecture.md, "Guest accesses outside RAM")
-        (1 << CAUSE.FETCH_ACCESS) | (1 << CAUSE.LOAD_ACCESS) | (1 << CAUSE.STORE_ACCESS);
+        (1 << CAUSE.FETCH_ACCESS) | (1 << CAUSE.LOAD_ACCESS) | (1 << CAUSE.STORE_ACCESS) |
+        // nested (H): the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual instructions are its
+        (this.hasH ? (1 << CAUSE.ECALL_VS) | (0xf << CAUSE.FETCH_GUEST_PAGE) : 0);
       this.mideleg = S_IRQ_MASK;
       this.mcounteren = -1;
       this.menvcfgLo = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE;
@@ -343,7 +370,7 @@ export class Hart implements CodeCacheOwner {
     this.jitState = new Int32Array(buf, this.stateOff + JIT_PC, 4);
     this.fpCsr = new Int32Array(buf, this.stateOff + JIT_CSR, 3);
     if (old && old.buffer !== buf && old.byteLength > 0) { this.x.set(old); this.fr.set(oldF); }
-    this.tlbSets = [0, 1, 2, 3].map((s) => {
+    this.tlbSets = Array.from({ length: TLB_SETS }, (_, s) => {
       const base = this.tlbBlock + s * TLB_SET_BYTES;
       const acc = [0, 1, 2].map((a) => base + a * TLB_ACCESS_BYTES);
       return {
@@ -361,6 +388,7 @@ export class Hart implements CodeCacheOwner {
     this.isa = isa;
     this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
     this.misalignMask = isa.has('zca') ? 0 : 2;
+    this.hasH = isa.has('h');
     this.harvestCounts(); // under the old decoder: the counts name its rows
     for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); }
   }
@@ -768,11 +796,20 @@ export class Hart implements CodeCacheOwner {
 
   /** raise a synchronous exception for the current instruction (unwinds to the run loop) */
   raise(cause: number, tvalLo: number, tvalHi: number): never {
-    this.pendCause = cause; this.pendTvalLo = tvalLo; this.pendTvalHi = tvalHi;
+    this.pendCause = cause; this.pendTvalLo = tvalLo; this.pendTvalHi = tvalHi; this.pendGpa = 0; this.pendTinst = 0;
     throw TRAP;
   }
   illegal(raw: number): never {
     return this.raise(CAUSE.ILLEGAL, raw, 0);
+  }
+  /** H: a virtual-instruction exception (cause 22; tval = the instruction bits, like illegal-instruction) */
+  virtualInsn(raw: number): never {
+    return this.raise(CAUSE.VIRTUAL_INSTRUCTION, raw, 0);
+  }
+  /** H: a guest-page fault at virtual address (lo, hi) whose guest physical address is gpa */
+  raiseGuestPage(cause: number, lo: number, hi: number, gpa: number, tinst: number): never {
+    this.pendCause = cause; this.pendTvalLo = lo; this.pendTvalHi = hi; this.pendGpa = gpa; this.pendTinst = tinst;
+    throw TRAP;
   }
 
   // ---------------------------------------------------------------- MMIO completion
@@ -816,8 +853,8 @@ export class Hart implements CodeCacheOwner {
   // ---------------------------------------------------------------- FP state helpers (used by ext/fd.ts)
 
   /** FS field; 0 = off (F/D instructions and FP CSRs are illegal) */
-  fsOff(): boolean { return (this.mstatus & MSTATUS.FS) === 0; }
-  markFsDirty(): void { this.mstatus |= MSTATUS.FS; }
+  fsOff(): boolean { return (this.mstatus & MSTATUS.FS) === 0 || (this.virt !== 0 && (this.vsstatus & MSTATUS.FS) === 0); }
+  markFsDirty(): void { this.mstatus |= MSTATUS.FS; if (this.virt !== 0) this.vsstatus |= MSTATUS.FS; }
 
   /** high word of the last CSR read (csrfile.ts) */
   csrHi = 0;

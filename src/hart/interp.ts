@@ -344,8 +344,8 @@ export function runSlice(h: Hart, limit: number): number {
           case Op.ILLEGAL: h.raise(CAUSE.ILLEGAL, page[RAW_BASE + slot]!, 0); break;
           case Op.ECALL: {
             // frequent (SBI calls): leave the slice directly instead of unwinding with a throw
-            h.pendCause = h.mode === 0 ? CAUSE.ECALL_U : h.mode === 1 ? CAUSE.ECALL_S : CAUSE.ECALL_M;
-            h.pendTvalLo = 0; h.pendTvalHi = 0;
+            h.pendCause = h.mode === 0 ? CAUSE.ECALL_U : h.mode === 1 ? (h.virt !== 0 ? CAUSE.ECALL_VS : CAUSE.ECALL_S) : CAUSE.ECALL_M;
+            h.pendTvalLo = 0; h.pendTvalHi = 0; h.pendGpa = 0; h.pendTinst = 0;
             h.pcLo = pageLo | slot; h.pcHi = pageHi; h.instret += n; h.sliceRetired = 0;
             if (countedSo === slot) page[RAW_BASE + slot + 1]--; // it traps, so it does not retire
             return deliverException(h);

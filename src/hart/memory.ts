@@ -29,7 +29,9 @@ export const TLB_ENTRIES = 256;
 export const TLB_FN_OFFSET = TLB_ENTRIES * 12;
 export const TLB_ACCESS_BYTES = TLB_ENTRIES * 16;
 export const TLB_SET_BYTES = 3 * TLB_ACCESS_BYTES;
-export const TLB_BLOCK_BYTES = 4 * TLB_SET_BYTES;
+/** TLB sets per hart: U, S (SUM=0), S (SUM=1), M, and with H: VU, VS (SUM=0), VS (SUM=1) (mmu.ts selectTlb) */
+export const TLB_SETS = 7;
+export const TLB_BLOCK_BYTES = TLB_SETS * TLB_SET_BYTES;
 const TLB_BASE = STATE_BYTES;
 /** The code-page map (one byte per 4 KiB host page) starts here. */
 export const CODE_PAGE_BASE = TLB_BASE + MAX_HARTS * TLB_BLOCK_BYTES;

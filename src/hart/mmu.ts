@@ -3,23 +3,33 @@
 // miss the TLBs (MMIO, page-crossing accesses, AMO/LR/SC and CBO addresses). The TLBs live in guest memory
 // (GuestMemory.tlbBlock) so translated code (jit.ts) reads the same entries the interpreter fills here.
 import type { Hart } from './hart.js';
-import { MSTATUS, CAUSE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE } from './csr.js';
+import { MSTATUS, CAUSE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, HSTATUS, MSTATUS_HI_MPV } from './csr.js';
 import { TLB_SET_BYTES } from './memory.js';
 import {
   ACC_FETCH, ACC_LOAD, ACC_STORE, F_BREAK, MAX_PHYS, MMIO_EXIT, PAGE_MASK, PWC_MASK, TLB_MASK, TLB_SIZE, TWO32,
 } from './defs.js';
 
-/** effective privilege for loads/stores (MPRV) */
-export function dataMode(h: Hart): number {
-  return h.mode === 3 && (h.mstatus & MSTATUS.MPRV) ? (h.mstatus >>> MSTATUS.MPP_SHIFT) & 3 : h.mode;
-}
+/** index of the first V=1 TLB set (selectTlb) */
+export const TLB_SET_VIRT = 4;
 
 /**
  * Translate a virtual address for an access; returns the guest physical address (a double).
  * Raises page faults (and access faults for page-table reads outside RAM).
  */
 export function translate(h: Hart, lo: number, hi: number, acc: number): number {
-  const priv = acc === ACC_FETCH ? h.mode : dataMode(h);
+  let priv: number;
+  if (acc === ACC_FETCH) {
+    priv = h.mode;
+    if (h.virt !== 0) return translateGuest(h, lo, hi, acc, priv);
+  } else if (h.hlv !== 0) {
+    return translateGuest(h, lo, hi, acc, (h.hlv - 1) & 1);
+  } else if (h.mode === 3 && (h.mstatus & MSTATUS.MPRV)) {
+    priv = (h.mstatus >>> MSTATUS.MPP_SHIFT) & 3;
+    if (priv !== 3 && (h.mstatusHi & MSTATUS_HI_MPV)) return translateGuest(h, lo, hi, acc, priv);
+  } else {
+    priv = h.mode;
+    if (h.virt !== 0) return translateGuest(h, lo, hi, acc, priv);
+  }
   const satpMode = h.satpHi >>> 28;
   if (priv === 3 || satpMode === 0) {
     h.lastLevel = 0;
@@ -87,6 +97,173 @@ export function translate(h: Hart, lo: number, hi: number, acc: number): number 
   return h.raise(fault, lo, hi);
 }
 
+// ---------------------------------------------------------------- H: two-stage translation
+
+/**
+ * H: translate a guest virtual address (V=1, HLV/HSV, or M-mode MPRV with MPV=1) at privilege `priv` (VS 1 or
+ * VU 0): the VS-stage walk under vsatp, whose page-table reads are themselves guest physical addresses translated
+ * by the G-stage, then the G-stage (hgatp) of the result. Page faults (12/13/15) come from the VS stage, guest-page
+ * faults (20/21/23, with the guest physical address for htval) from the G stage. No page-walk cache: its entries
+ * would be guest physical. The TLB entry made from this maps one 4 KiB page (lastLevel 0), and every fence that
+ * concerns V=1 translations drops the whole V=1 TLB sets (flushVirtTlb), so no superpage bookkeeping is needed.
+ */
+function translateGuest(h: Hart, lo: number, hi: number, acc: number, priv: number): number {
+  h.twoStage = true;
+  h.lastLevel = 0;
+  const vsMode = h.vsatpHi >>> 28;
+  if (vsMode === 0) return gStage(h, (hi >>> 0) * TWO32 + (lo >>> 0), acc, lo, hi, false);
+  const hlvx = (h.hlv & 4) !== 0;
+  const levels = vsMode === 8 ? 3 : vsMode === 9 ? 4 : 5;
+  const vaBits = 12 + 9 * levels;
+  const fault = acc === ACC_FETCH ? CAUSE.FETCH_PAGE : acc === ACC_LOAD ? CAUSE.LOAD_PAGE : CAUSE.STORE_PAGE;
+  const top = hi >> (vaBits - 1 - 32);
+  if (top !== 0 && top !== -1) h.raise(fault, lo, hi);
+  const dv = h.mem.dv;
+  const vs = h.vsstatus;
+  const mxr = ((vs | h.mstatus) & MSTATUS.MXR) !== 0;
+  let table = ((h.vsatpHi & 0xfff) * TWO32 + (h.vsatpLo >>> 0)) * 4096;
+  for (let level = levels - 1; level >= 0; level--) {
+    const pteGpa = table + vpnAt(lo, hi, 12 + 9 * level) * 8;
+    const off = h.mem.hostOffset(gStage(h, pteGpa, ACC_LOAD, lo, hi, true, acc), 8);
+    if (off < 0) h.raise(acc === ACC_FETCH ? CAUSE.FETCH_ACCESS : acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+    let pl = dv.getInt32(off, true);
+    const ph = dv.getInt32(off + 4, true);
+    if (!(pl & 1) || ((pl & 6) === 4)) h.raise(fault, lo, hi);
+    if (ph & 0x1fc00000) h.raise(fault, lo, hi);
+    const pbmt = (ph >>> 29) & 3;
+    if (pbmt !== 0 && (pbmt === 3 || !h.isa.has('svpbmt') || !(h.henvcfgHi & ENVCFG_HI_PBMTE))) h.raise(fault, lo, hi);
+    const napot = ph < 0;
+    if (napot && !h.isa.has('svnapot')) h.raise(fault, lo, hi);
+    const ppn = (ph & 0x3fffff) * 4194304 + (pl >>> 10);
+    if ((pl & 0xa) === 0) {
+      if ((pl & 0xd0) !== 0 || napot || pbmt !== 0 || level === 0) h.raise(fault, lo, hi);
+      table = ppn * 4096;
+      continue;
+    }
+    const u = (pl & 0x10) !== 0;
+    if (priv === 0 ? !u : u && (acc === ACC_FETCH || !(vs & MSTATUS.SUM))) h.raise(fault, lo, hi);
+    // HLVX reads what is executable (read permission not needed); MXR: vsstatus's or mstatus's
+    if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? (hlvx ? !(pl & 8) : !((pl & 2) || (mxr && (pl & 8)))) : !(pl & 4)) {
+      h.raise(fault, lo, hi);
+    }
+    const span = level === 0 ? 1 : 2 ** (9 * level);
+    if (ppn % span !== 0) h.raise(fault, lo, hi);
+    let pagePpn: number;
+    if (napot) {
+      if (level !== 0 || (ppn & 0xf) !== 8) h.raise(fault, lo, hi);
+      pagePpn = ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
+    } else {
+      let below = 0;
+      for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
+      pagePpn = ppn + below;
+    }
+    const needD = acc === ACC_STORE && !(pl & 0x80);
+    if (!(pl & 0x40) || needD) {
+      if (!(h.henvcfgHi & ENVCFG_HI_ADUE)) h.raise(fault, lo, hi);
+      gStage(h, pteGpa, ACC_STORE, lo, hi, true, acc); // the A/D update is a store to the guest's page table
+      pl |= 0x40 | (acc === ACC_STORE ? 0x80 : 0);
+      dv.setInt32(off, pl, true);
+    }
+    return gStage(h, pagePpn * 4096 + (lo & 0xfff), acc, lo, hi, false);
+  }
+  return h.raise(fault, lo, hi);
+}
+
+/**
+ * H: the G-stage translation (hgatp: Bare, Sv39x4, Sv48x4, Sv57x4) of guest physical address gpa, for an access
+ * of kind acc at guest virtual address (lo, hi). Every leaf must be a U page (G-stage accesses count as U-mode);
+ * MXR is mstatus's alone. `implicit`: a VS-stage page-table access (htinst then holds the pseudoinstruction of a
+ * 64-bit read or write), whose fault is the guest-page fault of the original access `orig`. Guest physical
+ * addresses are doubles: an Sv57x4 address at or above 2^53 is reported as a guest-page fault.
+ */
+function gStage(h: Hart, gpa: number, acc: number, lo: number, hi: number, implicit: boolean, orig = acc): number {
+  const kind = implicit ? orig : acc;
+  const gfault = kind === ACC_FETCH ? CAUSE.FETCH_GUEST_PAGE : kind === ACC_LOAD ? CAUSE.LOAD_GUEST_PAGE : CAUSE.STORE_GUEST_PAGE;
+  const tinst = implicit ? (acc === ACC_STORE ? 0x3020 : 0x3000) : 0;
+  const mode = h.hgatpHi >>> 28;
+  if (mode === 0) return gpa < MAX_PHYS ? gpa : -1;
+  const levels = mode === 8 ? 3 : mode === 9 ? 4 : 5;
+  if (gpa >= 2 ** (14 + 9 * levels) || gpa >= MAX_PHYS) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+  const dv = h.mem.dv;
+  let table = ((h.hgatpHi & 0xfff) * TWO32 + (h.hgatpLo >>> 0)) * 4096;
+  for (let level = levels - 1; level >= 0; level--) {
+    const shift = 2 ** (12 + 9 * level);
+    const vpn = level === levels - 1 ? Math.floor(gpa / shift) : Math.floor(gpa / shift) % 512; // root: 11 bits
+    const off = h.mem.hostOffset(table + vpn * 8, 8);
+    if (off < 0) h.raise(kind === ACC_FETCH ? CAUSE.FETCH_ACCESS : kind === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+    let pl = dv.getInt32(off, true);
+    const ph = dv.getInt32(off + 4, true);
+    if (!(pl & 1) || ((pl & 6) === 4) || (ph & 0x1fc00000)) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    const pbmt = (ph >>> 29) & 3;
+    if (pbmt !== 0 && (pbmt === 3 || !h.isa.has('svpbmt') || !(h.menvcfgHi & ENVCFG_HI_PBMTE))) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    const napot = ph < 0;
+    if (napot && !h.isa.has('svnapot')) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    const ppn = (ph & 0x3fffff) * 4194304 + (pl >>> 10);
+    if ((pl & 0xa) === 0) {
+      if ((pl & 0xd0) !== 0 || napot || pbmt !== 0 || level === 0) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+      table = ppn * 4096;
+      continue;
+    }
+    const hlvx = !implicit && (h.hlv & 4) !== 0;
+    if (!(pl & 0x10)) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? (hlvx ? !(pl & 8) : !((pl & 2) || ((h.mstatus & MSTATUS.MXR) && (pl & 8)))) : !(pl & 4)) {
+      h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    }
+    const span = level === 0 ? 1 : 2 ** (9 * level);
+    if (ppn % span !== 0) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+    let pagePpn: number;
+    const gpn = Math.floor(gpa / 4096);
+    if (napot) {
+      if (level !== 0 || (ppn & 0xf) !== 8) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+      pagePpn = ppn - 8 + (gpn % 16);
+    } else pagePpn = ppn + (gpn % span);
+    const needD = acc === ACC_STORE && !(pl & 0x80);
+    if (!(pl & 0x40) || needD) {
+      if (!(h.menvcfgHi & ENVCFG_HI_ADUE)) h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+      pl |= 0x40 | (acc === ACC_STORE ? 0x80 : 0);
+      dv.setInt32(off, pl, true);
+    }
+    return pagePpn * 4096 + (gpa % 4096);
+  }
+  return h.raiseGuestPage(gfault, lo, hi, gpa, tinst);
+}
+
+/** H: drop the V=1 TLB sets (vsatp, hgatp, henvcfg writes, HFENCE, SFENCE.VMA from VS), and the M set when
+ *  MPRV may route M-mode data accesses through V=1 translation */
+export function flushVirtTlb(h: Hart): void {
+  for (let k = TLB_SET_VIRT; k < h.tlbSets.length; k++) { const set = h.tlbSets[k]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
+  if (h.mstatus & MSTATUS.MPRV) { const set = h.tlbSets[3]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
+  h.flags |= F_BREAK;
+}
+
+/** HFENCE.VVMA / HFENCE.GVMA (and HINVAL.*): from HS (or M, or U never); V=1 code gets virtual-instruction */
+export function doHfence(h: Hart, raw: number, gvma: boolean): void {
+  if (h.virt !== 0) h.virtualInsn(raw);
+  if (h.mode === 0 || (gvma && h.mode === 1 && (h.mstatus & MSTATUS.TVM))) h.illegal(raw);
+  flushVirtTlb(h);
+}
+
+/**
+ * H: the host offset for a hypervisor load/store (HLV, HLVX, HSV) of `size` bytes at guest virtual (lo, hi):
+ * translated as V=1 at privilege hstatus.SPVP with no TLB fill. Allowed in M and HS, and in U with hstatus.HU;
+ * from V=1 it is a virtual-instruction exception. Misaligned accesses inside a page are done; across a page or to
+ * MMIO they raise the access's misaligned / access fault (documented limitation).
+ */
+export function hypervisorAccessOffset(h: Hart, raw: number, lo: number, hi: number, size: number, store: boolean, hlvx: boolean): number {
+  if (h.virt !== 0) h.virtualInsn(raw);
+  if (h.mode === 0 && !(h.hstatus & HSTATUS.HU)) h.illegal(raw);
+  const acc = store ? ACC_STORE : ACC_LOAD;
+  if ((lo & 0xfff) + size > 4096) h.raise(store ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
+  h.hlv = 1 + ((h.hstatus & HSTATUS.SPVP) ? 1 : 0) + (hlvx ? 4 : 0);
+  let pa: number;
+  try { pa = translate(h, lo, hi, acc); } finally { h.hlv = 0; }
+  const off = pa < 0 || pa >= MAX_PHYS ? -1 : h.mem.hostOffset(pa, size);
+  if (off < 0) h.raise(store ? CAUSE.STORE_ACCESS : CAUSE.LOAD_ACCESS, lo, hi);
+  if (store && h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
+  h.twoStage = false;
+  return off;
+}
+
 /** fill the TLB for `acc` at this virtual page and return the host offset of the page, or -1 (not RAM) */
 export function fillTlb(h: Hart, lo: number, hi: number, acc: number): number {
   const pa = translate(h, lo, hi, acc);
@@ -118,8 +295,9 @@ export function fetchPageHost(h: Hart, lo: number, hi: number): number {
 
 /** select the TLB set of the current privilege mode (after a mode change) */
 export function selectTlb(h: Hart): void {
-  const m = h.mode;
-  const k = m === 3 ? 3 : m === 0 ? 0 : (h.mstatus & MSTATUS.SUM) ? 2 : 1;
+  const m = h.mode, v = h.virt;
+  // sets: 0 U, 1 S (SUM=0), 2 S (SUM=1), 3 M; with H, 4 VU, 5 VS (vsstatus.SUM=0), 6 VS (SUM=1)
+  const k = m === 3 ? 3 : (v !== 0 ? TLB_SET_VIRT : 0) + (m === 0 ? 0 : ((v !== 0 ? h.vsstatus : h.mstatus) & MSTATUS.SUM) ? 2 : 1);
   const set = h.tlbSets[k]!;
   h.tlbTag = set.tag; h.tlbOff = set.off; h.tlbLevel = set.level; h.tlbFetchFn = set.fetchFn;
   h.tlbSetBase = h.tlbBlock + k * TLB_SET_BYTES;
@@ -133,6 +311,11 @@ export function checkMprvChange(h: Hart, oldSt: number, newSt: number): void {
 
 /** SFENCE.VMA / SINVAL.VMA: rs1 = x0 flushes everything, else only the entries derived from the leaf that maps vaddr */
 export function doSfenceVma(h: Hart, raw: number, rs1: number, lo: number, hi: number): void {
+  if (h.virt !== 0) { // VS: the fence is about vsatp's translations (VU, or VS with hstatus.VTVM: for HS to decide)
+    if (h.mode === 0 || (h.hstatus & HSTATUS.VTVM)) h.virtualInsn(raw);
+    flushVirtTlb(h);
+    return;
+  }
   if (h.mode === 0 || (h.mode === 1 && (h.mstatus & MSTATUS.TVM))) h.illegal(raw);
   if (rs1 === 0) { flushTlb(h); return; }
   h.pwcTagLo.fill(-1); // the page-walk cache holds non-leaf entries: any SFENCE.VMA drops them (page tables freed)
