@@ -64,6 +64,8 @@ built from its busybox and modules.
                        ONE_REG ISA_EXT writes before the first run (kvmtool style), e.g. --disable-zcmop
   -cpu rv64,EXT=on|off QEMU-style spelling of the same writes
   --allow-disable-any  rvkvm's strict mode: every extension may be disabled (Linux KVM refuses e.g. zcmop)
+  --nested             rvkvm's opt-in past KVM: the vCPUs get H (KVM never lets user space enable it), the guest
+                       runs in HS-mode and can load its own kvm.ko; -cpu rv64,h=on needs it too
   --abi 6.12|7.3       which Linux KVM ABI to model (default 7.3)
   --disk FILE[,ro][,lock=on|off][,format=raw]
                        virtio-blk disk backed by FILE (writes reach the file unless ,ro). The image is locked
@@ -166,6 +168,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       }
       case '--isa': out.cfg.hostIsa = value(i++, a); continue;
       case '--allow-disable-any': out.cfg.allowDisableAny = true; continue;
+      case '--nested': out.cfg.nested = true; continue;
       case '--abi': {
         const v = value(i++, a);
         if (v !== '6.12' && v !== '7.3') throw new UsageError(`--abi '${v}': expected 6.12 or 7.3`);

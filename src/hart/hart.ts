@@ -84,6 +84,9 @@ export interface JitStats {
 // thresholds of 10k..40k translated 550..950 pages and were slower than 100k..1M (240..110 pages).
 const JIT_HOT = 200_000;
 const SLICE = 65536;
+/** nested (H) under the hypervisor: the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual
+ *  instructions are its to handle */
+const H_MEDELEG = (1 << CAUSE.ECALL_VS) | (0xf << CAUSE.FETCH_GUEST_PAGE);
 
 export interface MmioRequest {
   addr: number;
@@ -347,9 +350,7 @@ export class Hart implements CodeCacheOwner {
         // what the platform cannot do (fetch from MMIO, AMO/LR/SC on MMIO, a page table outside RAM) is the
         // guest's own access fault, as PMAs make it on hardware: the guest handles it, the VM lives on
         // (docs/architecture.md, "Guest accesses outside RAM")
-        (1 << CAUSE.FETCH_ACCESS) | (1 << CAUSE.LOAD_ACCESS) | (1 << CAUSE.STORE_ACCESS) |
-        // nested (H): the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual instructions are its
-        (this.hasH ? (1 << CAUSE.ECALL_VS) | (0xf << CAUSE.FETCH_GUEST_PAGE) : 0);
+        (1 << CAUSE.FETCH_ACCESS) | (1 << CAUSE.LOAD_ACCESS) | (1 << CAUSE.STORE_ACCESS) | (this.hasH ? H_MEDELEG : 0);
       this.mideleg = S_IRQ_MASK;
       this.mcounteren = -1;
       this.menvcfgLo = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE;
@@ -389,6 +390,8 @@ export class Hart implements CodeCacheOwner {
     this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
     this.misalignMask = isa.has('zca') ? 0 : 2;
     this.hasH = isa.has('h');
+    // under the hypervisor, the H causes go to the guest (now HS-mode) exactly when it has H
+    if (this.hypervisor) this.medeleg = this.hasH ? this.medeleg | H_MEDELEG : this.medeleg & ~H_MEDELEG;
     this.harvestCounts(); // under the old decoder: the counts name its rows
     for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); }
   }

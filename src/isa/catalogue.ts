@@ -15,7 +15,7 @@ export const KVM_ISA_EXT_MAX: Readonly<Record<KvmVersion, number>> = { '6.12.107
 export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
   'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
-  'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu',
+  'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
 ]);
 
 /**

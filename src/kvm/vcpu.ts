@@ -82,7 +82,7 @@ export class Vcpu {
     const host = vm.host;
     // KVM_CREATE_VCPU: host extensions that user space could enable start enabled (kvm-isa-ext-rules.md 2)
     for (const ext of kvmIsaTable(vm.abi)) {
-      if (ext && hostHasKvmExt(ext, host) && enableAllowed(ext, host)) this.enabled.add(ext.kvmId);
+      if (ext && hostHasKvmExt(ext, host) && this.mayEnable(ext)) this.enabled.add(ext.kvmId);
     }
     this.mvendorid = host.mvendorid;
     this.marchid = host.marchid;
@@ -330,7 +330,7 @@ export class Vcpu {
       const bit = 1n << BigInt(i);
       const ext = kvmExtForLetterBit(this.vm.abi, i);
       if (!ext) { v &= ~bit; continue; }
-      if (!enableAllowed(ext, host) && (v & bit)) v &= ~bit;
+      if (!this.mayEnable(ext) && (v & bit)) v &= ~bit;
       if (!disableAllowed(ext, host, this.vm.allowDisableAny) && !(v & bit)) v |= bit;
     }
     // AND with the host's single-letter ISA
@@ -573,6 +573,11 @@ export class Vcpu {
     return r.subtype === IsaSubtype.MULTI_DIS ? ~word & U64_MASK : word;
   }
 
+  /** KVM's enable rule, and rvkvm's nested opt-in (VmOptions.nested) that lets H through */
+  private mayEnable(ext: KvmIsaExt): boolean {
+    return enableAllowed(ext, this.vm.host) || (this.vm.nested && ext.name === 'h');
+  }
+
   /** One ISA_EXT SINGLE write, Linux's order of checks (kvm-isa-ext-rules.md 3.1). */
   private setIsaExtSingle(kvmId: number, value: bigint, id: bigint): void {
     const ext = this.isaExtFor(kvmId);
@@ -581,7 +586,7 @@ export class Vcpu {
     if (value === cur) return;
     if (this.ran) throw new KvmError('EBUSY', `ISA_EXT ${ext.symbol}: the vCPU has already run`);
     const host = this.vm.host;
-    if (value === 1n && enableAllowed(ext, host)) this.enabled.add(kvmId);
+    if (value === 1n && this.mayEnable(ext)) this.enabled.add(kvmId);
     else if (value === 0n && disableAllowed(ext, host, this.vm.allowDisableAny)) this.enabled.delete(kvmId);
     else {
       const why = value === 1n ? 'KVM does not allow enabling it' : value === 0n ? 'KVM does not allow disabling it' : 'value must be 0 or 1';

@@ -14,6 +14,11 @@ export interface VmOptions {
    * KVM id 60, with EINVAL). The hart then traps the disabled instructions (c.mop.n becomes illegal).
    */
   allowDisableAny?: boolean;
+  /**
+   * rvkvm's opt-in past Linux (`rvkvm run --nested`): the vCPUs get H (KVM_RISCV_ISA_EXT_H, never enable-allowed
+   * under Linux's rules), so the guest runs in HS-mode and can run its own KVM; its guests run with V=1 on the hart.
+   */
+  nested?: boolean;
   /** Upper bound for guest RAM (the WebAssembly.Memory maximum). */
   maxRamBytes?: number;
   /** The guest clock: wall time scaled to the timebase (default) or derived from retired instructions. */
@@ -39,6 +44,7 @@ export class Vm {
   readonly abi: KvmAbi;
   readonly profile: AbiProfile;
   readonly allowDisableAny: boolean;
+  readonly nested: boolean;
   readonly clock: 'wall' | 'icount';
   readonly memory: GuestMemory;
   /** One guest time base for all vCPUs, as KVM keeps one per VM. */
@@ -53,6 +59,7 @@ export class Vm {
     this.abi = opts.abi ?? DEFAULT_ABI;
     this.profile = abiProfile(this.abi);
     this.allowDisableAny = opts.allowDisableAny ?? false;
+    this.nested = opts.nested ?? false;
     this.clock = opts.clock ?? 'wall';
     this.jit = opts.jit ?? true;
     this.jitHot = opts.jitHot;

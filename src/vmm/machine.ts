@@ -63,6 +63,8 @@ export interface MachineConfig {
   disable?: readonly string[];
   /** rvkvm's opt-in past Linux: every extension may be disabled (default: Linux's rules). */
   allowDisableAny?: boolean;
+  /** rvkvm's opt-in past Linux: the vCPUs get H (nested virtualization; VmOptions.nested). */
+  nested?: boolean;
   abi?: KvmAbi;
   clock?: 'wall' | 'icount';
   /** translate hot guest code to WebAssembly (default true), after this many instructions in a page */
@@ -167,7 +169,7 @@ export class Machine {
     const hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
     this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
     this.vm = this.host.createVm({
-      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,
+      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, nested: cfg.nested, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,
     });
     const ramBase = MEMORY_MAP.ram.base;
     this.vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ramBase, memorySize: memBytes });
