@@ -120,6 +120,17 @@ test('H CSRs exist only with h in the ISA; misa.H follows it; mideleg reads VS-l
   assert.equal(withH.getCsr(CSR.hgatp) >> 60n, 8n, 'unsupported mode leaves hgatp unchanged');
 });
 
+test('Shgatpa: hgatp offers the x4 mode of each satp mode the hart offers, and no other', () => {
+  for (const [isa, modes] of [[ISA_H, [8n, 9n, 10n]], [`${ISA_H} sv39`, [8n]], [`${ISA_H} sv48`, [8n, 9n]]] as const) {
+    const h = fixture([], isa).hart;
+    for (const m of [8n, 9n, 10n]) {
+      h.setCsr(CSR.hgatp, 0n);
+      h.setCsr(CSR.hgatp, m << 60n);
+      assert.equal(h.getCsr(CSR.hgatp) >> 60n, (modes as readonly bigint[]).includes(m) ? m : 0n, `${isa}: mode ${m}`);
+    }
+  }
+});
+
 test('V=1: the S CSRs are the VS CSRs (sscratch, sstatus, satp, scause ...), HS values untouched', () => {
   const { hart } = guest([csrrw(5, CSR.sscratch, 6), csrr(7, CSR.sstatus), csrrw(8, CSR.stvec, 6), ecall]);
   hart.setCsr(CSR.sscratch, 0x1111n);
