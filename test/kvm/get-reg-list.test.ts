@@ -138,7 +138,13 @@ for (const abi of KVM_ABIS) {
     test(`get-reg-list ${abi}: config ${name} (KVM id ${row.kvm_id})`, () => {
       const vcpu = baseVcpu();
       const before = vcpuExtsOf(vcpu, abi);
-      if (disableAllowed(row)) {
+      if (row.enable === 'false') {
+        // never enable-allowed (H): the host has it, the vCPU does not get it, and enabling is refused
+        assert.equal(before.has(name), false);
+        assertErrno(() => vcpu.setOneReg(ID.isa(row.kvm_id), 1n), 'EINVAL', `enable ${row.kvm_name}`);
+        assert.equal(vcpu.getOneReg(ID.isa(row.kvm_id)), 0n);
+        assert.deepEqual(vcpu.getRegList(), expectedRegList(abi, before, new Set()));
+      } else if (disableAllowed(row)) {
         assert.equal(before.has(name), false);
         vcpu.setOneReg(ID.isa(row.kvm_id), 1n);
         assert.equal(vcpu.getOneReg(ID.isa(row.kvm_id)), 1n);
