@@ -243,7 +243,7 @@ function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
   return readBoundedInput(path, what, limit.bytes, limit.room);
 }
 
-/** The initramfs for the bundled guest: busybox, every module, the project's probe program if built. */
+/** The initramfs for the bundled guest: busybox, every module, the project's guest programs if built. */
 export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean; channels?: number } = {}): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
@@ -261,6 +261,9 @@ export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_M
     process.stderr.write(`rvkvm: rvkvm-probe is absent from the guest (${probe} is not built): install ` +
       `gcc-riscv64-linux-gnu and libc6-dev-riscv64-cross, then run 'npm start' (or 'make -C test/guest')\n`);
   }
+  // rvkvm-vmm: a minimal VMM on the guest's /dev/kvm (for --nested), if built
+  const vmm = resolve(projectRoot, 'build/guest/linux/rvkvm-vmm.elf');
+  if (existsSync(vmm)) files.push({ path: 'bin/rvkvm-vmm', data: readInput(vmm, 'rvkvm-vmm program', limit) });
   return buildInitramfs({
     busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}),
     ...(opts.virtioConsole ? { virtioConsole: true } : {}), ...(opts.channels ? { channels: opts.channels } : {}),

@@ -2,6 +2,9 @@
 // HS-mode, and its own Linux KVM (../shared/guest/modules/kvm.ko, which loads only on a hart with H) comes up:
 // insmod succeeds, /dev/kvm appears, and dmesg reports the G-stage mode and VMID bits the hart offers. Without
 // --nested, H follows KVM's rule (never enable-allowed): the guest has no H and kvm.ko refuses to load.
+// Then the project's own VMM (test/guest/linux/rvkvm-vmm.c) on that /dev/kvm: the real KVM's register list equals
+// `rvkvm reg-list --abi 6.12 --host-isa <the L1 vCPU's ISA>` id for id, ZCMOP reads 1 and refuses 0 (EINVAL), and
+// a nested guest (V=1 on the hart) runs every c.mop.n / mop.r.n, exits to user space with an SBI call, powers off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(root, 'dist/src/cli/main.js');
 const guest = resolve(root, '../shared/guest');
-const prerequisites = existsSync(join(guest, 'linux-6.12.107-riscv64.Image')) && existsSync(join(guest, 'modules/kvm.ko'));
+const vmm = join(root, 'build/guest/linux/rvkvm-vmm.elf');
+const prerequisites = existsSync(join(guest, 'linux-6.12.107-riscv64.Image')) && existsSync(join(guest, 'modules/kvm.ko')) && existsSync(vmm);
 
 interface Run { code: number | null; stdout: string; stderr: string }
 function rvkvm(args: string[], timeoutSec = 400): Run {
@@ -20,13 +24,13 @@ function rvkvm(args: string[], timeoutSec = 400): Run {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const KVM_CHECK = 'grep ^isa /proc/cpuinfo; if insmod /lib/modules/kvm.ko; then echo INSMOD-OK; else echo INSMOD-FAILED; fi; ' +
-  'test -c /dev/kvm && echo DEVKVM-PRESENT; dmesg | grep "kvm \\["';
+  'test -c /dev/kvm && echo DEVKVM-PRESENT; dmesg | grep "kvm \\["; test -c /dev/kvm && rvkvm-vmm';
 function boot(extra: string[]): Run {
   return rvkvm(['run', '--clock', 'icount', '--timeout', '400', '--append', 'console=ttyS0 panic=-1 quiet', ...extra,
     '--init-commands', KVM_CHECK]);
 }
 
-test('--nested: the guest has H, its kvm.ko loads, /dev/kvm appears, dmesg names Sv57x4 and 14 VMID bits', { skip: !prerequisites, timeout: 500_000 }, () => {
+test('--nested: the guest has H, its kvm.ko loads (Sv57x4, 14 VMID bits), and a VMM on its /dev/kvm runs a nested guest; reg lists agree', { skip: !prerequisites, timeout: 500_000 }, () => {
   const r = boot(['--nested']);
   assert.equal(r.code, 0, r.stderr);
   const isa = /^isa\s*:\s*(\S+)/m.exec(r.stdout)?.[1] ?? '';
@@ -36,6 +40,23 @@ test('--nested: the guest has H, its kvm.ko loads, /dev/kvm appears, dmesg names
   assert.match(r.stdout, /kvm \[\d+\]: hypervisor extension available/);
   assert.match(r.stdout, /kvm \[\d+\]: using Sv57x4 G-stage page table format/);
   assert.match(r.stdout, /kvm \[\d+\]: VMID 14 bits available/);
+  // the minimal VMM on the guest's /dev/kvm
+  const out = r.stdout.replace(/\r/g, '');
+  assert.match(out, /vmm: get ZCMOP = 1$/m);
+  assert.match(out, /vmm: set ZCMOP 0 = -1 EINVAL$/m);
+  assert.match(out, /vmm: sbi ext 0x8000000 fid 0 a0 32 a1 8$/m, 'all 32 mop.r.n wrote 0, all 8 c.mop.n ran');
+  assert.match(out, /vmm: system event 1 \(shutdown = 1\), s2 = 0x42$/m, 'the SBI answer reached the nested guest');
+  assert.match(out, /vmm: OK$/m);
+  // differential: the real KVM's KVM_GET_REG_LIST against rvkvm's model for the same host ISA
+  const real = [...out.matchAll(/^reg (0x[0-9a-f]{16})$/gm)].map((m) => m[1]);
+  assert.equal(Number(/^vmm: reg-list (\d+)$/m.exec(out)?.[1]), real.length);
+  const hostIsa = /ISA (\S+)/.exec(r.stderr)?.[1];
+  assert.ok(hostIsa, `no vCPU ISA in stderr: ${r.stderr}`);
+  const model = spawnSync(process.execPath, [cli, 'reg-list', '--abi', '6.12', '--host-isa', hostIsa], { encoding: 'utf8' });
+  assert.equal(model.status, 0, model.stderr);
+  const modelIds = [...model.stdout.matchAll(/^(0x[0-9a-f]{16})\s/gm)].map((m) => m[1]);
+  assert.ok(real.length > 100, `real list has ${real.length} ids`);
+  assert.deepEqual(real, modelIds, 'the real KVM and rvkvm reg-list --abi 6.12 list the same ids in the same order');
 });
 
 test('without --nested H stays off (KVM rule): no h in the guest ISA, kvm.ko does not load; h=on needs --nested', { skip: !prerequisites, timeout: 500_000 }, () => {
