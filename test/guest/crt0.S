@@ -57,7 +57,9 @@ trap_entry:
   .section .tohost, "aw", @progbits
   .align 6
   .globl tohost
+  .size tohost, 8               /* QEMU's spike machine finds HTIF through these symbols and their sizes */
 tohost: .dword 0
   .align 6
   .globl fromhost
+  .size fromhost, 8
 fromhost: .dword 0
