@@ -12,7 +12,7 @@ import { dtbToDts, formatPropertyValue } from '../../web/src/dts.js';
 import { DeviceTree } from '../../src/vmm/fdt.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-interface KvmRuleRow { kvm_id: number; kvm_name: string; disable: string }
+interface KvmRuleRow { kvm_id: number; kvm_name: string; enable: string; disable: string }
 const rules = JSON.parse(readFileSync(resolve(root, '../shared/reference/kvm-isa-ext-rules.json'), 'utf8')) as
   Record<string, { table: KvmRuleRow[] }>;
 const newest = rules['v7.3-rc7']!.table;
@@ -28,6 +28,7 @@ test('one toggle per implemented extension, each in exactly one known group', ()
   for (const n of listed) assert.ok(IMPLEMENTED_EXTENSIONS.has(n), `group lists '${n}', which the hart does not implement`);
   // Zcmop and Zimop are shown together as the MOPs.
   assert.deepEqual(toggles.filter((t) => t.group === 'mops').map((t) => t.name).sort(), ['zcmop', 'zimop']);
+  assert.deepEqual(toggles.filter((t) => t.group === 'virtualization').map((t) => t.name), ['h']);
 });
 
 test('every toggle states KVM v7.3-rc7\'s disable rule and id (all rows of the reference table)', () => {
@@ -35,6 +36,9 @@ test('every toggle states KVM v7.3-rc7\'s disable rule and id (all rows of the r
     const row = newest.find((r) => r.kvm_name === `KVM_RISCV_ISA_EXT_${t.name.toUpperCase()}`);
     assert.ok(row, `${t.name}: no KVM_RISCV_ISA_EXT row in the reference`);
     assert.equal(t.kvmId, row.kvm_id, t.name);
+    // H: never enable-allowed; the page says so and names rvkvm's nested opt-in instead of the disable rule
+    assert.equal(t.nestedOptIn, row.enable === 'false', t.name);
+    if (t.nestedOptIn) { assert.match(t.ruleText, /never enabled under KVM rules; on = rvkvm's nested opt-in/, t.name); continue; }
     const expected = row.disable === 'false' ? 'cannot be disabled under KVM rules'
       : row.disable === 'true' ? 'may be disabled under KVM rules' : null;
     if (expected) assert.equal(t.ruleText, expected, t.name);

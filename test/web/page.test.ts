@@ -113,8 +113,11 @@ test('page loads with one ISA toggle per implemented extension and KVM rules sho
   const exts = await page.$$eval('#isa-groups input[data-ext]', (els) => els.map((e) => (e as HTMLInputElement).dataset.ext!));
   const implemented = [...IMPLEMENTED_EXTENSIONS].sort();
   assert.deepEqual([...exts].sort(), implemented);
-  // Every toggle starts on: the vCPU gets the whole host ISA, as under KVM.
-  assert.ok(await page.$$eval('#isa-groups input[data-ext]', (els) => els.every((e) => (e as HTMLInputElement).checked)));
+  // Every toggle starts on: the vCPU gets the whole host ISA, as under KVM; except H, which KVM never enables
+  // (its toggle is rvkvm's nested opt-in, and says so).
+  assert.ok(await page.$$eval('#isa-groups input[data-ext]:not([data-ext=h])', (els) => els.every((e) => (e as HTMLInputElement).checked)));
+  assert.equal(await page.isChecked('input[data-ext=h]'), false);
+  assert.match((await page.textContent('input[data-ext=h] ~ .rule'))!, /KVM id 4: never enabled under KVM rules; on = rvkvm's nested opt-in/);
   const zcmopRule = await page.textContent('input[data-ext=zcmop] ~ .rule');
   assert.equal(zcmopRow.disable, 'false');
   assert.match(zcmopRule!, new RegExp(`KVM id ${zcmopRow.kvm_id}: cannot be disabled under KVM rules`));

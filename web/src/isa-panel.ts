@@ -11,6 +11,7 @@ export const ISA_GROUPS: readonly { id: string; title: string; names: readonly s
   { id: 'cache', title: 'Cache-block operations', names: ['zicbom', 'zicboz', 'zicbop'] },
   { id: 'atomics', title: 'Atomics and waits', names: ['zacas', 'zawrs'] },
   { id: 'privileged', title: 'Privileged (supervisor)', names: ['sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu'] },
+  { id: 'virtualization', title: 'H (nested virtualization)', names: ['h'] },
   { id: 'other', title: 'Other', names: [] },
 ];
 
@@ -24,6 +25,8 @@ export interface IsaToggle {
   kvmMayDisable: boolean;
   /** The rule as the page shows it next to the toggle. */
   ruleText: string;
+  /** H: never enable-allowed under KVM rules; turning it on is rvkvm's nested opt-in (`rvkvm run --nested`) */
+  nestedOptIn: boolean;
 }
 
 const HOST_FEATURE: Record<string, string> = {
@@ -40,9 +43,12 @@ export function disableRuleText(rule: KvmRule | null): string {
 
 function toggleFor(row: Extension, group: string): IsaToggle {
   const rule = row.kvm?.disable ?? null;
+  const nestedOptIn = row.kvm?.enable === 'never';
   return {
     name: row.name, group, kvmId: row.kvm?.id ?? null, disableRule: rule,
-    kvmMayDisable: rule === 'always', ruleText: disableRuleText(rule),
+    kvmMayDisable: rule === 'always', nestedOptIn,
+    ruleText: nestedOptIn ? 'never enabled under KVM rules; on = rvkvm\'s nested opt-in (rvkvm run --nested): the guest runs in HS-mode with its own KVM'
+      : disableRuleText(rule),
   };
 }
 

@@ -96,7 +96,7 @@ function currentConfig(): BootConfig {
   const { enable, disable } = isaWrites(onByDefault ?? new Set(), wanted);
   return {
     guest: guestChoice(), cmdline: cmdline.value, memBytes: Number($<HTMLSelectElement>('mem').value) * 1024 * 1024,
-    enable, disable, allowDisableAny: strict.checked, clock: $<HTMLSelectElement>('clock').value as 'wall' | 'icount',
+    enable, disable, allowDisableAny: strict.checked, nested: checkboxes.get('h')?.checked ?? false, clock: $<HTMLSelectElement>('clock').value as 'wall' | 'icount',
   };
 }
 

@@ -8,6 +8,8 @@ export interface BootConfig {
   enable: string[];
   disable: string[];
   allowDisableAny: boolean;
+  /** rvkvm's nested opt-in (Machine's `nested`): set exactly when the H toggle is on */
+  nested: boolean;
   clock: 'wall' | 'icount';
 }
 

@@ -57,7 +57,7 @@ function buildMachine(config: BootConfig, console: (bytes: Uint8Array) => void):
   return new Machine({
     kernel: files.kernel, ...(files.initrd ? { initrd: files.initrd } : {}),
     cmdline: config.cmdline, memBytes: config.memBytes,
-    enable: config.enable, disable: config.disable, allowDisableAny: config.allowDisableAny,
+    enable: config.enable, disable: config.disable, allowDisableAny: config.allowDisableAny, nested: config.nested,
     clock: config.clock, console,
     // a browser keeps V8's TurboFan tier-up of WebAssembly (the CLI turns it off: src/cli/wasm-tiering.ts), which
     // makes every translated page cost more: translate only pages that run longer
