@@ -5,8 +5,8 @@
 // V=1 TLB sets, and VS-level interrupts (hvip, vstimecmp with htimedelta).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, step, RAM, RV64GC, I, R, S, csrrs, csrrw, ecall, sret, wfi, CSR_MCAUSE, CSR_MTVAL, CSR_MTVEC, CSR_MSTATUS, CSR_MEPC } from './asm.js';
-import { Exit, type GuestMemory, type Hart } from '../../src/hart/index.js';
+import { fixture, isaSet, step, RAM, RV64GC, I, R, S, csrrs, csrrw, ecall, sret, wfi, CSR_MCAUSE, CSR_MTVAL, CSR_MTVEC, CSR_MSTATUS, CSR_MEPC } from './asm.js';
+import { Exit, GuestMemory, Hart } from '../../src/hart/index.js';
 
 const ISA_H = `${RV64GC} h sstc svinval`;
 const V = 1n, Rp = 2n, W = 4n, X = 8n, U = 16n, A = 64n, D = 128n;
@@ -56,8 +56,11 @@ interface Guest { hart: Hart; mem: GuestMemory; g: Tables; vs: Tables }
  * tables at VS_ROOT_GPA (not yet used: vsatp bare unless `vsPaging`), the program at guest physical 0 (host
  * G_BASE) and mtvec at RAM + 0x800. enterGuest() MRETs into VS (or VU).
  */
-function guest(prog: number[], opts: { vsPaging?: boolean; isa?: string; hypervisor?: boolean } = {}): Guest {
-  const { hart, mem } = fixture([], opts.isa ?? ISA_H, { ramBytes: 8 << 20, ...(opts.hypervisor ? { hypervisor: true } : {}) });
+function guest(prog: number[], opts: { vsPaging?: boolean; isa?: string; hypervisor?: boolean; jit?: boolean; jitHot?: number } = {}): Guest {
+  const mem = new GuestMemory({ maxRamBytes: 8 << 20 });
+  mem.addRam(RAM, 8 << 20);
+  const hart = new Hart({ memory: mem, isa: isaSet(opts.isa ?? ISA_H), hartId: 0, clock: 'icount', hypervisor: opts.hypervisor ?? false,
+    ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}) });
   const code = mem.ram(G_BASE + CODE_GPA, prog.length * 4);
   prog.forEach((w, k) => new DataView(code.buffer, code.byteOffset).setUint32(4 * k, w, true));
   const g = new Tables(mem, G_ROOT, 2048, (a) => a, G_ROOT + 0x4000);
@@ -497,4 +500,23 @@ test('under the KVM hypervisor mode with H, the guest is HS: its guests\' ecalls
   assert.equal(hart.run(2), Exit.Budget, 'the ecall from VS does not leave the hart');
   assert.equal(hart.getCsr(CSR.scause), 10n);
   assert.equal(hart.getPc(), BigInt(RAM + 0x900));
+});
+
+test('V=1 code runs in translated code (its loads use the V=1 TLB set) with the same result as interpreted', () => {
+  // loop: ld x3, 0(x1); add x4, x4, x3; addi x5, x5, -1; bnez x5, loop; ecall
+  const prog = [LD, R(0, 3, 4, 0, 4, 0x33), I(-1, 5, 0, 5, 0x13), 0xfe029ae3 >>> 0, ecall];
+  const results: bigint[] = [];
+  for (const jit of [true, false]) {
+    const { hart, mem, vs } = guest(prog, { vsPaging: true, jit, jitHot: 1 });
+    vs.map(0x40000000n, 0x30000n, V | Rp | A | D);
+    hostU64(mem, G_BASE + 0x30000, 7n);
+    mem.ram(RAM + 0x800, 4).set([0x6f, 0, 0, 0]); // M-mode trap handler: j .
+    enterGuest(hart);
+    hart.setX(1, 0x40000000n); hart.setX(5, 5000n);
+    hart.run(100_000);
+    assert.equal(hart.getCsr(CSR_MCAUSE), 10n, `jit ${jit}: ended with the ecall from VS (mepc 0x${hart.getCsr(CSR_MEPC).toString(16)} mtval 0x${hart.getCsr(CSR_MTVAL).toString(16)} x5 ${hart.getX(5)})`);
+    results.push(hart.getX(4));
+    if (jit) assert.ok(hart.jitStats.pages > 0 && hart.jitStats.failed === 0, 'the guest page was translated');
+  }
+  assert.deepEqual(results, [35000n, 35000n]);
 });
