@@ -60,6 +60,15 @@ static int one_reg(int vcpu, unsigned long req, uint64_t id, uint64_t *val) {
     return ioctl(vcpu, req, &r);
 }
 
+/* One row of the ONE_REG table: "onereg <vcpu> get|set <id> <value> -> <errno> <value read>", errno 0 = success.
+ * The integration test replays the same rows on rvkvm's KVM model and expects the same lines. */
+static void row(int fd, int vcpu_id, int set, uint64_t id, uint64_t value) {
+    uint64_t buf[2] = { set ? value : 0, 0 };
+    int r = one_reg(fd, set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG, id, buf);
+    printf("onereg %d %s 0x%016llx 0x%llx -> %d 0x%llx\n", vcpu_id, set ? "set" : "get", (unsigned long long)id,
+           (unsigned long long)(set ? value : 0), r < 0 ? errno : 0, (unsigned long long)(set || r < 0 ? 0 : buf[0]));
+}
+
 int main(void) {
     double t0 = now();
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -113,6 +122,24 @@ int main(void) {
             printf("vmm: system event %u (shutdown = %d), s2 = 0x%llx\n", run->system_event.type,
                    run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN, (unsigned long long)s2);
             printf("vmm: run %.3f s, total %.3f s\n", now() - t1, now() - t0);
+            /* after the first run: writing the current value is fine, changing an extension is EBUSY */
+            row(vcpu, 0, 1, zcmop_id, 1);
+            row(vcpu, 0, 1, REG_RISCV | REG_U64 | REG_ISA_EXT | 13 /* ZBB */, 0);
+            /* a fresh vCPU: every ISA_EXT id (get, enable, disable, get), wrong sizes, unknown types and indices */
+            int vcpu1 = ioctl(vm, KVM_CREATE_VCPU, 1);
+            if (vcpu1 < 0) die("KVM_CREATE_VCPU 1");
+            for (uint64_t k = 0; k < 64; k++) {
+                uint64_t id = REG_RISCV | REG_U64 | REG_ISA_EXT | k;
+                row(vcpu1, 1, 0, id, 0); row(vcpu1, 1, 1, id, 1); row(vcpu1, 1, 1, id, 0); row(vcpu1, 1, 0, id, 0);
+                row(vcpu1, 1, 1, id, 2);
+            }
+            row(vcpu1, 1, 0, REG_RISCV | 0x0020000000000000ULL | REG_ISA_EXT | ISA_EXT_ZCMOP, 0); /* u32 */
+            row(vcpu1, 1, 0, REG_RISCV | 0x0040000000000000ULL | REG_ISA_EXT | ISA_EXT_ZCMOP, 0); /* u128 */
+            row(vcpu1, 1, 0, REG_RISCV | REG_U64 | (0x0fULL << 24), 0); /* no such register type */
+            row(vcpu1, 1, 0, REG_RISCV | REG_U64 | REG_CORE | 0x40, 0); /* CORE index past the struct */
+            row(vcpu1, 1, 0, REG_RISCV | REG_U64 | (1ULL << 24) | 0, 0); /* CONFIG isa */
+            row(vcpu1, 1, 1, REG_RISCV | REG_U64 | (1ULL << 24) | 6, 8); /* CONFIG satp_mode is read-only */
+            row(vcpu1, 1, 0, REG_RISCV | REG_U64 | (1ULL << 24) | 6, 0);
             printf("vmm: OK\n");
             return 0;
         }
