@@ -702,8 +702,12 @@ export class Hart implements CodeCacheOwner {
     if (m !== 0 && m !== 1 && m !== 3) throw new HartError(`privilege mode ${String(m)} is not 0, 1 or 3`);
     if (this.hypervisor && m === 3) throw new HartError('a hypervisor-mode hart has no M-mode for the guest');
     this.noteModeLeave(this.retired());
-    this.mode = m; selectTlb(this);
+    // a mode set from outside (KVM's CORE mode register, a vCPU reset, exec) is never V=1: a reset while the
+    // guest's own guest was running must not leave the guest kernel in VS-mode
+    this.mode = m; this.virt = 0; selectTlb(this);
   }
+  /** H: whether the hart runs with V=1 (VS or VU); for tests and debuggers */
+  getVirt(): boolean { return this.virt !== 0; }
   getCsr(csr: number): bigint {
     const lo = csrRead(this, csr);
     if (lo === undefined) throw new HartError(`CSR 0x${csr.toString(16)} is not implemented`);

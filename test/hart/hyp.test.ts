@@ -520,3 +520,13 @@ test('V=1 code runs in translated code (its loads use the V=1 TLB set) with the 
   }
   assert.deepEqual(results, [35000n, 35000n]);
 });
+
+test('setMode (a vCPU reset, KVM CORE mode) leaves V=1: the hart is back in HS/S, not VS', () => {
+  const { hart } = guest([0x13]);
+  enterGuest(hart);
+  assert.equal(hart.getVirt(), true);
+  hart.setMode(1);
+  assert.equal(hart.getVirt(), false);
+  hart.setCsr(CSR.sscratch, 5n);
+  assert.equal(hart.getCsr(CSR.sscratch), 5n);
+});
