@@ -175,7 +175,10 @@ export class Hart implements CodeCacheOwner {
   // V=1 (csrfile.ts). hvip's bits live in mip (bits 2, 6, 10), so mip is the one pending word.
   /** 'h' is in the ISA set */
   hasH = false;
-  virt: 0 | 1 = 0;
+  /** in the state block beside mstatus (jit-fp.ts): translated FP code takes its fast path only while V=0, since
+   *  with V=1 vsstatus.FS gates and gets dirtied too, which the slow path (the interpreter's semantics) does */
+  get virt(): 0 | 1 { return this.fpCsr[3] as 0 | 1; }
+  set virt(v: 0 | 1) { this.fpCsr[3] = v; }
   mstatusHi = 0; // MPV, GVA
   hstatus = 0;
   hedeleg = 0; hideleg = 0; hcounteren = 0;
@@ -369,7 +372,7 @@ export class Hart implements CodeCacheOwner {
     this.x = new Int32Array(buf, this.stateOff, 66);
     this.fr = new Int32Array(buf, this.stateOff + 512, 64);
     this.jitState = new Int32Array(buf, this.stateOff + JIT_PC, 4);
-    this.fpCsr = new Int32Array(buf, this.stateOff + JIT_CSR, 3);
+    this.fpCsr = new Int32Array(buf, this.stateOff + JIT_CSR, 4);
     if (old && old.buffer !== buf && old.byteLength > 0) { this.x.set(old); this.fr.set(oldF); }
     this.tlbSets = Array.from({ length: TLB_SETS }, (_, s) => {
       const base = this.tlbBlock + s * TLB_SET_BYTES;

@@ -29,11 +29,12 @@ import {
   getX, countOne, tlbIndex, tlbHit, tlbHost, emitEx,
 } from './jit.js';
 
-/** byte offset in the hart's state block of mstatus, fflags, frm as i32 (Hart keeps them there for this file) */
+/** byte offset in the hart's state block of mstatus, fflags, frm and the V bit as i32 (Hart keeps them there for
+ *  this file) */
 export const JIT_CSR = 1040;
 // value types (as jit.ts's; not imported: jit.ts imports this file, so its constants are not ready at load)
 const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c;
-const MSTATUS_AT = JIT_CSR, FFLAGS_AT = JIT_CSR + 4, FRM_AT = JIT_CSR + 8;
+const MSTATUS_AT = JIT_CSR, FFLAGS_AT = JIT_CSR + 4, FRM_AT = JIT_CSR + 8, VIRT_AT = JIT_CSR + 12;
 const MSTATUS_FS = 0x6000;
 const F_REGS = 512; // byte offset of the f registers in the state block
 
@@ -403,9 +404,11 @@ export function fpModuleParts(): { typeCount: number; types: Bytes; funcTypes: n
 const fOff = (r2: number): number => F_REGS + r2 * 4;
 const xOff = (r2: number): number => r2 * 4;
 
-/** i32 0/1: mstatus.FS is not Off */
+/** i32 0/1: the fast path may run: mstatus.FS is not Off and V=0 (with V=1 vsstatus.FS gates and is dirtied as
+ *  well: the slow path does that) */
 function fsOn(c: Code): void {
   c.get(L_XB).mem(W.i32_load, 2, MSTATUS_AT).i32(MSTATUS_FS).op(W.i32_and).i32(0); o(c, V.i32_ne);
+  c.get(L_XB).mem(W.i32_load, 2, VIRT_AT).op(W.i32_eqz).op(W.i32_and);
 }
 function markDirty(c: Code): void {
   c.get(L_XB).get(L_XB).mem(W.i32_load, 2, MSTATUS_AT).i32(MSTATUS_FS).op(W.i32_or).mem(W.i32_store, 2, MSTATUS_AT);

@@ -530,3 +530,33 @@ test('setMode (a vCPU reset, KVM CORE mode) leaves V=1: the hart is back in HS/S
   hart.setCsr(CSR.sscratch, 5n);
   assert.equal(hart.getCsr(CSR.sscratch), 5n);
 });
+
+test('V=1 FP in translated code: vsstatus.FS=Off traps illegal, otherwise both mstatus.FS and vsstatus.FS get dirty', () => {
+  // loop: addi x5, x5, -1; bnez x5, loop; fadd.d f1, f2, f3 (static RNE: the translator's fast path); ecall
+  const FADD_D = R(0x01, 3, 2, 0, 1, 0x53);
+  const BNEZ_BACK = 0xfe029ee3 >>> 0; // bne x5, x0, -4
+  const prog = [I(-1, 5, 0, 5, 0x13), BNEZ_BACK, FADD_D, ecall];
+  const FS = 3n << 13n, FS_INITIAL = 1n << 13n;
+  for (const jit of [true, false]) {
+    for (const vsFs of [0n, FS_INITIAL]) {
+      const { hart, mem } = guest(prog, { jit, jitHot: 1 });
+      mem.ram(RAM + 0x800, 4).set([0x6f, 0, 0, 0]); // M-mode trap handler: j .
+      hart.setCsr(CSR_MSTATUS, (hart.getCsr(CSR_MSTATUS) & ~FS) | FS_INITIAL);
+      hart.setCsr(CSR.vsstatus, (hart.getCsr(CSR.vsstatus) & ~FS) | vsFs);
+      enterGuest(hart);
+      hart.setX(5, 200_000n); hart.setF(2, 0x3ff0000000000000n); hart.setF(3, 0x4000000000000000n);
+      hart.run(1_000_000);
+      const what = `jit ${jit}, vsstatus.FS ${vsFs >> 13n}`;
+      if (jit) assert.ok(hart.jitStats.pages > 0, `${what}: the guest page was translated`);
+      if (vsFs === 0n) {
+        assert.equal(hart.getCsr(CSR_MCAUSE), 2n, `${what}: illegal instruction`);
+        assert.equal(hart.getCsr(CSR_MEPC), 8n, `${what}: at the fadd.d`);
+      } else {
+        assert.equal(hart.getCsr(CSR_MCAUSE), 10n, `${what}: ran to the ecall`);
+        assert.equal(hart.getF(1), 0x4008000000000000n, `${what}: 1 + 2 = 3`);
+        assert.equal(hart.getCsr(CSR.vsstatus) & FS, FS, `${what}: vsstatus.FS dirty`);
+        assert.equal(hart.getCsr(CSR_MSTATUS) & FS, FS, `${what}: mstatus.FS dirty`);
+      }
+    }
+  }
+});
