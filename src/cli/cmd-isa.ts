@@ -5,7 +5,11 @@ import {
   CATALOGUE,
   IsaError,
   LINUX_VERSIONS,
+  checkProfile,
   extensionByName,
+  profileByName,
+  profileOptional,
+  profiles,
   formatDeviceTreeBase,
   formatDeviceTreeExtensions,
   formatIsaString,
@@ -18,9 +22,12 @@ import {
 } from '../isa/index.js';
 
 const USAGE = `usage: rvkvm isa <isa-string> [--json] [--linux[=<version>]]
+       rvkvm isa --check-profile <profile> <isa-string> [--json]
        rvkvm isa --list [--json]
 
-  <isa-string>       e.g. rv64gc_zimop_zcmop or rv64imafdc_zicsr_zifencei_zimop_zcmop
+  <isa-string>       e.g. rv64gc_zimop_zcmop, rv64imafdc_zicsr_zifencei_zimop_zcmop, or a profile with
+                     options: rva23u64, rva23s64_zvkng (profiles: ${profiles().map((p) => p.name).join(' ')})
+  --check-profile P  which mandatory extensions of profile P the ISA string lacks (exit 1 if any)
   --json             machine-readable output
   --linux[=VERSION]  what a Linux guest (default ${LINUX_VERSIONS[0]}; also ${LINUX_VERSIONS.slice(1).join(', ')}) prints in
                      /proc/cpuinfo and reports through riscv_hwprobe, given rvkvm's device tree
@@ -34,6 +41,7 @@ export const command: Command = {
   async run(args: string[]): Promise<number> {
     let json = false;
     let list = false;
+    let checkName: string | undefined;
     let linux: LinuxVersion | undefined;
     const positional: string[] = [];
     for (const arg of args) {
@@ -41,6 +49,9 @@ export const command: Command = {
         process.stdout.write(USAGE + '\n');
         return 0;
       } else if (arg === '--json') json = true;
+      else if (arg === '--check-profile' || arg.startsWith('--check-profile=')) {
+        checkName = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : '';
+      }
       else if (arg === '--list') list = true;
       else if (arg === '--linux') linux = LINUX_VERSIONS[0];
       else if (arg.startsWith('--linux=')) {
@@ -61,7 +72,16 @@ export const command: Command = {
       process.stdout.write(json ? JSON.stringify(CATALOGUE.map(rowJson), null, 2) + '\n' : listTable());
       return 0;
     }
+    if (checkName === '') {
+      if (!positional.length) return usageError('--check-profile needs a profile name');
+      checkName = positional.shift()!;
+    }
     if (positional.length !== 1) return usageError(positional.length ? 'give one ISA string' : 'missing ISA string');
+    const checked = checkName === undefined ? undefined : profileByName(checkName.toLowerCase());
+    if (checkName !== undefined && !checked) {
+      process.stderr.write(`rvkvm: unknown profile '${checkName}' (known: ${profiles().map((p) => p.name).join(', ')})\n`);
+      return 2;
+    }
 
     let spec: IsaSpec;
     try {
@@ -71,6 +91,19 @@ export const command: Command = {
       const caret = err.caret().split('\n').map((l) => `  ${l}`).join('\n');
       process.stderr.write(`rvkvm: ${err.message}\n${caret}\n`);
       return 1;
+    }
+    if (checked) {
+      const result = checkProfile(checked, spec.extensions);
+      if (json) {
+        process.stdout.write(JSON.stringify({ profile: checked.name, isa: formatIsaString(spec), missing: result.missing, notChecked: result.notChecked }, null, 2) + '\n');
+      } else {
+        let out = result.missing.length
+          ? `${formatIsaString(spec)} lacks ${result.missing.length} mandatory extension(s) of ${checked.name}: ${result.missing.join(' ')}\n`
+          : `${formatIsaString(spec)} has every mandatory extension of ${checked.name}\n`;
+        for (const [n, why] of Object.entries(result.notChecked)) out += `  not checked  ${n}: ${why}\n`;
+        process.stdout.write(out);
+      }
+      return result.missing.length ? 1 : 0;
     }
     const dtExtensions = formatDeviceTreeExtensions(spec);
     const view = linux
@@ -127,6 +160,20 @@ function explain(spec: IsaSpec, dtExtensions: string[], view: LinuxView | undefi
   );
   const missing = rows.filter((r) => !r.implemented).map((r) => r.name);
   if (missing.length) out += `\nrvkvm's hart does not execute: ${missing.join(' ')}\n`;
+  const guaranteed = rows.filter((r) => r.guarantee !== null && r.implemented);
+  if (guaranteed.length) {
+    out += `\nprofile-defined names, what rvkvm guarantees:\n`;
+    for (const r of guaranteed) out += `  ${r.name.padEnd(13)} ${r.guarantee}\n`;
+  }
+  if (spec.profile) {
+    const p = spec.profile;
+    const options = new Set(profileOptional(p));
+    const check = checkProfile(p, spec.extensions);
+    const added = spec.profileAdded ?? [];
+    out += `\nprofile ${p.name}: its mandatory set${added.length ? ` plus ${added.join(' ')}` : ''}\n`;
+    for (const n of added) if (!options.has(n)) out += `  note        ${n} is not an option ${p.name} lists\n`;
+    for (const [n, why] of Object.entries(check.notChecked)) out += `  not listed  ${n}: ${why}\n`;
+  }
   if (view) {
     out += `\nLinux ${view.version} guest, from this riscv,isa-extensions:\n`;
     out += `  /proc/cpuinfo  ${view.cpuinfoLine.replace(/\t/g, ' ')}\n`;
@@ -153,6 +200,7 @@ function rowJson(r: Extension) {
     rv32Only: r.rv32Only,
     linuxVersions: Object.keys(r.linux),
     implemented: r.implemented,
+    guarantee: r.guarantee,
   };
 }
 

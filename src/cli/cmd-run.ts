@@ -9,7 +9,7 @@ import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type Mac
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
 import { FileBlockBackend, parseDiskOption, type DiskSpec } from './disk.js';
 import { openChannel, parseChannelOption, type ChannelSpec, type HostChannel } from './channel.js';
-import { extensionByName } from '../isa/index.js';
+import { extensionByName, profileByName, profiles } from '../isa/index.js';
 import { GdbStub } from '../vmm/gdb-stub.js';
 import { parseGdbAddress, startGdbServer, type GdbServer } from './gdb-server.js';
 import { formatProfileReport } from '../kvm/vcpu.js';
@@ -59,7 +59,10 @@ built from its busybox and modules.
   --mem SIZE           guest RAM, e.g. 512M, 1G (default 512M)
   --smp N              vCPUs (default 1)
   --isa ISA            the host CPU's ISA, i.e. what the software hart can execute
-                       (default: every extension rvkvm implements); the vCPU gets all of it, as KVM does
+                       (default: every extension rvkvm implements); the vCPU gets all of it, as KVM does.
+                       A profile (rva23s64, rva22s64_zvkng, ...) gives the part rvkvm implements, with a
+                       warning listing the rest
+  -cpu rva23s64[,EXT=on|off]  the same, as QEMU 10 spells it (also rva23u64, rva22s64, rva22u64, rva20u64)
   --enable-EXT, --disable-EXT
                        ONE_REG ISA_EXT writes before the first run (kvmtool style), e.g. --disable-zcmop
   -cpu rv64,EXT=on|off QEMU-style spelling of the same writes
@@ -166,7 +169,10 @@ export function parseRunArgs(args: string[]): RunArgs {
         out.cfg.smp = n;
         continue;
       }
-      case '--isa': out.cfg.hostIsa = value(i++, a); continue;
+      case '--isa':
+        if (out.cfg.hostIsa !== undefined) throw new UsageError('--isa: a -cpu profile or --isa was given already');
+        out.cfg.hostIsa = value(i++, a);
+        continue;
       case '--allow-disable-any': out.cfg.allowDisableAny = true; continue;
       case '--nested': out.cfg.nested = true; continue;
       case '--abi': {
@@ -208,7 +214,12 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--gdb-wait': out.gdbWait = true; continue;
       case '-cpu': case '--cpu': {
         const [model, ...props] = value(i++, a).split(',');
-        if (model !== 'rv64') throw new UsageError(`-cpu '${model}': only rv64 is supported`);
+        if (profileByName(model!.toLowerCase())) {
+          if (out.cfg.hostIsa !== undefined) throw new UsageError(`-cpu ${model}: --isa was given too; give one of them`);
+          out.cfg.hostIsa = model!.toLowerCase();
+        } else if (model !== 'rv64') {
+          throw new UsageError(`-cpu '${model}': expected rv64 or a profile (${profiles().map((p) => p.name).join(', ')})`);
+        }
         for (const p of props) {
           const pm = /^([a-z0-9]+)=(on|off|true|false)$/i.exec(p);
           if (!pm) throw new UsageError(`-cpu property '${p}': expected EXT=on or EXT=off`);
@@ -323,6 +334,7 @@ export const command: Command = {
       ...(trace ? { tracer: trace.tracer } : {}),
     });
     if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
+    for (const w of machine.warnings) process.stderr.write(`rvkvm: warning: ${w}\n`);
     process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
     if (!machine.isaExtensions.includes('zicntr')) {
       process.stderr.write('rvkvm: warning: the vCPU has no Zicntr, so reading the time CSR traps; a Linux guest needs it (add _zicntr to --isa)\n');

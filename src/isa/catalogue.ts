@@ -16,6 +16,9 @@ export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
   'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
+  // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
+  'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
+  'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',
 ]);
 
 /**
@@ -92,6 +95,11 @@ export interface Extension {
   readonly rv32Only: boolean;
   /** Whether rvkvm's hart executes it (a shorthand: whether it executes every member). */
   readonly implemented: boolean;
+  /**
+   * For a profile-defined name (Ziccif, Za64rs, Sstvala, Sv39, ...): what rvkvm guarantees about it. Such a
+   * row is a member of an ISA set like any extension, but Linux may not know it (then it has no Linux id).
+   */
+  readonly guarantee: string | null;
 }
 
 interface RowFacts {
@@ -104,6 +112,8 @@ interface RowFacts {
   /** Overrides the implies taken from the newest Linux entry. */
   implies?: string[];
   impliesIf?: ImpliedIf[];
+  /** A profile-defined name (a property of the machine, not an instruction set): what rvkvm guarantees. */
+  guarantee?: string;
 }
 
 const L = (kind: LinuxEntryKind, implies: string[] = [], validate: string | null = null): LinuxEntry => ({ kind, implies, validate });
@@ -120,7 +130,8 @@ function row(name: string, facts: RowFacts): void {
   drafts.push({ name, facts });
 }
 
-// Rows in riscv_isa_ext[] order of v7.3-rc7 (v6.12.107's table is a subsequence of it).
+// Rows in riscv_isa_ext[] order of v7.3-rc7 (v6.12.107's table is a subsequence of it), with the
+// profile-defined names Linux does not know (rows with a guarantee and no Linux entry) next to their kin.
 row('i', { linuxId: 8, kvm: kvm(5, 'always', 'never'), linux: both(L('DATA')) });
 row('m', { linuxId: 12, kvm: kvm(6, 'always', 'never'), linux: both(L('DATA')) });
 row('a', {
@@ -141,10 +152,10 @@ row('h', { linuxId: 7, kvm: kvm(4, 'never', 'always'), linux: both(L('DATA')) })
 row('zicbom', { linuxId: 31, kvm: kvm(11, 'always', 'always'), hwprobe: hw(4, 55, { '7.3-rc7': 'always' }), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicbom_validate')) });
 row('zicbop', { linuxId: 99, kvm: kvm(71, 'always', 'never', '7.2.13'), hwprobe: hw(4, 60, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_zicbop_validate') } });
 row('zicboz', { linuxId: 34, kvm: kvm(12, 'always', 'always'), hwprobe: hw(4, 6, 'always'), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicboz_validate')) });
-row('ziccamoa', { linuxId: 113, hwprobe: hw(16, 2, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
-row('ziccif', { linuxId: 114, hwprobe: hw(16, 3, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
-row('zicclsm', { linuxId: 112, hwprobe: hw(16, 1, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
-row('ziccrse', { linuxId: 91, kvm: kvm(68, 'always', 'never', '7.2.13'), hwprobe: hw(16, 4, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('ziccamoa', { guarantee: 'every AMO (and LR/SC) works on all of guest RAM', linuxId: 113, hwprobe: hw(16, 2, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('ziccif', { guarantee: 'instruction fetches from RAM are atomic per naturally aligned 16/32-bit parcel (a vCPU runs one instruction at a time, and stores to decoded code drop it)', linuxId: 114, hwprobe: hw(16, 3, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('zicclsm', { guarantee: 'misaligned loads and stores to RAM complete (emulated in the hart; they never trap)', linuxId: 112, hwprobe: hw(16, 1, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('ziccrse', { guarantee: 'LR/SC on RAM succeeds eventually: a reservation is lost only to a store to the reserved address, an SC or a trap', linuxId: 91, kvm: kvm(68, 'always', 'never', '7.2.13'), hwprobe: hw(16, 4, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
 row('zicfilp', { linuxId: 104, kvm: kvm(78, 'always', 'always', '7.3-rc7'), hwprobe: hw(4, 63, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_cfilp_validate') } });
 row('zicfiss', { requires: [['zimop']], linuxId: 105, kvm: kvm(79, 'always', 'always', '7.3-rc7'), hwprobe: hw(16, 0, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_cfiss_validate') } });
 row('zicntr', { requires: [['zicsr']], linuxId: 39, kvm: kvm(19, 'always', 'never'), hwprobe: hw(4, 50, { '7.3-rc7': 'always' }), linux: both(L('DATA')) });
@@ -154,8 +165,10 @@ row('zifencei', { linuxId: 41, kvm: kvm(21, 'always', 'never'), linux: both(L('D
 row('zihintntl', { linuxId: 68, kvm: kvm(48, 'always', 'never'), hwprobe: hw(4, 29, 'always'), linux: both(L('DATA')) });
 row('zihintpause', { linuxId: 32, kvm: kvm(10, 'always', 'never'), hwprobe: hw(4, 36, 'always'), linux: both(L('DATA')) });
 row('zihpm', { requires: [['zicsr']], linuxId: 42, kvm: kvm(22, 'always', 'never'), hwprobe: hw(4, 51, { '7.3-rc7': 'always' }), linux: both(L('DATA')) });
+row('zic64b', { guarantee: "cache blocks are 64 bytes, naturally aligned (the device tree's riscv,cbo*-block-size)", linux: {} });
 row('zimop', { linuxId: 79, kvm: kvm(55, 'always', 'never'), hwprobe: hw(4, 42, 'always'), linux: both(L('DATA')) });
-row('za64rs', { linuxId: 115, hwprobe: hw(16, 5, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('za64rs', { guarantee: 'the reservation set is the reserved naturally aligned doubleword (at most 64 bytes)', linuxId: 115, hwprobe: hw(16, 5, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
+row('za128rs', { guarantee: 'the reservation set is the reserved naturally aligned doubleword (at most 128 bytes)', linux: {} });
 row('zaamo', { linuxId: 97, kvm: kvm(69, 'always', 'never', '7.2.13'), hwprobe: hw(4, 56, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
 row('zabha', { requires: [['zaamo', 'a']], linuxId: 90, kvm: kvm(67, 'always', 'never', '7.2.13'), hwprobe: hw(4, 58, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA') } });
 row('zacas', { requires: [['zaamo', 'a']], linuxId: 73, kvm: kvm(53, 'always', 'never'), hwprobe: hw(4, 34, 'always'), linux: both(L('DATA')) });
@@ -253,11 +266,21 @@ row('ssaia', { linuxId: 36, kvm: kvm(14, 'always', 'host-smstateen'), linux: bot
 row('ssccfg', { requires: [['smcdeleg']], linuxId: 109, linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_ssccfg_validate') } });
 row('sscofpmf', { linuxId: 26, kvm: kvm(54, 'host-ssaia', 'never'), linux: both(L('DATA')) });
 row('sscsrind', { linuxId: 106, linux: { '7.3-rc7': L('DATA') } });
+row('supm', { guarantee: 'user-mode pointer masking (PMLEN 0 and 7 offered through senvcfg.PMM to a Linux guest): rvkvm does not implement it yet', linux: {} });
 row('ssnpm', { linuxId: 89, kvm: kvm(63, 'always', 'never', '7.2.13'), hwprobe: hw(4, 49, { '7.3-rc7': 'supm' }), linux: { '7.3-rc7': L('SUPERSET', ['xlinuxenvcfg']) } });
 row('ssqosid', { linuxId: 111, linux: { '7.3-rc7': L('DATA') } });
+row('ssccptr', { guarantee: 'the page-table walker reads page tables from any of guest RAM', linux: {} });
+row('sscounterenw', { guarantee: 'every bit of scounteren is writable', linux: {} });
+row('sstvala', { guarantee: 'stval holds the faulting virtual address of every access, fetch and breakpoint fault and the instruction bits of an illegal instruction', linux: {} });
+row('sstvecd', { guarantee: 'stvec.MODE holds 0 (Direct) with any 4-byte-aligned BASE', linux: {} });
+row('ssu64xl', { guarantee: 'sstatus.UXL is 2 (U-mode XLEN 64; read-only)', linux: {} });
 row('sstc', { linuxId: 27, kvm: kvm(8, 'always', 'never'), linux: both(L('DATA')) });
-row('svade', { linuxId: 92, kvm: kvm(64, 'always', 'host-svadu', '7.2.13'), linux: { '7.3-rc7': L('DATA') } });
+row('svade', { guarantee: 'without Svadu enabled (menvcfg.ADUE = 0), an access to a page whose A bit (or a store whose D bit) is clear raises a page fault', linuxId: 92, kvm: kvm(64, 'always', 'host-svadu', '7.2.13'), linux: { '7.3-rc7': L('DATA') } });
 row('svadu', { linuxId: 93, kvm: kvm(65, 'host-svadu', 'always', '7.2.13'), linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_svadu_validate') } });
+row('sv39', { guarantee: 'satp MODE 8 (Sv39) translates', linux: {} });
+row('sv48', { guarantee: 'satp MODE 9 (Sv48) translates', linux: {} });
+row('sv57', { guarantee: 'satp MODE 10 (Sv57) translates', linux: {} });
+row('svbare', { guarantee: 'satp MODE 0 (Bare) is supported', linux: {} });
 row('svinval', { linuxId: 28, kvm: kvm(9, 'always', 'never'), linux: both(L('DATA')) });
 row('svnapot', { linuxId: 33, kvm: kvm(16, 'always', 'never'), linux: both(L('DATA')) });
 row('svpbmt', { linuxId: 29, kvm: kvm(7, 'always', 'always'), linux: both(L('DATA')) });
@@ -276,7 +299,7 @@ function build(): Extension[] {
     const singleLetter = name.length === 1;
     const newest = facts.linux['7.3-rc7'] ?? facts.linux['6.12.107'];
     const implies = facts.implies ?? (newest ? newest.implies.filter((n) => n !== name && !LINUX_INTERNAL.has(n)) : []);
-    const shorthand = facts.linuxId === undefined;
+    const shorthand = facts.linuxId === undefined && facts.guarantee === undefined;
     const letterIndex = SINGLE_LETTER_ORDER.indexOf(name);
     if (singleLetter && letterIndex < 0) throw new Error(`catalogue: single letter '${name}' has no canonical position`);
     return {
@@ -293,6 +316,7 @@ function build(): Extension[] {
       requires: facts.requires ?? [],
       rv32Only: facts.rv32Only ?? false,
       implemented: shorthand ? implies.every((n) => IMPLEMENTED_EXTENSIONS.has(n)) : IMPLEMENTED_EXTENSIONS.has(name),
+      guarantee: facts.guarantee ?? null,
     };
   });
   rows.sort((x, y) => x.order - y.order);

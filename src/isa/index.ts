@@ -3,3 +3,5 @@ export * from './catalogue.js';
 export * from './errors.js';
 export * from './parse.js';
 export * from './linux.js';
+export * from './profiles.js';
+export * from './profile-check.js';

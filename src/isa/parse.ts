@@ -2,6 +2,7 @@
 // formatter. Everything about individual extensions comes from the catalogue.
 import { CATALOGUE, extensionByName, type Extension } from './catalogue.js';
 import { IsaError } from './errors.js';
+import { PROFILE_PREFIX, profileByName, profileMandatory, profiles, type Profile } from './profiles.js';
 
 /** The contract other layers use: what a guest hart gets. */
 export interface IsaSpec {
@@ -9,8 +10,12 @@ export interface IsaSpec {
   base: 'i' | 'e';
   /** Fully expanded canonical lower-case names ('c' also adds 'zca' and, with d, 'zcd'; 'g' adds its members). */
   extensions: ReadonlySet<string>;
-  /** As the user wrote them, canonical (shorthands such as 'g' stay as written). */
+  /** As the user wrote them, canonical (shorthands such as 'g' stay as written; a profile's names follow it). */
   explicit: readonly string[];
+  /** The profile the string started with ("rva23u64_zvkng"), if any. */
+  profile?: Profile;
+  /** With a profile: the names written after it ("zvkng" in "rva23u64_zvkng"). */
+  profileAdded?: readonly string[];
 }
 
 /** One extension as written, for error positions. */
@@ -30,7 +35,9 @@ export function parseIsaString(input: string): IsaSpec {
     throw new IsaError(kind, token, position, input, message);
   };
 
-  if (!s.startsWith('rv')) fail('base', input.slice(0, 4), 0, 'an ISA string starts with rv32 or rv64');
+  if (!s.startsWith('rv')) fail('base', input.slice(0, 4), 0, 'an ISA string starts with rv32 or rv64 (or a profile such as rva23u64)');
+  const pm = PROFILE_PREFIX.exec(s);
+  if (pm) return parseProfileString(input, pm[1]!, fail);
   const xlenText = /^\d*/.exec(s.slice(2))![0];
   if (xlenText !== '32' && xlenText !== '64') {
     fail('base', input.slice(2, 2 + xlenText.length), 2, xlenText ? `unsupported XLEN ${xlenText}: rvkvm knows rv32 and rv64` : 'missing XLEN after rv (rv32 or rv64)');
@@ -68,7 +75,8 @@ export function parseIsaString(input: string): IsaSpec {
       const raw = s.slice(pos, end);
       const bad = /[^a-z0-9]/.exec(raw);
       if (bad) fail('syntax', input.slice(pos + bad.index, pos + bad.index + 1), pos + bad.index, 'unexpected character in an extension name');
-      const name = /^(.*?[a-z])(\d+(p\d+)?)?$/.exec(raw)![1]!;
+      // A name may itself end in digits (sv39, sv57); otherwise trailing digits are a version.
+      const name = extensionByName(raw) ? raw : /^(.*?[a-z])(\d+(p\d+)?)?$/.exec(raw)![1]!;
       const token = input.slice(pos, end);
       const ext = extensionByName(name);
       if (!ext || ext.singleLetter) fail('unknown', token, pos, `unknown extension '${name}'`);
@@ -107,6 +115,35 @@ export function parseIsaString(input: string): IsaSpec {
   }
 
   return resolve(xlen, base, written, input);
+}
+
+/** "rva23u64_zvkng": the profile's mandatory set, then each further name as in an ISA string's multi-letter part. */
+function parseProfileString(input: string, name: string, fail: (kind: IsaError['kind'], token: string, position: number, message: string) => never): IsaSpec {
+  const profile = profileByName(name);
+  if (!profile) fail('unknown', input.slice(0, name.length), 0, `unknown profile '${name}' (known: ${profiles().map((p) => p.name).join(', ')})`);
+  const written: Written[] = profileMandatory(profile!).map((n) => ({ name: n, token: input.slice(0, name.length), position: 0 }));
+  const seen = new Set(written.map((w) => w.name));
+  const s = input.toLowerCase();
+  let pos = name.length;
+  while (pos < s.length) {
+    if (s[pos] !== '_' || pos + 1 >= s.length || s[pos + 1] === '_') fail('syntax', s[pos]!, pos, 'a profile name is followed by "_" and extension names');
+    pos++;
+    let end = s.indexOf('_', pos);
+    if (end < 0) end = s.length;
+    const raw = s.slice(pos, end);
+    const bad = /[^a-z0-9]/.exec(raw);
+    if (bad) fail('syntax', input.slice(pos + bad.index, pos + bad.index + 1), pos + bad.index, 'unexpected character in an extension name');
+    const m = /^(.*?[a-z])(\d+(p\d+)?)?$/.exec(raw);
+    const ext = extensionByName(raw) ?? (m ? extensionByName(m[1]!) : undefined);
+    const token = input.slice(pos, end);
+    if (!ext) fail('unknown', token, pos, `unknown extension '${m ? m[1] : raw}'`);
+    if (seen.has(ext!.name)) fail('duplicate', token, pos, `'${ext!.name}' is already in ${profile!.name} or written twice`);
+    seen.add(ext!.name);
+    written.push({ name: ext!.name, token, position: pos });
+    pos = end;
+  }
+  const mandatoryCount = profileMandatory(profile!).length;
+  return { ...resolve(64, 'i', written, input), profile: profile!, profileAdded: written.slice(mandatoryCount).map((w) => w.name) };
 }
 
 /**
@@ -227,6 +264,17 @@ export function formatIsaString(spec: Pick<IsaSpec, 'xlen' | 'base' | 'extension
   const shorthands = CATALOGUE.filter((r) => r.shorthand && r.name !== 'g').sort((x, y) => y.implies.length - x.implies.length);
   for (const r of shorthands) {
     if (r.implies.every((n) => have.has(n)) && r.implies.filter((n) => !covered.has(n)).length >= 2) cover(r.name);
+  }
+  // Greedy choice can pick a shorthand whose extra members others already cover (zvknc beside zvksc): use a
+  // shorter shorthand inside it when the cover stays the same.
+  for (const name of [...chosen]) {
+    const r = extensionByName(name)!;
+    if (!r.shorthand || name === 'g') continue;
+    const others = new Set<string>();
+    for (const c of chosen) if (c !== name) for (const n of expandInContext(c, spec.xlen, have)) others.add(n);
+    const alt = shorthands.find((t) => t.name.length < name.length && t.implies.every((n) => r.implies.includes(n)) &&
+      r.implies.every((n) => t.implies.includes(n) || others.has(n)));
+    if (alt) { chosen.delete(name); chosen.add(alt.name); }
   }
   // A member implied by another member is left out: parsing puts it back.
   const impliedByOther = new Set<string>();

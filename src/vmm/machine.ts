@@ -2,7 +2,7 @@
 // It asks the KVM layer for a VM and vCPUs, sets their ISA with ONE_REG writes, builds the device tree
 // from what the vCPU then reports, loads kernel/initrd/DTB into guest RAM, and serves MMIO and forwarded
 // SBI exits with its devices. Runs unchanged in Node and in a browser (files arrive as Uint8Array).
-import { extensionByName, formatDeviceTreeExtensions, formatIsaString, parseIsaString } from '../isa/index.js';
+import { extensionByName, formatDeviceTreeExtensions, formatIsaString, parseIsaString, splitImplemented } from '../isa/index.js';
 import {
   KvmError, KvmHost, RegType, IsaSubtype, SbiExtSubtype, regId, KVM_SBI_EXT_NAMES, kvmIsaTable, describeTrapLoop,
   type KvmAbi, type Vcpu, type Vm, type VcpuExit, type SbiExit,
@@ -156,6 +156,8 @@ export class Machine {
   panicked = false;
   panicMessage = '';
   private finished: MachineState | null = null;
+  /** Things the user asked for that the machine does not give (e.g. the unimplemented part of a profile). */
+  readonly warnings: string[] = [];
 
   constructor(cfg: MachineConfig) {
     const memBytes = cfg.memBytes ?? DEFAULT_MEM_BYTES;
@@ -166,7 +168,15 @@ export class Machine {
     if (!Number.isInteger(smp) || smp < 1 || smp > 32) throw new VmmError(`--smp ${smp}: must be 1..32`);
     this.consoleOut = cfg.console;
 
-    const hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
+    let hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
+    const hostSpec = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa) : undefined;
+    if (hostSpec?.profile) {
+      // A profile names what the machine should be; the "hardware" gets the part rvkvm's hart executes, and
+      // the rest is said out loud rather than silently missing.
+      const { implemented, lacking } = splitImplemented(hostSpec.extensions);
+      hostExtensions = implemented;
+      if (lacking.length) this.warnings.push(`${hostSpec.profile.name}: rvkvm's hart does not implement ${lacking.join(' ')}; the vCPU gets the rest of the profile`);
+    }
     this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
     this.vm = this.host.createVm({
       abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, nested: cfg.nested, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,

@@ -111,11 +111,20 @@ test('catalogue order is /proc/cpuinfo order for both versions', () => {
   }
 });
 
-test('rows are exactly the union of both Linux tables plus g and b', () => {
+// Profile-defined names Linux does not know (riscv-profiles: RVA20/RVA22/RVA23 mandatory names).
+const PROFILE_ONLY = ['zic64b', 'za128rs', 'ssccptr', 'sscounterenw', 'sstvala', 'sstvecd', 'ssu64xl', 'supm', 'sv39', 'sv48', 'sv57', 'svbare'];
+
+test('rows are exactly the union of both Linux tables plus g, b and the profile-defined names', () => {
   const union = new Set<string>();
   for (const v of LINUX_VERSIONS) for (const e of linux[`v${v}`].riscv_isa_ext_table) union.add(e.name);
   union.add('g');
   union.add('b');
+  for (const n of PROFILE_ONLY) {
+    assert.ok(!union.has(n), `${n} is known to Linux: give it its Linux facts`);
+    union.add(n);
+    const row = extensionByName(n)!;
+    assert.ok(row.guarantee && !row.shorthand && row.linuxId === null && row.kvm === null, n);
+  }
   assert.deepEqual(new Set(CATALOGUE.map((r) => r.name)), union);
   assert.equal(CATALOGUE.length, union.size, 'no duplicate rows');
 });
@@ -161,11 +170,14 @@ test('every riscv_hwprobe IMA_EXT_0 / IMA_EXT_1 bit and its condition, both vers
 });
 
 test('implemented is exactly the hart list of issue #3, plus H (issue #15)', () => {
-  const expected = 'i m a f d c zca zcd zicsr zifencei zimop zcmop zba zbb zbs zbc zicond zicntr zihpm zihintpause zihintntl zicbom zicboz zicbop zawrs zacas zfa zcb sstc svpbmt svinval svnapot svadu h'.split(' ');
+  const expected = ('i m a f d c zca zcd zicsr zifencei zimop zcmop zba zbb zbs zbc zicond zicntr zihpm zihintpause zihintntl zicbom zicboz zicbop zawrs zacas zfa zcb sstc svpbmt svinval svnapot svadu h ' +
+    // profile-defined properties the machine guarantees (each row says what)
+    'ziccamoa ziccif zicclsm ziccrse za64rs za128rs zic64b ssccptr sstvecd sstvala sscounterenw ssu64xl svbare sv39 sv48 sv57 svade').split(' ');
   assert.deepEqual(new Set(IMPLEMENTED_EXTENSIONS), new Set(expected));
   for (const r of CATALOGUE.filter((x) => !x.shorthand)) assert.equal(r.implemented, expected.includes(r.name), r.name);
   assert.equal(extensionByName('g')!.implemented, true, 'g: every member executes');
   assert.equal(extensionByName('zk')!.implemented, false);
+  for (const r of CATALOGUE.filter((x) => x.implemented && x.guarantee === null)) assert.ok(!PROFILE_ONLY.includes(r.name), r.name);
 });
 
 test('dependencies and implications the parser uses', () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { reference, projectRoot } from './reference.js';
+import { CATALOGUE } from '../../src/isa/index.js';
 
 const main = join(projectRoot, 'dist/src/cli/main.js');
 const rvkvm = (...args: string[]) => {
@@ -48,6 +49,8 @@ test('--list prints every catalogue row', () => {
   const linux = reference('linux-isa-extensions.json');
   const names = new Set<string>(['g', 'b']);
   for (const v of ['v6.12.107', 'v7.3-rc7']) for (const e of linux[v].riscv_isa_ext_table) names.add(e.name);
+  for (const r of CATALOGUE) if (r.guarantee !== null && Object.keys(r.linux).length === 0) names.add(r.name);
+  assert.ok(names.has('zic64b') && names.has('sstvala'), 'profile-defined rows are listed');
   const r = rvkvm('--list', '--json');
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(new Set(JSON.parse(r.stdout).map((e: { name: string }) => e.name)), names);

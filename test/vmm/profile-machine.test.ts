@@ -1,0 +1,44 @@
+// `rvkvm run --isa rva23s64` / `-cpu rva23s64`: the machine gets the part of the profile rvkvm's hart executes
+// and a warning listing the rest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Machine } from '../../src/vmm/machine.js';
+import { parseRunArgs } from '../../src/cli/cmd-run.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+// A RISC-V Linux Image header around "j ." so the machine has something to load.
+function spinImage(): Uint8Array {
+  const img = new Uint8Array(72);
+  const dv = new DataView(img.buffer);
+  dv.setUint32(0, 0x0400006f, true);
+  dv.setBigUint64(8, 0x200000n, true);
+  dv.setBigUint64(16, BigInt(img.length), true);
+  dv.setUint32(32, 2, true);
+  img.set(enc('RISCV\0\0\0'), 48);
+  img.set(enc('RSC\x05'), 56);
+  dv.setUint32(64, 0x0000006f, true);
+  return img;
+}
+
+const machine = (hostIsa?: string) =>
+  new Machine({ kernel: spinImage(), memBytes: 16 << 20, rng: false, clock: 'icount', console: () => {}, ...(hostIsa ? { hostIsa } : {}) });
+
+test('--isa rva23s64: the vCPU gets the implemented part, the rest is a listed warning', () => {
+  const m = machine('rva23s64');
+  for (const n of ['zcmop', 'zimop', 'zicond', 'zcb', 'zfa', 'zawrs', 'svnapot', 'sstc', 'svpbmt', 'svinval', 'zihintntl', 'ziccrse', 'svade']) {
+    assert.ok(m.isaExtensions.includes(n), `${n} in the guest's riscv,isa-extensions`);
+  }
+  for (const n of ['v', 'h', 'zvbb', 'zbc']) assert.ok(!m.isaExtensions.includes(n), n);
+  assert.equal(m.warnings.length, 1);
+  assert.match(m.warnings[0]!, /^rva23s64: rvkvm's hart does not implement .*\bv\b.*\bh\b/);
+  assert.deepEqual(machine().warnings, [], 'no profile, no warning');
+  assert.deepEqual(machine('rv64gc_zicntr').warnings, []);
+});
+
+test('-cpu rva23s64 is --isa rva23s64, with QEMU-style properties after it', () => {
+  const a = parseRunArgs(['-cpu', 'rva23s64,zicond=off', '--allow-disable-any']);
+  assert.equal(a.cfg.hostIsa, 'rva23s64');
+  assert.deepEqual(a.cfg.disable, ['zicond']);
+  assert.throws(() => parseRunArgs(['-cpu', 'rva23s64', '--isa', 'rv64gc']), /given already/);
+  assert.throws(() => parseRunArgs(['-cpu', 'rva99s64']), /expected rv64 or a profile/);
+});
