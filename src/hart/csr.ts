@@ -1,6 +1,7 @@
 // CSR numbers and mstatus/mip bit positions used by the hart (RISC-V privileged spec 1.12+).
 export const CSR = {
   fflags: 0x001, frm: 0x002, fcsr: 0x003,
+  vstart: 0x008, vxsat: 0x009, vxrm: 0x00a, vcsr: 0x00f, vl: 0xc20, vtype: 0xc21, vlenb: 0xc22,
   cycle: 0xc00, time: 0xc01, instret: 0xc02, hpmcounter3: 0xc03, hpmcounter31: 0xc1f,
   sstatus: 0x100, sie: 0x104, stvec: 0x105, scounteren: 0x106, senvcfg: 0x10a,
   sscratch: 0x140, sepc: 0x141, scause: 0x142, stval: 0x143, sip: 0x144, stimecmp: 0x14d, satp: 0x180,
@@ -35,12 +36,12 @@ export const H_IRQ_MASK = VS_IRQ_MASK | (1 << 12);
 
 export const MSTATUS = {
   SIE: 1 << 1, MIE: 1 << 3, SPIE: 1 << 5, MPIE: 1 << 7, SPP: 1 << 8, MPP_SHIFT: 11, MPP: 3 << 11,
-  FS_SHIFT: 13, FS: 3 << 13, MPRV: 1 << 17, SUM: 1 << 18, MXR: 1 << 19, TVM: 1 << 20, TW: 1 << 21, TSR: 1 << 22,
+  VS_SHIFT: 9, VS: 3 << 9, FS_SHIFT: 13, FS: 3 << 13, MPRV: 1 << 17, SUM: 1 << 18, MXR: 1 << 19, TVM: 1 << 20, TW: 1 << 21, TSR: 1 << 22,
 } as const;
 
 /** writable bits of mstatus (low word); the high word holds UXL = SXL = 2 (read-only) and SD (computed) */
-export const MSTATUS_WMASK = 0x007e79aa;
-export const SSTATUS_MASK = 0x000c6122; // SIE SPIE SPP FS SUM MXR
+export const MSTATUS_WMASK = 0x007e7faa; // ... VS (10:9) kept only with a vector unit
+export const SSTATUS_MASK = 0x000c6722; // SIE SPIE SPP VS FS SUM MXR
 export const MSTATUS_HI = 0xa; // UXL=2 (bits 33:32), SXL=2 (bits 35:34)
 
 export const IRQ = { SSI: 1, MSI: 3, STI: 5, MTI: 7, SEI: 9, MEI: 11, LCOFI: 13 } as const;

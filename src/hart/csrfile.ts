@@ -74,6 +74,7 @@ export function csrAllowed(h: Hart, csr: number): 0 | 1 | 2 {
     if (v !== 0 && (!(h.hcounteren & 2) || !(h.henvcfgHi & ENVCFG_HI_STCE))) return 2;
   }
   if (csr <= 3 && h.fsOff()) return 1;
+  if (h.vec !== null && h.vsOff() && h.vec.isCsr(csr)) return 1;
   return 0;
 }
 
@@ -98,11 +99,11 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.time: if (!isa.has('zicntr')) return undefined; return splitNum(h, h.readTime());
     case CSR.sstatus: {
       const v = h.mstatus & SSTATUS_MASK;
-      h.csrHi = 0x2 | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+      h.csrHi = 0x2 | sdBit(h);
       return v;
     }
     case CSR.mstatus:
-      h.csrHi = MSTATUS_HI | h.mstatusHi | ((h.mstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0);
+      h.csrHi = MSTATUS_HI | h.mstatusHi | sdBit(h);
       return h.mstatus;
     case CSR.sie: return h.mie & h.mideleg;
     case CSR.sip: return effectiveMip(h) & h.mideleg;
@@ -152,7 +153,15 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     const k = (csr - CSR.pmpaddr0) * 2;
     h.csrHi = h.pmpaddr[k + 1]!; return h.pmpaddr[k]!;
   }
+  if (h.vec !== null) return h.vec.csrRead(csr);
   return undefined;
+}
+
+/** mstatus.SD (bit 63): FS or VS dirty */
+function sdBit(h: Hart): number { return dirtyBit(h.mstatus); }
+/** SD of a status word (bit 31 of its high half): its FS or VS field is Dirty */
+function dirtyBit(status: number): number {
+  return (status & MSTATUS.FS) === MSTATUS.FS || (status & MSTATUS.VS) === MSTATUS.VS ? 1 << 31 : 0;
 }
 
 export function splitNum(h: Hart, v: number): number {
@@ -245,6 +254,7 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     h.pmpaddr[k] = lo; h.pmpaddr[k + 1] = hi & 0x3fffff; // 54 bits (PA 56)
     return true;
   }
+  if (h.vec !== null) return h.vec.csrWrite(csr, lo, hi, raw);
   return false;
 }
 
@@ -274,7 +284,7 @@ function hCsrRead(h: Hart, csr: number): number | undefined {
     case CSR.henvcfg: h.csrHi = h.henvcfgHi; return h.henvcfgLo;
     case CSR.mtval2: h.csrHi = h.mtval2Hi; return h.mtval2Lo;
     case CSR.mtinst: h.csrHi = h.mtinstHi; return h.mtinstLo;
-    case CSR.vsstatus: h.csrHi = 0x2 | ((h.vsstatus & MSTATUS.FS) === MSTATUS.FS ? 1 << 31 : 0); return h.vsstatus;
+    case CSR.vsstatus: h.csrHi = 0x2 | dirtyBit(h.vsstatus); return h.vsstatus;
     case CSR.vsie: return (h.mie & h.hideleg & VS_IRQ_MASK) >>> 1;
     case CSR.vsip: return (effectiveMip(h) & h.hideleg & VS_IRQ_MASK) >>> 1;
     case CSR.vstvec: h.csrHi = h.vstvecHi; return h.vstvecLo;
@@ -323,6 +333,7 @@ function hCsrWrite(h: Hart, csr: number, lo: number, hi: number): boolean {
       const old = h.vsstatus;
       let n = lo & SSTATUS_MASK;
       if (!hasF(h)) n &= ~MSTATUS.FS;
+      if (h.vec === null) n &= ~MSTATUS.VS;
       h.vsstatus = n;
       if ((old ^ n) & MSTATUS.MXR) flushVirtTlb(h);
       else if (((old ^ n) & MSTATUS.SUM) && h.virt !== 0) selectTlb(h);
@@ -364,6 +375,7 @@ export function writeMstatus(h: Hart, v: number): void {
   let n = (old & ~MSTATUS_WMASK) | (v & MSTATUS_WMASK);
   if (((n >>> MSTATUS.MPP_SHIFT) & 3) === 2) n &= ~MSTATUS.MPP; // WARL: reserved MPP value -> U
   if (!hasF(h)) n &= ~MSTATUS.FS;
+  if (h.vec === null) n &= ~MSTATUS.VS;
   h.mstatus = n;
   if ((old ^ n) & (MSTATUS.MPRV | MSTATUS.MXR | MSTATUS.MPP)) flushTlb(h);
   else if ((old ^ n) & MSTATUS.SUM) {

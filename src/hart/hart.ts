@@ -26,6 +26,7 @@ import { ALL_ENCODINGS, ALL_SEMANTICS } from './ext/index.js';
 import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE } from './csr.js';
 import { ExecutionProfile, extensionOfRow, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
+import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
 import { translatePage, dispatcherModule, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
@@ -60,6 +61,8 @@ export interface HartOptions {
   jit?: boolean;
   /** instructions the interpreter runs in a page before it is translated (default JIT_HOT; tests use 1) */
   jitHot?: number;
+  /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
+  vlen?: number;
 }
 
 /** What the translator did (Hart.jitStats). */
@@ -205,6 +208,10 @@ export class Hart implements CodeCacheOwner {
   /** LR reservation: host offset, -1 when none */
   reservation = -1;
 
+  /** the vector unit (vector/unit.ts) when the ISA has Zve32x (V implies it), else null */
+  vec: VectorUnit | null = null;
+  readonly vlen: number;
+
   // TLBs: tag = virtual page (lo & ~0xfff, hi) as an int32 pair at [2 * index], value = host offset of the page
   // start. One set of fetch/load/store arrays per translation context (U, S with SUM=0, S with SUM=1, M), so traps,
   // xRET and Linux's SUM toggling around user-memory accesses switch sets instead of flushing. Tags and offsets are
@@ -307,6 +314,8 @@ export class Hart implements CodeCacheOwner {
     this.tlbBlock = this.mem.tlbBlock(this.stateOff);
     this.jitEnabled = opts.jit ?? true;
     this.jitHot = opts.jitHot ?? JIT_HOT;
+    this.vlen = opts.vlen ?? VLEN_DEFAULT;
+    if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
     if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
     dispatcher ??= new WebAssembly.Module(dispatcherModule());
     this.jitEnter = new WebAssembly.Instance(dispatcher, { e: { t: this.jitTable } }).exports['enter'] as JitEnter;
@@ -385,6 +394,7 @@ export class Hart implements CodeCacheOwner {
       };
     });
     selectTlb(this); // the selected set's views are new too
+    this.vec?.refresh();
     this.viewGeneration = this.mem.generation;
   }
 
@@ -395,6 +405,9 @@ export class Hart implements CodeCacheOwner {
     this.hasH = isa.has('h');
     // under the hypervisor, the H causes go to the guest (now HS-mode) exactly when it has H
     if (this.hypervisor) this.medeleg = this.hasH ? this.medeleg | H_MEDELEG : this.medeleg & ~H_MEDELEG;
+    if (isa.has('zve32x') && this.vec === null) this.vec = new VectorUnit(this, this.mem.vregBlock(this.stateOff), this.vlen);
+    else if (!isa.has('zve32x')) { this.vec = null; this.mstatus &= ~MSTATUS.VS; }
+    this.vec?.setIsa(isa);
     this.harvestCounts(); // under the old decoder: the counts name its rows
     for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); }
   }
@@ -696,6 +709,17 @@ export class Hart implements CodeCacheOwner {
     this.x[i * 2] = Number(BigInt.asIntN(32, v)); this.x[i * 2 + 1] = Number(BigInt.asIntN(32, v >> 32n));
   }
   getF(i: number): bigint { checkReg(i, 'f'); this.refreshViews(); return pairToBig(this.fr[i * 2]!, this.fr[i * 2 + 1]!); }
+  /** vector register n's bytes (vlenb of them; zeros without a vector unit) */
+  getVectorReg(n: number): Uint8Array {
+    checkReg(n, 'vector');
+    this.refreshViews();
+    return this.vec ? this.vec.readReg(n) : new Uint8Array(this.vlen / 8);
+  }
+  setVectorReg(n: number, bytes: Uint8Array): void {
+    checkReg(n, 'vector');
+    this.refreshViews();
+    this.vec?.writeReg(n, bytes);
+  }
   setF(i: number, v: bigint): void {
     checkReg(i, 'f'); this.refreshViews();
     this.fr[i * 2] = Number(BigInt.asIntN(32, v)); this.fr[i * 2 + 1] = Number(BigInt.asIntN(32, v >> 32n));
@@ -865,6 +889,9 @@ export class Hart implements CodeCacheOwner {
   /** FS field; 0 = off (F/D instructions and FP CSRs are illegal) */
   fsOff(): boolean { return (this.mstatus & MSTATUS.FS) === 0 || (this.virt !== 0 && (this.vsstatus & MSTATUS.FS) === 0); }
   markFsDirty(): void { this.mstatus |= MSTATUS.FS; if (this.virt !== 0) this.vsstatus |= MSTATUS.FS; }
+  /** VS field; 0 = off (vector instructions and vector CSRs are illegal); with V=1 vsstatus.VS gates too (H) */
+  vsOff(): boolean { return (this.mstatus & MSTATUS.VS) === 0 || (this.virt !== 0 && (this.vsstatus & MSTATUS.VS) === 0); }
+  markVsDirty(): void { this.mstatus |= MSTATUS.VS; if (this.virt !== 0) this.vsstatus |= MSTATUS.VS; }
 
   /** high word of the last CSR read (csrfile.ts) */
   csrHi = 0;

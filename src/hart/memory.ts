@@ -50,6 +50,8 @@ interface ParkedReservation {
  *  The arena is virtual memory until a profile touches it. */
 export const COUNT_BLOCK_BYTES = 2048 * 4;
 const COUNT_BLOCKS = 1024;
+/** Per hart: the vector register file (32 registers of up to VLEN = 1024 bits), after the count arena. */
+export const VREG_BLOCK_BYTES = 32 * 128;
 const WASM_PAGE = 65536;
 
 /** Something holding decoded code for host pages (a hart); told when a page's bytes change. */
@@ -80,6 +82,7 @@ export class GuestMemory {
 
   private nextHost: number;
   private readonly countArena: number;
+  private readonly vregArena: number;
   private readonly freeCountBlocks: number[] = [];
   private nextCountBlock = 0;
   private readonly firstRamHost: number;
@@ -97,7 +100,8 @@ export class GuestMemory {
     const limit = 65536 * WASM_PAGE;
     this.hostPages = Math.ceil(limit / 4096);
     this.countArena = CODE_PAGE_BASE + this.hostPages;
-    const front = Math.ceil((this.countArena + COUNT_BLOCKS * COUNT_BLOCK_BYTES) / WASM_PAGE) * WASM_PAGE;
+    this.vregArena = this.countArena + COUNT_BLOCKS * COUNT_BLOCK_BYTES;
+    const front = Math.ceil((this.vregArena + MAX_HARTS * VREG_BLOCK_BYTES) / WASM_PAGE) * WASM_PAGE;
     this.nextHost = front; this.firstRamHost = front;
     this.maxBytes = Math.min(front + maxRam, limit);
     this.memory = new WebAssembly.Memory({
@@ -121,6 +125,11 @@ export class GuestMemory {
     if (off + STATE_BLOCK_BYTES > STATE_BYTES) throw new MemoryError('too many harts for one GuestMemory');
     this.nextStateBlock += STATE_BLOCK_BYTES;
     return off;
+  }
+
+  /** Byte offset of the vector register file of the hart whose state block is at stateOff (VREG_BLOCK_BYTES). */
+  vregBlock(stateOff: number): number {
+    return this.vregArena + (stateOff / STATE_BLOCK_BYTES) * VREG_BLOCK_BYTES;
   }
 
   /** Byte offset of the TLB block of the hart whose state block is at stateOff. */

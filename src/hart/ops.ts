@@ -221,5 +221,12 @@ export const enum Op {
   HFENCE_GVMA = 217,
   HINVAL_VVMA = 218,
   HINVAL_GVMA = 219,
-  COUNT = 220,
+  // V (ext/v-mem.ts, ext/v-int.ts): one op per encoding group, the rest decoded from the raw bits
+  VSETVLI = 220,
+  VSETIVLI = 221,
+  VSETVL = 222,
+  VLOAD = 223,
+  VSTORE = 224,
+  VOP = 225,
+  COUNT = 226,
 }
