@@ -52,8 +52,8 @@ function addr(rd: number, rs1: number, v: number): number[] {
 
 export const opv = (f6: number, vm: number, vs2: number, rs1: number, f3: number, vd: number) =>
   ((f6 << 26) | (vm << 25) | (vs2 << 20) | (rs1 << 15) | (f3 << 12) | (vd << 7) | 0x57) >>> 0;
-const vsetvli = (rd: number, rs1: number, vt: number) => ((vt << 20) | (rs1 << 15) | (7 << 12) | (rd << 7) | 0x57) >>> 0;
-const vmem = (store: boolean, nf: number, mop: number, vm: number, rs2: number, rs1: number, width: number, vd: number) =>
+export const vsetvli = (rd: number, rs1: number, vt: number) => ((vt << 20) | (rs1 << 15) | (7 << 12) | (rd << 7) | 0x57) >>> 0;
+export const vmem = (store: boolean, nf: number, mop: number, vm: number, rs2: number, rs1: number, width: number, vd: number) =>
   (((nf - 1) << 29) | (mop << 26) | (vm << 25) | (rs2 << 20) | (rs1 << 15) | (width << 12) | (vd << 7) | (store ? 0x27 : 0x07)) >>> 0;
 const WIDTH: Record<number, number> = { 8: 0, 16: 5, 32: 6, 64: 7 };
 
