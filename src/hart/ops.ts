@@ -228,5 +228,6 @@ export const enum Op {
   VLOAD = 223,
   VSTORE = 224,
   VOP = 225,
-  COUNT = 226,
+  VOPF = 226,
+  COUNT = 227,
 }

@@ -18,14 +18,15 @@ import * as fd from './fd.js';
 import * as hyp from './h.js';
 import * as vmem from './v-mem.js';
 import * as vint from './v-int.js';
+import * as vfp from './v-fp.js';
 
 export const ALL_ENCODINGS: readonly InsnDef[] = [
   ...rv64i.encodings, ...m.encodings, ...a.encodings, ...zca.encodings, ...zcb.encodings, ...zcmop.encodings,
   ...zimop.encodings, ...zba.encodings, ...zbb.encodings, ...zbs.encodings, ...zbc.encodings, ...zicond.encodings,
-  ...system.encodings, ...fd.encodings, ...hyp.encodings, ...vmem.encodings, ...vint.encodings,
+  ...system.encodings, ...fd.encodings, ...hyp.encodings, ...vmem.encodings, ...vint.encodings, ...vfp.encodings,
 ];
 
 export const ALL_SEMANTICS: Semantics = [
   ...m.semantics, ...a.semantics, ...zimop.semantics, ...zba.semantics, ...zbb.semantics, ...zbs.semantics,
-  ...zbc.semantics, ...zicond.semantics, ...system.semantics, ...fd.semantics, ...hyp.semantics, ...vmem.semantics, ...vint.semantics,
+  ...zbc.semantics, ...zicond.semantics, ...system.semantics, ...fd.semantics, ...hyp.semantics, ...vmem.semantics, ...vint.semantics, ...vfp.semantics,
 ];

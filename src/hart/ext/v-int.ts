@@ -159,7 +159,6 @@ function clampS(lo: number, hi: number, sew: number): number {
   E.hi = hi; return lo;
 }
 function clampU(lo: number, hi: number, sew: number): number {
-  if (hi < 0) { vxsat = 1; E.hi = 0; return 0; }
   const mxl = maxU(sew), mxh = E.hi;
   if (ltu64(mxl, mxh, lo, hi)) { vxsat = 1; E.hi = mxh; return mxl; }
   E.hi = hi; return lo;

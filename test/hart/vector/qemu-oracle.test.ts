@@ -62,8 +62,8 @@ export function compare(p: Program, vlen: number, got: Uint8Array, want: Uint8Ar
       const gr = g.subarray(r * vlenb, (r + 1) * vlenb), wr = w.subarray(r * vlenb, (r + 1) * vlenb);
       if (!gr.every((b, i) => b === wr[i])) diffs.push(`v${r}: rvkvm ${hex(gr)} qemu ${hex(wr)}`);
     }
-    const names = ['vl', 'vtype', 'vxsat', 'x30', 'traps', 'mcause', 'vstart'];
-    for (let j = 0; j < 7; j++) {
+    const names = ['vl', 'vtype', 'vxsat', 'x30', 'traps', 'mcause', 'vstart', 'fflags'];
+    for (let j = 0; j < 8; j++) {
       const o = 32 * vlenb + j * 8;
       const gv = new DataView(g.buffer, g.byteOffset + o, 8).getBigUint64(0, true), wv = new DataView(w.buffer, w.byteOffset + o, 8).getBigUint64(0, true);
       if (gv !== wv) diffs.push(`${names[j]}: rvkvm ${gv.toString(16)} qemu ${wv.toString(16)}`);
@@ -76,9 +76,10 @@ export function compare(p: Program, vlen: number, got: Uint8Array, want: Uint8Ar
 }
 
 const skip = missingTool();
-for (const [vlen, seed, n, memOnly] of [[128, 1, 300, false], [128, 7, 300, false], [256, 3, 300, false], [128, 21, 300, true], [512, 9, 150, true]] as const) {
-  test(`random vector programs equal QEMU's results (VLEN ${vlen}, seed ${seed}, ${n} ${memOnly ? 'load/store ' : ''}cases)`, { skip }, () => {
-    const p = generate(seed, n, vlen, memOnly);
+for (const [vlen, seed, n, kind] of [[128, 1, 300, 'int'], [128, 7, 300, 'int'], [256, 3, 300, 'int'], [128, 21, 300, 'load/store'],
+  [512, 9, 150, 'load/store'], [128, 31, 400, 'fp'], [256, 32, 300, 'fp']] as const) {
+  test(`random vector programs equal QEMU's results (VLEN ${vlen}, seed ${seed}, ${n} ${kind} cases)`, { skip }, () => {
+    const p = generate(seed, n, vlen, kind === 'load/store', kind === 'fp');
     const want = runOnQemu(p, vlen);
     const got = runOnHart(p, vlen).out;
     const bad = compare(p, vlen, got, want);

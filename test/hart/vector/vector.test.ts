@@ -112,3 +112,20 @@ test('arithmetic resumes at vstart and resets it', () => {
   assert.deepEqual([...r.subarray(4)], Array.from({ length: 12 }, (_, i) => 104 + i));
   assert.equal(h.getX(6), 0n);
 });
+
+test('the .rtz conversions equal the frm = RTZ forms (QEMU 7.2 aborts on them, so this is their oracle)', () => {
+  // vs1 selector pairs (rtz, dynamic): vfcvt 6/0 7/1, vfwcvt 14/8 15/9, vfncvt 22/16 23/17
+  for (const [rtz, dyn, sewLog, lmul] of [[6, 0, 2, 0], [7, 1, 3, 1], [14, 8, 2, 0], [15, 9, 2, 7], [22, 16, 1, 0], [23, 17, 2, 0]] as const) {
+    const vt = (sewLog << 3) | lmul;
+    const run = (sel: number, frm: number) => {
+      const { h } = hart([vsetvli(5, 0, vt), I(0x002, frm, 5, 0, 0x73), opv(0x12, 1, 8, sel, 1, 16), I(0x001, 0, 2, 6, 0x73)]);
+      h.setCsr(CSR_MSTATUS, (1n << 9n) | (1n << 13n));
+      for (let r = 8; r < 16; r++) h.vec!.writeReg(r, Uint8Array.from({ length: 16 }, (_, i) => (r * 37 + i * 101) & 0xff));
+      step(h, 4);
+      assert.equal(h.getPc(), BigInt(RAM + 16), `sel ${sel} executes`);
+      return { regs: [16, 17, 18, 19].map((r) => [...h.vec!.readReg(r)]), fflags: h.getX(6) };
+    };
+    const a = run(rtz, 0), b = run(dyn, 1);
+    assert.deepEqual(a, b, `vs1=${rtz} with frm RNE equals vs1=${dyn} with frm RTZ`);
+  }
+});
