@@ -62,6 +62,7 @@ built from its busybox and modules.
                        (default: every extension rvkvm implements); the vCPU gets all of it, as KVM does.
                        A profile (rva23s64, rva22s64_zvkng, ...) gives the part rvkvm implements, with a
                        warning listing the rest
+  --vlen BITS          VLEN of the vector unit (V): 128 (default), 256, 512 or 1024
   -cpu rva23s64[,EXT=on|off]  the same, as QEMU 10 spells it (also rva23u64, rva22s64, rva22u64, rva20u64)
   --enable-EXT, --disable-EXT
                        ONE_REG ISA_EXT writes before the first run (kvmtool style), e.g. --disable-zcmop
@@ -175,6 +176,12 @@ export function parseRunArgs(args: string[]): RunArgs {
         continue;
       case '--allow-disable-any': out.cfg.allowDisableAny = true; continue;
       case '--nested': out.cfg.nested = true; continue;
+      case '--vlen': {
+        const n = Number(value(i++, a));
+        if (![128, 256, 512, 1024].includes(n)) throw new UsageError(`--vlen '${args[i]}': expected 128, 256, 512 or 1024`);
+        out.cfg.vlen = n;
+        continue;
+      }
       case '--abi': {
         const v = value(i++, a);
         if (v !== '6.12' && v !== '7.3') throw new UsageError(`--abi '${v}': expected 6.12 or 7.3`);

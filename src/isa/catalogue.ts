@@ -16,6 +16,7 @@ export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
   'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
+  'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
   // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
   'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
   'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',

@@ -29,6 +29,9 @@ export interface HartPort {
   getX(i: number): bigint; setX(i: number, v: bigint): void;
   getF(i: number): bigint; setF(i: number, v: bigint): void;
   getCsr(csr: number): bigint; setCsr(csr: number, v: bigint): void;
+  /** vector registers (V): VLEN in bits, and register n as vlenb bytes */
+  readonly vlen: number;
+  getVectorReg(n: number): Uint8Array; setVectorReg(n: number, bytes: Uint8Array): void;
   getMode(): 0 | 1 | 3; setMode(m: 0 | 1 | 3): void;
   setIsa(isa: ReadonlySet<string>): void;
   /** Current guest time in timebase ticks (src/hart's Hart has it; the time CSR needs Zicntr, this does not). */
@@ -54,6 +57,7 @@ export const Csr = {
   stimecmp: 0x14d, satp: 0x180,
   time: 0xc01,
   menvcfg: 0x30a,
+  vstart: 0x008, vcsr: 0x00f, vl: 0xc20, vtype: 0xc21, vlenb: 0xc22,
 } as const;
 
 /** Interrupt numbers (mip/sip bit positions). */
@@ -66,3 +70,5 @@ export const SSTATUS_FS_SHIFT = 13n;
 export const SSTATUS_FS_MASK = 3n << 13n;
 export const FS_OFF = 0n;
 export const FS_INITIAL = 1n;
+export const SSTATUS_VS_SHIFT = 9n;
+export const SSTATUS_VS_MASK = 3n << 9n;

@@ -18,6 +18,8 @@ export interface KvmHostOptions {
   mvendorid?: bigint;
   marchid?: bigint;
   mimpid?: bigint;
+  /** VLEN in bits of the host's vector unit (V): 128 (default), 256, 512 or 1024. */
+  vlen?: number;
   /** satp mode field of the host (8 = Sv39, 9 = Sv48, 10 = Sv57). Default 10: the hart walks Sv57. */
   satpMode?: 8 | 9 | 10;
 }
@@ -30,6 +32,7 @@ export class KvmHost implements HostFeatures {
   readonly marchid: bigint;
   readonly mimpid: bigint;
   readonly satpMode: bigint;
+  readonly vlen: number;
 
   constructor(opts: KvmHostOptions = {}) {
     this.allowUnimplemented = opts.allowUnimplemented ?? false;
@@ -54,6 +57,8 @@ export class KvmHost implements HostFeatures {
     this.marchid = opts.marchid ?? 0n;
     this.mimpid = opts.mimpid ?? 0n;
     this.satpMode = BigInt(opts.satpMode ?? 10);
+    this.vlen = opts.vlen ?? 128;
+    if (![128, 256, 512, 1024].includes(this.vlen)) throw new KvmError('EINVAL', `VLEN ${this.vlen}: rvkvm's hart offers 128, 256, 512 or 1024`);
   }
 
   has(name: string): boolean {

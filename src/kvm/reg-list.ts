@@ -6,9 +6,6 @@ import { regId, RegSize, RegType, ULONG, IsaSubtype, SbiExtSubtype } from './reg
 import { SbiStatus } from './sbi.js';
 import type { Vcpu } from './vcpu.js';
 
-/** VLEN/8 of the vector state a V-capable vCPU would have (only on ABI-only hosts; the hart has no V). */
-const VLENB = 16;
-
 export function buildRegList(vcpu: Vcpu): bigint[] {
   const p = vcpu.profile;
   const ids: bigint[] = [];
@@ -37,7 +34,8 @@ export function buildRegList(vcpu: Vcpu): bigint[] {
   // 7. VECTOR: vstart..vlenb, then v0..v31 sized vlenb
   if (vcpu.hasExt('v')) {
     for (let i = 0; i < 5; i++) ids.push(regId(RegType.VECTOR, 0, i));
-    for (let i = 0; i < 32; i++) ids.push(regId(RegType.VECTOR, 0, 6 + i, Math.log2(VLENB)));
+    const vlenb = vcpu.hart.vlen / 8;
+    for (let i = 0; i < 32; i++) ids.push(regId(RegType.VECTOR, 0, 6 + i, Math.log2(vlenb)));
   }
   // 8. ISA_EXT SINGLE: every id the host has, enabled or not
   for (const ext of kvmIsaTable(vcpu.vm.abi)) {

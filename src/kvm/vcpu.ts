@@ -5,7 +5,7 @@ import { IMPLEMENTED_EXTENSIONS } from '../isa/index.js';
 import { CBO_BLOCK_SIZE, CORE_FIELDS, KVM_RISCV_MODE_S, KVM_RISCV_TIMER_STATE_OFF, KVM_RISCV_TIMER_STATE_ON, TIMER_FIELDS, type AbiProfile } from './abi.js';
 import { KvmError } from './errors.js';
 import { KVM_EXIT, type SbiExit, type VcpuExit } from './exits.js';
-import { Csr, FS_INITIAL, FS_OFF, Irq, SSTATUS_FS_MASK, SSTATUS_FS_SHIFT, SSTATUS_SIE, type HartPort } from './hart-port.js';
+import { Csr, FS_INITIAL, FS_OFF, Irq, SSTATUS_FS_MASK, SSTATUS_FS_SHIFT, SSTATUS_SIE, SSTATUS_VS_MASK, SSTATUS_VS_SHIFT, type HartPort } from './hart-port.js';
 import {
   disableAllowed, enableAllowed, hartIsaFor, hostHasKvmExt, kvmExtForLetterBit, kvmIsaExt, kvmIsaTable, type KvmIsaExt,
 } from './isa-rules.js';
@@ -68,7 +68,6 @@ export class Vcpu {
   private readonly aiaCsrs = new Array<bigint>(7).fill(0n);
   private sstateen0 = 0n;
   private ssp = 0n;
-  private readonly vectorState = { csrs: new Array<bigint>(5).fill(0n), vlenb: 16, regs: new Uint8Array(32 * 16) };
   private lastRunEnd: number | null = null;
   /** KVM_SET_GUEST_DEBUG state */
   private guestDebug: { singleStep: boolean; breakpoints: readonly bigint[] } = { singleStep: false, breakpoints: [] };
@@ -97,6 +96,7 @@ export class Vcpu {
     // vCPU 0 is the boot hart; the others wait for an HSM start, as kvm_arch_vcpu_postcreate() arranges
     this.power = vm.vcpus.length === 0 ? 'on' : 'off';
     this.resetFpState();
+    this.resetVectorState();
     // KVM's vCPU reset state: CY, TM and IR readable from VU-mode, so the guest's user space (the vDSO's rdtime)
     // works even when the guest kernel never writes scounteren (it does so only with SBI PMU, which rvkvm lacks).
     hart.setCsr(Csr.scounteren, 7n);
@@ -523,24 +523,37 @@ export class Vcpu {
     this.hart.setCsr(Csr.sstatus, (s & ~SSTATUS_FS_MASK) | (fs << SSTATUS_FS_SHIFT));
   }
 
-  // ---- VECTOR (only reachable when the vCPU has V, i.e. on an ABI-only host: the hart has no V)
+  /** @internal kvm_riscv_vcpu_vector_reset: sstatus.VS = Initial with V (registers and CSRs zero), else Off. */
+  resetVectorState(): void {
+    const on = this.hasExt('v');
+    const s = this.hart.getCsr(Csr.sstatus);
+    this.hart.setCsr(Csr.sstatus, (s & ~SSTATUS_VS_MASK) | ((on ? FS_INITIAL : FS_OFF) << SSTATUS_VS_SHIFT));
+    if (!on) return;
+    const zero = new Uint8Array(this.hart.vlen / 8);
+    for (let n = 0; n < 32; n++) this.hart.setVectorReg(n, zero);
+    for (const csr of [Csr.vstart, Csr.vcsr, Csr.vl, Csr.vtype]) this.hart.setCsr(csr, 0n);
+  }
+
+  // ---- VECTOR: the hart's vector registers and CSRs, in kvm_riscv_vector_csr order (vstart vl vtype vcsr vlenb)
   private vectorReg(r: DecodedRegId, id: bigint, v: bigint | null): bigint {
     if (!this.hasExt('v')) throw new KvmError('ENOENT', `VECTOR register ${hexId(id)}: the vCPU does not have V`);
     const i = this.flatIndex(r);
-    const vs = this.vectorState;
+    const vlenb = this.hart.vlen / 8;
     if (i === 5 || i > 37) throw new KvmError('ENOENT', `VECTOR register ${hexId(id)}: index ${i} is not accessible`);
     if (i < 5) {
       this.requireUlong(r, id, 'VECTOR');
-      if (v === null) return i === 4 ? BigInt(vs.vlenb) : vs.csrs[i]!;
+      const csr = [Csr.vstart, Csr.vl, Csr.vtype, Csr.vcsr, Csr.vlenb][i]!;
+      if (v === null) return this.hart.getCsr(csr);
       if (i === 4) {
-        if (v !== BigInt(vs.vlenb)) throw new KvmError('EINVAL', `VECTOR vlenb is read-only (${vs.vlenb}); cannot write ${v}`);
-      } else vs.csrs[i] = v;
+        if (v !== BigInt(vlenb)) throw new KvmError('EINVAL', `VECTOR vlenb is read-only (${vlenb}); cannot write ${v}`);
+      } else this.hart.setCsr(csr, v);
       return v;
     }
-    if (r.sizeBytes !== vs.vlenb) throw new KvmError('EINVAL', `VECTOR register ${hexId(id)} has size ${r.sizeBytes}, must be vlenb = ${vs.vlenb}`);
-    const bytes = vs.regs.subarray((i - 6) * vs.vlenb, (i - 5) * vs.vlenb);
-    if (v === null) return readLe(bytes, vs.vlenb);
-    writeLe(bytes, vs.vlenb, v);
+    if (r.sizeBytes !== vlenb) throw new KvmError('EINVAL', `VECTOR register ${hexId(id)} has size ${r.sizeBytes}, must be vlenb = ${vlenb}`);
+    if (v === null) return readLe(this.hart.getVectorReg(i - 6), vlenb);
+    const bytes = new Uint8Array(vlenb);
+    writeLe(bytes, vlenb, v);
+    this.hart.setVectorReg(i - 6, bytes);
     return v;
   }
 

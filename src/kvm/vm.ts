@@ -127,7 +127,7 @@ export class Vm {
     if (!Number.isInteger(id) || id < 0 || id >= KVM_MAX_VCPUS) throw new KvmError('EINVAL', `vcpu id ${id} is not in 0..${KVM_MAX_VCPUS - 1}`);
     if (this.vcpuList.some((v) => v.id === id)) throw new KvmError('EEXIST', `vcpu ${id} already exists`);
     const hart = new Hart({ memory: this.memory, isa: new Set(this.host.extensions), hartId: id, hypervisor: true,
-      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit,
+      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit, vlen: this.host.vlen,
       ...(this.jitHot !== undefined ? { jitHot: this.jitHot } : {}) });
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);

@@ -58,6 +58,8 @@ export interface MachineConfig {
   smp?: number;
   /** The host CPU's ISA (what the software hart can execute); default: every extension rvkvm implements. */
   hostIsa?: string;
+  /** VLEN of the host's vector unit (bits; default 128) */
+  vlen?: number;
   /** ONE_REG ISA_EXT writes made before the first run, as kvmtool's --disable-<ext> / QEMU's ext=on|off. */
   enable?: readonly string[];
   disable?: readonly string[];
@@ -177,7 +179,7 @@ export class Machine {
       hostExtensions = implemented;
       if (lacking.length) this.warnings.push(`${hostSpec.profile.name}: rvkvm's hart does not implement ${lacking.join(' ')}; the vCPU gets the rest of the profile`);
     }
-    this.host = new KvmHost(hostExtensions ? { extensions: hostExtensions } : {});
+    this.host = new KvmHost({ ...(hostExtensions ? { extensions: hostExtensions } : {}), ...(cfg.vlen !== undefined ? { vlen: cfg.vlen } : {}) });
     this.vm = this.host.createVm({
       abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, nested: cfg.nested, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,
     });

@@ -20,8 +20,11 @@ const extName = (row: IsaRow): string => row.kvm_name.replace('KVM_RISCV_ISA_EXT
 const fields = (key: string, v: string): string[] => (uapi.register_indexes[key].fields as { name: string; present_in?: string[] }[])
   .filter((f) => !f.present_in || f.present_in.includes(v)).map((f) => f.name);
 
-/** rvkvm's host: the extensions its hart executes. PMU is unavailable (no counters); every other SBI ext exists. */
-const HOST = IMPLEMENTED_EXTENSIONS;
+/** rvkvm's default host: the extensions its hart executes but Svade (KvmHost's default, so guests keep
+ *  hardware A/D updating). PMU is unavailable (no counters); every other SBI ext exists. */
+const HOST = new Set([...IMPLEMENTED_EXTENSIONS].filter((n) => n !== 'svade'));
+/** VLEN of the default host's vector unit: 128 bits, so v0..v31 are U128 (size field 4) */
+const U128 = 4;
 
 function expectedRegList(abi: KvmAbi, vcpuExts: ReadonlySet<string>, sbiEnabled: ReadonlySet<string>): bigint[] {
   const v = REF_VERSION[abi];
@@ -40,6 +43,8 @@ function expectedRegList(abi: KvmAbi, vcpuExts: ReadonlySet<string>, sbiEnabled:
   fields('TIMER (struct kvm_riscv_timer)', v).forEach((_, i) => out.push(id(4, 0, i)));
   if (vcpuExts.has('f')) for (let i = 0; i <= 32; i++) out.push(id(5, 0, i, U32));
   if (vcpuExts.has('d')) { for (let i = 0; i < 32; i++) out.push(id(6, 0, i)); out.push(id(6, 0, 32, U32)); }
+  // VECTOR: vstart vl vtype vcsr vlenb (datap, index 5, is not listed), then v0..v31 at 6..37 sized vlenb
+  if (vcpuExts.has('v')) { for (let i = 0; i < 5; i++) out.push(id(9, 0, i)); for (let i = 0; i < 32; i++) out.push(id(9, 0, 6 + i, U128)); }
   for (const row of isaRows(abi)) if (HOST.has(extName(row))) out.push(id(7, 0, row.kvm_id));
   const sbiIds = (uapi.KVM_RISCV_SBI_EXT_ID as { name: string; id: number; [k: string]: unknown }[]).filter((e) => e[`in_${v}`]);
   for (const e of sbiIds) if (e.name !== 'KVM_RISCV_SBI_EXT_PMU') out.push(id(8, 0, e.id));
@@ -118,7 +123,8 @@ for (const abi of KVM_ABIS) {
     const exts = vcpuExtsOf(vcpu, abi);
     for (const row of isaRows(abi)) {
       const name = extName(row);
-      const enableOk = row.enable === 'true' || (row.enable === 'arch_has_hw_pte_young()' && HOST.has('svadu'));
+      const enableOk = row.enable === 'true' || (row.enable === 'arch_has_hw_pte_young()' && HOST.has('svadu')) ||
+        (row.enable === 'riscv_v_vstate_ctrl_user_allowed()' && HOST.has('v'));
       assert.equal(exts.has(name), HOST.has(name) && enableOk, `${row.kvm_name} initially enabled`);
     }
     const sbi = sbiEnabledOf(vcpu, abi);

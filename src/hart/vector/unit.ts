@@ -125,10 +125,10 @@ export class VectorUnit {
       case CSR.vl: if (!raw) return false; this.vl = lo >>> 0; return true;
       case CSR.vtype: {
         if (!raw) return false;
-        const vl = this.vl;
+        const vl = this.vl, vstart = this.vstart;
         this.configure(lo, hi & 0x7fffffff, 0, true);
         if ((hi >>> 31) !== 0) this.setVill();
-        this.vl = vl;
+        this.vl = vl; this.vstart = vstart;
         return true;
       }
       case CSR.vlenb: return raw;
