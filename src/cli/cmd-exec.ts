@@ -50,6 +50,8 @@ export interface ExecOptions {
   jitHot?: number;
   /** instructions per hart.run() call between HTIF polls (default EXEC_SLICE) */
   pollInstructions?: number;
+  /** VLEN of the vector unit with V / Zve* (default 128) */
+  vlen?: number;
 }
 
 export interface ExecResult {
@@ -85,6 +87,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const hart = new Hart({
     memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount',
     ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}),
+    ...(opts.vlen !== undefined ? { vlen: opts.vlen } : {}),
   });
   mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));
   hart.setPc(elf.entry);
@@ -169,7 +172,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   }
 }
 
-const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--max-insns N] [--timeout S] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
+const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--vlen BITS] [--max-insns N] [--timeout S] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
                   [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
                   [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
@@ -263,6 +266,11 @@ export const command: Command = {
       if (used > 0) { k += used - 1; continue; }
       if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); return 0; }
       else if (a === '--isa') { opts.isa = args[++k]; if (!opts.isa) throw new ExecError('--isa needs a value'); }
+      else if (a === '--vlen') {
+        const n = Number(args[++k]);
+        if (![128, 256, 512, 1024].includes(n)) throw new ExecError(`--vlen '${args[k] ?? ''}' must be 128, 256, 512 or 1024`);
+        opts.vlen = n;
+      }
       else if (a === '--max-insns') opts.maxInstructions = parseCount(args[++k], '--max-insns');
       else if (a === '--timeout') {
         const s = args[++k];

@@ -1,4 +1,5 @@
-// The vCPU ISA toggles, generated from the catalogue: one per extension the hart implements, grouped for
+// The vCPU ISA toggles, generated from the catalogue: one per extension the hart implements that has a KVM
+// ISA_EXT register (hasToggle), grouped for
 // display, each with KVM's disable rule. Pure data and functions (no DOM), so Node tests can check them.
 import { CATALOGUE, IMPLEMENTED_EXTENSIONS, type Extension, type KvmRule } from '../../src/isa/index.js';
 
@@ -9,6 +10,7 @@ export const ISA_GROUPS: readonly { id: string; title: string; names: readonly s
   { id: 'mops', title: 'May-be-operations (MOPs)', names: ['zimop', 'zcmop'] },
   { id: 'bitmanip', title: 'Bit manipulation', names: ['zba', 'zbb', 'zbs', 'zbc'] },
   { id: 'cache', title: 'Cache-block operations', names: ['zicbom', 'zicboz', 'zicbop'] },
+  { id: 'vector', title: 'Vector', names: ['v'] },
   { id: 'atomics', title: 'Atomics and waits', names: ['zacas', 'zawrs'] },
   { id: 'privileged', title: 'Privileged (supervisor)', names: ['sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu'] },
   { id: 'virtualization', title: 'H (nested virtualization)', names: ['h'] },
@@ -52,11 +54,19 @@ function toggleFor(row: Extension, group: string): IsaToggle {
   };
 }
 
-/** Every implemented extension (catalogue order inside each group), exactly once. */
+/**
+ * Whether an implemented extension gets a toggle: it has a KVM ISA_EXT register (Zve* come with V and have
+ * none) and is not a profile-defined property of the machine (Ziccrse, Svade, ...: those stay as they are).
+ */
+export function hasToggle(r: Extension): boolean {
+  return !r.shorthand && IMPLEMENTED_EXTENSIONS.has(r.name) && r.kvm !== null && r.guarantee === null;
+}
+
+/** Every extension with a toggle (catalogue order inside each group), exactly once. */
 export function isaToggles(): IsaToggle[] {
   const groupOf = new Map<string, string>();
   for (const g of ISA_GROUPS) for (const n of g.names) groupOf.set(n, g.id);
-  const rows = CATALOGUE.filter((r) => !r.shorthand && IMPLEMENTED_EXTENSIONS.has(r.name));
+  const rows = CATALOGUE.filter(hasToggle);
   const toggles = rows.map((r) => toggleFor(r, groupOf.get(r.name) ?? 'other'));
   const order = new Map(ISA_GROUPS.map((g, i) => [g.id, i]));
   return toggles.sort((x, y) => order.get(x.group)! - order.get(y.group)!);

@@ -6,8 +6,9 @@ import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { exact, type Semantics, type ExecFn } from './enc.js';
 import type { Hart } from '../hart.js';
-import { isTrapSignal } from '../vector/access.js';
+import { isTrapSignal, vecAccess } from '../vector/access.js';
 import { mul64, r as i64 } from '../int64.js';
+import type { VectorUnit } from '../vector/unit.js';
 import { E, align, memRead, memWrite, vconf, vdOf, vmOf, vs2Of, vunit, vs1Of, add64 } from './v-common.js';
 
 const OPV = 0x57;
@@ -122,6 +123,10 @@ function access(h: Hart, raw: number, store: boolean): void {
   let strideLo = 0, strideHi = 0;
   if (mop === 2) { strideLo = h.x[vs2 * 2]!; strideHi = h.x[vs2 * 2 + 1]!; }
   const vl = v.vl;
+  if (mop === 0 && nf === 1 && vm && !faultFirst && v.vstart < vl) {
+    unitStride(h, v, store, vd, baseLo, baseHi, dbytes, v.vstart, vl);
+    return;
+  }
   for (let i = v.vstart; i < vl; i++) {
     if (!v.active(vm, i)) continue;
     v.vstart = i;
@@ -153,6 +158,36 @@ function access(h: Hart, raw: number, store: boolean): void {
       const lo = memRead(h, alo, ahi, dbytes);
       v.set(reg, i, dataEew, lo, E.hi);
     }
+  }
+  v.vstart = 0;
+  h.markVsDirty();
+}
+
+/**
+ * Unmasked unit-stride elements [from, to): the bytes are contiguous in memory and in the register group, and
+ * both live in the one WebAssembly.Memory, so each run of elements inside one page is a single copyWithin.
+ * vstart advances page by page, so a fault restarts at the first element of the page that faulted (elements
+ * are accessed in order within the page, which is all the spec asks of a restart point).
+ */
+function unitStride(h: Hart, v: VectorUnit, store: boolean, vd: number, baseLo: number, baseHi: number, bytes: number, from: number, to: number): void {
+  const u8 = h.mem.u8;
+  let i = from;
+  while (i < to) {
+    v.vstart = i;
+    const alo = (baseLo + i * bytes) | 0, ahi = (alo >>> 0) < (baseLo >>> 0) ? (baseHi + 1) | 0 : baseHi;
+    const inPage = Math.floor((4096 - (alo & 0xfff)) / bytes);
+    if (inPage === 0) { // an element that crosses the page boundary
+      if (store) memWrite(h, alo, ahi, bytes, v.get(vd, i, bytes * 8, false), E.hi);
+      else { const lo = memRead(h, alo, ahi, bytes); v.set(vd, i, bytes * 8, lo, E.hi); }
+      i++;
+      continue;
+    }
+    const n = Math.min(inPage, to - i);
+    const host = vecAccess(h, alo, ahi, n * bytes, store);
+    const reg = v.regOffset(vd) + i * bytes;
+    if (store) u8.copyWithin(host, reg, reg + n * bytes);
+    else u8.copyWithin(reg, host, host + n * bytes);
+    i += n;
   }
   v.vstart = 0;
   h.markVsDirty();

@@ -165,6 +165,11 @@ export class VectorUnit {
     }
   }
 
+  /** byte offset of register reg in the guest memory (the register file is in the one WebAssembly.Memory) */
+  regOffset(reg: number): number {
+    return this.base + reg * this.vlenb;
+  }
+
   /** mask bit i of register reg (v0 for masking) */
   maskBit(reg: number, i: number): boolean {
     return ((this.u8[reg * this.vlenb + (i >>> 3)]! >>> (i & 7)) & 1) !== 0;
