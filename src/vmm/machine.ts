@@ -77,7 +77,8 @@ export interface MachineConfig {
    * guest under the wall clock; ignored under icount (see ICOUNT_RTC_EPOCH_MS). Default Date.now.
    */
   realTimeMs?: () => number;
-  disks?: readonly BlockBackend[];
+  /** virtio-blk disks; `serial` is what the guest's GET_ID returns (default 'rvkvm-disk'). */
+  disks?: readonly (BlockBackend | { backend: BlockBackend; serial?: string })[];
   /** a virtio-net with the user-mode stack and no host sockets (a browser: DHCP, ARP, ping, nothing outbound) */
   net?: boolean;
   /** a virtio-net on this backend (e.g. a UserNetBackend with a host SocketProvider); implies `net` */
@@ -220,7 +221,9 @@ export class Machine {
     // DMA view of guest RAM for virtio: writes must drop any code the hart decoded there.
     const dma = { ram: (gpa: number, len: number) => this.vm.ram(gpa, len), invalidate: (gpa: number, len: number) => this.vm.memory.invalidate(gpa, len) };
     const models: VirtioDeviceModel[] = [];
-    for (const disk of cfg.disks ?? []) models.push(new VirtioBlk(disk));
+    for (const disk of cfg.disks ?? []) {
+      models.push('backend' in disk ? new VirtioBlk(disk.backend, disk.serial) : new VirtioBlk(disk));
+    }
     if (cfg.netBackend || cfg.net) models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
     if (cfg.rng ?? true) models.push(new VirtioRng());
     this.consoleDevice = cfg.consoleDevice ?? 'serial';
