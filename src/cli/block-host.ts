@@ -10,7 +10,7 @@ import type { BlockFile, BlockHost } from '../vmm/block/file.js';
 import { VmmError } from '../vmm/errors.js';
 
 export class NodeFile implements BlockFile {
-  private readonly fd: number;
+  readonly fd: number;
   private length: number;
   private open = true;
 

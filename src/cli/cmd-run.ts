@@ -7,7 +7,8 @@ import { constants as osConstants } from 'node:os';
 import type { Command } from './main.js';
 import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
-import { FileBlockBackend, parseDiskOption, type DiskSpec } from './disk.js';
+import { openDiskImage, parseDiskOption, parseDriveOption, parseKvmtoolDisk, type DiskSpec } from './disk.js';
+import type { BlockBackend } from '../vmm/block/backend.js';
 import { openChannel, parseChannelOption, type ChannelSpec, type HostChannel } from './channel.js';
 import { extensionByName, profileByName, profiles } from '../isa/index.js';
 import { GdbStub } from '../vmm/gdb-stub.js';
@@ -71,10 +72,18 @@ built from its busybox and modules.
   --nested             rvkvm's opt-in past KVM: the vCPUs get H (KVM never lets user space enable it), the guest
                        runs in HS-mode and can load its own kvm.ko; -cpu rv64,h=on needs it too
   --abi 6.12|7.3       which Linux KVM ABI to model (default 7.3)
-  --disk FILE[,ro][,lock=on|off][,format=raw]
-                       virtio-blk disk backed by FILE (writes reach the file unless ,ro). The image is locked
-                       as QEMU does: exclusively, or shared with other readers for ,ro; a locked image is refused
-                       ("FILE is locked: in use by another process"); ,lock=off skips the lock
+  --disk FILE[,format=raw|qcow2][,ro][,snapshot=on][,serial=S][,lock=on|off]
+                       virtio-blk disk backed by FILE, a raw or qcow2 image (v2/v3, backing files, compressed
+                       clusters read). Without format= it is probed; a probed raw disk may not be given a qcow2
+                       header by the guest. Writes reach the file unless ,ro; with snapshot=on they go to a
+                       temporary overlay that disappears at exit. serial= is the guest's /sys/block/vdX/serial.
+                       The image is locked as QEMU does: exclusively, or shared with other readers for ,ro and
+                       for backing files; a locked image is refused ("FILE is locked: in use by another
+                       process"); ,lock=off skips the lock
+  -d FILE[,ro]         kvmtool's spelling of --disk
+  -drive file=FILE[,format=raw|qcow2][,if=virtio][,readonly=on][,snapshot=on][,serial=S][,file.locking=off]
+                       QEMU's spelling of --disk
+  -snapshot            snapshot=on for every disk (QEMU's -snapshot)
   --console serial|virtio
                        the guest console on the 16550 UART (ttyS0, default) or on virtio-console (hvc0; the
                        default command line then says console=hvc0), as kvmtool spells it
@@ -124,6 +133,8 @@ export interface RunArgs {
   initCommands?: string;
   diskFiles: DiskSpec[];
   channels: ChannelSpec[];
+  /** -snapshot: every disk's writes go to a temporary overlay */
+  snapshot?: boolean;
   profileTrace: ProfileTraceArgs;
   net: NetArgs | null;
 }
@@ -188,10 +199,10 @@ export function parseRunArgs(args: string[]): RunArgs {
         out.cfg.abi = v;
         continue;
       }
-      case '--disk': {
-        out.diskFiles.push(parseDiskOption(value(i++, a)));
-        continue;
-      }
+      case '--disk': out.diskFiles.push(parseDiskOption(value(i++, a))); continue;
+      case '-d': out.diskFiles.push(parseKvmtoolDisk(value(i++, a))); continue;
+      case '-drive': case '--drive': out.diskFiles.push(parseDriveOption(value(i++, a))); continue;
+      case '-snapshot': case '--snapshot': out.snapshot = true; continue;
       case '--console': {
         const v = value(i++, a);
         if (v !== 'serial' && v !== 'virtio') throw new UsageError(`--console '${v}': expected serial (ttyS0, the default) or virtio (hvc0)`);
@@ -301,7 +312,17 @@ export const command: Command = {
         'so its connections can time out before the host answers (use --clock wall)\n');
     }
     // Disks first: a locked image stops the run before any work is done.
-    const disks = opts.diskFiles.map((d) => new FileBlockBackend(d.path, d.readOnly, d.lock));
+    const warn = (m: string): void => { process.stderr.write(`rvkvm: warning: ${m}\n`); };
+    const disks: { backend: BlockBackend; serial?: string }[] = [];
+    try {
+      for (const d of opts.diskFiles) {
+        const backend = openDiskImage({ ...d, snapshot: d.snapshot || opts.snapshot === true }, warn);
+        disks.push({ backend, ...(d.serial !== undefined ? { serial: d.serial } : {}) });
+      }
+    } catch (e) {
+      for (const d of disks) d.backend.close?.();
+      throw e;
+    }
     const limit = ramLimit(opts.cfg.memBytes ?? DEFAULT_MEM_BYTES);
     if (opts.dtb !== undefined) {
       const dtb = readInput(opts.dtb, 'device tree', limit);
@@ -322,7 +343,7 @@ export const command: Command = {
       restrict: opts.net.restrict, hostForwards: opts.net.hostForwards,
     });
     if (net) {
-      try { await net.start(); } catch (e) { net.close(); for (const d of disks) d.close(); throw e; }
+      try { await net.start(); } catch (e) { net.close(); for (const d of disks) d.backend.close?.(); throw e; }
     }
 
     const stdin = process.stdin;
@@ -422,7 +443,14 @@ export const command: Command = {
       stdin.pause();
       (stdin as { unref?: () => void }).unref?.();
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
-      for (const d of disks) { d.flush(); d.close(); }
+      for (const d of disks) {
+        try {
+          d.backend.flush();
+          d.backend.close?.();
+        } catch (e) {
+          process.stderr.write(`rvkvm: closing a disk failed: ${(e as Error).message}\n`);
+        }
+      }
       net?.close();
       trace?.close();
       const report = machine.profile();
@@ -464,4 +492,4 @@ export const command: Command = {
   },
 };
 
-export { INIT_MARKER, FileBlockBackend };
+export { INIT_MARKER };

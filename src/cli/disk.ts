@@ -1,35 +1,94 @@
-// Disk images for `rvkvm run --disk FILE[,ro][,lock=on|off][,format=raw]`: the option's parser and the file
-// backend, which locks the image as QEMU does so two VMs never write one image at once (a second writer replays
-// the first's live ext4 journal and corrupts it). The lock is the kernel's flock(2) (through the fs-ext native
-// module): exclusive for a writable disk, shared for `,ro`, never waited for. The kernel drops it when the
-// process ends however it ends, SIGKILL included, so a crashed rvkvm leaves no stale lock to clean up, which a
-// lock file would. Node-only, so it lives in src/cli; the vmm layer sees a BlockBackend.
-import { UsageError } from './errors.js';
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync, fsyncSync } from 'node:fs';
+// Disk images for `rvkvm run`: the option spellings (`--disk FILE[,...]`, kvmtool's `-d FILE[,ro]`, QEMU's
+// `-drive file=FILE,format=qcow2,if=virtio` and `-snapshot`), each parsed from a table so an unknown key is an
+// error, and the opening of an image through the block layer (src/vmm/block) with Node files that are locked as
+// QEMU locks them, so two VMs never write one image at once (a second writer replays the first's live ext4
+// journal and corrupts it). The lock is the kernel's flock(2) (through the fs-ext native module): exclusive for
+// a writable image, shared for a read-only one (`,ro`, a backing file, the base of snapshot=on), never waited
+// for. The kernel drops it when the process ends however it ends, SIGKILL included, so a crashed rvkvm leaves no
+// stale lock to clean up, which a lock file would. Node-only, so it lives in src/cli; the vmm layer sees a
+// BlockBackend.
 import { createRequire } from 'node:module';
-import type { BlockBackend } from '../vmm/devices/virtio-blk.js';
+import type { BlockBackend } from '../vmm/block/backend.js';
+import { openDisk } from '../vmm/block/open.js';
+import type { ImageFormat } from '../vmm/block/probe.js';
+import { NodeFile, nodeBlockHost } from './block-host.js';
 import { parseSubOptions, type SubOptionSpec } from './suboptions.js';
+import { UsageError } from './errors.js';
 
 export interface DiskSpec {
   path: string;
   readOnly: boolean;
   /** take the image's lock (default); `lock=off` shares it with whoever else has it open */
   lock: boolean;
+  /** writes go to a temporary overlay, the image is not changed */
+  snapshot: boolean;
+  /** absent: probed from the image's first bytes */
+  format?: ImageFormat;
+  /** what the guest's GET_ID returns (/sys/block/vdX/serial) */
+  serial?: string;
 }
+
+const SERIAL_BYTES = 20; // virtio-blk's GET_ID field
 
 const DISK_OPTIONS: readonly SubOptionSpec[] = [
   { key: 'ro' },
   { key: 'readonly', values: ['on', 'off'] },
+  { key: 'format', values: ['raw', 'qcow2'] },
+  { key: 'snapshot', values: ['on', 'off'] },
+  { key: 'serial', valueName: 'S' },
   { key: 'lock', values: ['on', 'off'] },
-  { key: 'format', values: ['raw'], notYet: ['qcow2'] },
 ];
 
-/** `FILE[,ro][,readonly=on|off][,lock=on|off][,format=raw]`. */
-export function parseDiskOption(text: string): DiskSpec {
+/** QEMU's -drive: the keys rvkvm serves; `if=virtio` is the only interface there is. */
+const DRIVE_OPTIONS: readonly SubOptionSpec[] = [
+  { key: 'file', valueName: 'FILE' },
+  { key: 'format', values: ['raw', 'qcow2'] },
+  { key: 'if', values: ['virtio'] },
+  { key: 'media', values: ['disk'] },
+  { key: 'readonly', values: ['on', 'off'] },
+  { key: 'snapshot', values: ['on', 'off'] },
+  { key: 'serial', valueName: 'S' },
+  { key: 'file.locking', values: ['on', 'off'] },
+];
+
+function checkSerial(flag: string, text: string, serial: string | undefined): void {
+  if (serial !== undefined && new TextEncoder().encode(serial).length > SERIAL_BYTES) {
+    throw new UsageError(`${flag} '${text}': serial=${serial} is longer than ${SERIAL_BYTES} bytes`);
+  }
+}
+
+/** `FILE[,format=raw|qcow2][,ro][,readonly=on|off][,snapshot=on|off][,serial=S][,lock=on|off]`. */
+export function parseDiskOption(text: string, flag = '--disk'): DiskSpec {
   const [path, ...parts] = text.split(',');
-  if (!path) throw new UsageError(`--disk '${text}': expected FILE[,ro][,lock=on|off][,format=raw]`);
-  const o = parseSubOptions('--disk', text, parts, DISK_OPTIONS);
-  return { path, readOnly: o.has('ro') || o.get('readonly') === 'on', lock: o.get('lock') !== 'off' };
+  if (!path) throw new UsageError(`${flag} '${text}': expected FILE[,format=raw|qcow2][,ro][,snapshot=on][,serial=S][,lock=on|off]`);
+  const o = parseSubOptions(flag, text, parts, DISK_OPTIONS);
+  checkSerial(flag, text, o.get('serial'));
+  return {
+    path, readOnly: o.has('ro') || o.get('readonly') === 'on', lock: o.get('lock') !== 'off', snapshot: o.get('snapshot') === 'on',
+    ...(o.has('format') ? { format: o.get('format') as ImageFormat } : {}),
+    ...(o.has('serial') ? { serial: o.get('serial')! } : {}),
+  };
+}
+
+/** `-drive file=FILE[,format=raw|qcow2][,if=virtio][,readonly=on][,snapshot=on][,serial=S][,file.locking=off]`. */
+export function parseDriveOption(text: string): DiskSpec {
+  const o = parseSubOptions('-drive', text, text.split(','), DRIVE_OPTIONS);
+  const path = o.get('file');
+  if (!path) throw new UsageError(`-drive '${text}': file=FILE is required`);
+  checkSerial('-drive', text, o.get('serial'));
+  return {
+    path, readOnly: o.get('readonly') === 'on', lock: o.get('file.locking') !== 'off', snapshot: o.get('snapshot') === 'on',
+    ...(o.has('format') ? { format: o.get('format') as ImageFormat } : {}),
+    ...(o.has('serial') ? { serial: o.get('serial')! } : {}),
+  };
+}
+
+/** kvmtool's `-d FILE[,ro]`. */
+export function parseKvmtoolDisk(text: string): DiskSpec {
+  const [path, ...parts] = text.split(',');
+  if (!path) throw new UsageError(`-d '${text}': expected FILE[,ro]`);
+  const o = parseSubOptions('-d', text, parts, [{ key: 'ro' }]);
+  return { path, readOnly: o.has('ro'), lock: true, snapshot: false };
 }
 
 type Flock = (fd: number, flags: 'shnb' | 'exnb') => void;
@@ -63,43 +122,25 @@ export function lockImage(fd: number, path: string, readOnly: boolean): void {
   }
 }
 
-/** A disk image file; reads and writes go straight to the file. */
-export class FileBlockBackend implements BlockBackend {
-  readonly size: number;
-  private readonly fd: number;
-  constructor(readonly path: string, readonly readOnly: boolean, lock = true) {
-    if (!existsSync(path)) throw new UsageError(`disk image '${path}' does not exist`);
-    this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    try {
-      const size = fstatSync(this.fd).size;
-      if (size === 0 || size % 512 !== 0) {
-        throw new UsageError(`disk image '${path}' is ${size} bytes: a disk must be a non-empty multiple of 512 bytes`);
+/**
+ * Opens a disk for the VM: its image, the image's backing chain, and for snapshot=on a temporary overlay.
+ * Every file is locked as it is opened (shared when only read), so the chain is refused as a whole if any
+ * member is written by another process.
+ */
+export function openDiskImage(spec: DiskSpec, warn: (message: string) => void): BlockBackend {
+  const host = nodeBlockHost(warn);
+  const plainOpen = host.open;
+  if (spec.lock) {
+    host.open = (path, readOnly) => {
+      const f = plainOpen(path, readOnly);
+      try {
+        lockImage((f as NodeFile).fd, path, readOnly);
+      } catch (e) {
+        f.close();
+        throw e;
       }
-      if (lock) lockImage(this.fd, path, readOnly);
-      this.size = size;
-    } catch (e) {
-      closeSync(this.fd);
-      throw e;
-    }
+      return f;
+    };
   }
-  read(offset: number, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
-      if (n <= 0) throw new UsageError(`disk '${this.path}': short read at ${offset + done}`);
-      done += n;
-    }
-  }
-  write(offset: number, src: Uint8Array): void {
-    if (this.readOnly) throw new UsageError(`disk '${this.path}' is read-only`);
-    let done = 0;
-    while (done < src.length) done += writeSync(this.fd, src, done, src.length - done, offset + done);
-  }
-  flush(): void {
-    if (!this.readOnly) fsyncSync(this.fd);
-  }
-  /** Closing the descriptor also releases the lock. */
-  close(): void {
-    closeSync(this.fd);
-  }
+  return openDisk({ path: spec.path, readOnly: spec.readOnly, snapshot: spec.snapshot, ...(spec.format ? { format: spec.format } : {}) }, host);
 }
