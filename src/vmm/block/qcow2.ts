@@ -10,8 +10,10 @@
 //   worst leaked clusters (refcount too high), which `qemu-img check` reports as leaks, not errors.
 // - Clusters shared with an internal snapshot or a compressed cluster are copied on write (refcount != 1,
 //   i.e. no COPIED flag); a compressed cluster is rewritten uncompressed.
-// - lazy_refcounts is a compatible feature: this writer always keeps refcounts exact, so it never needs the
-//   dirty bit. An image left dirty by another writer is opened read-only only (its refcounts may be stale).
+// - lazy_refcounts is a compatible feature: this writer always keeps refcounts exact, so it never sets the
+//   dirty bit. An image another writer left dirty (QEMU with lazy_refcounts killed before closing it) has
+//   stale refcounts: read-only it is served as is; read-write its refcounts are first rebuilt from the L1/L2
+//   tables of the image and its internal snapshots into a fresh refcount structure, as QEMU does on open.
 import { VmmError } from '../errors.js';
 import type { BlockBackend } from './backend.js';
 import type { BlockFile, Inflate } from './file.js';
@@ -47,6 +49,9 @@ export interface Qcow2Header {
   refcountTableClusters: number;
   refcountOrder: number;
   snapshots: number;
+  snapshotsOffset: number;
+  backingOffset: number;
+  backingSize: number;
   incompatible: bigint;
   compatible: bigint;
   autoclear: bigint;
@@ -89,7 +94,7 @@ export function parseQcow2Header(file: BlockFile): Qcow2Header {
   const h: Qcow2Header = {
     version, clusterBits, size: u64(dv, 24), l1Size: dv.getUint32(36), l1Offset: u64(dv, 40),
     refcountTableOffset: u64(dv, 48), refcountTableClusters: dv.getUint32(56), refcountOrder: 4,
-    snapshots: dv.getUint32(60), incompatible: 0n, compatible: 0n, autoclear: 0n, headerLength: 72,
+    snapshots: dv.getUint32(60), snapshotsOffset: u64(dv, 64), backingOffset: 0, backingSize: 0, incompatible: 0n, compatible: 0n, autoclear: 0n, headerLength: 72,
     backingFile: null, backingFormat: null,
   };
   if (version === 3) {
@@ -108,6 +113,8 @@ export function parseQcow2Header(file: BlockFile): Qcow2Header {
   dv = new DataView(cluster0.buffer);
   const backingOffset = u64(dv, 8);
   const backingSize = dv.getUint32(16);
+  h.backingOffset = backingOffset;
+  h.backingSize = backingSize;
   const featureNames = new Map<string, string>();
   const extEnd = backingOffset > 0 ? Math.min(backingOffset, cluster0.length) : cluster0.length;
   for (let at = h.headerLength; at + 8 <= extEnd;) {
@@ -225,6 +232,9 @@ class ClusterCache {
   delete(off: number): void {
     this.map.delete(off);
   }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 export interface Qcow2OpenOptions {
@@ -273,9 +283,6 @@ export class Qcow2Image implements BlockBackend {
     const h = header;
     this.readOnly = opts.readOnly || file.readOnly;
     if (!this.readOnly) {
-      if (h.incompatible & INCOMPAT_DIRTY) {
-        fail(file, `is dirty (a lazy_refcounts writer did not close it): repair it with 'qemu-img check -r all ${file.name}' or open it read-only`);
-      }
       if (h.incompatible & INCOMPAT_CORRUPT) fail(file, `is marked corrupt: repair it with 'qemu-img check -r all ${file.name}' or open it read-only`);
     }
     this.size = h.size;
@@ -306,6 +313,7 @@ export class Qcow2Image implements BlockBackend {
     this.inflated = new Uint8Array(this.cs);
     this.top = Math.ceil(file.size() / this.cs);
     this.reserveCount = Math.max(2, Math.min(256, RESERVE_BYTES / this.cs));
+    if (!this.readOnly && h.incompatible & INCOMPAT_DIRTY) this.rebuildRefcounts();
     if (!this.readOnly && h.version === 3 && h.autoclear !== 0n) {
       // Autoclear features (e.g. persistent dirty bitmaps) describe data this writer does not maintain.
       const z = new Uint8Array(8);
@@ -776,6 +784,141 @@ export class Qcow2Image implements BlockBackend {
       }
     }
     if (frees.length) this.compressedAt = -1;
+  }
+
+  // ---- repair of a dirty image ----------------------------------------------------------------------
+
+  /** Every reference the image's tables make, counted per host cluster (what the refcounts must say). */
+  private countReferences(): Uint32Array {
+    const cs = this.cs;
+    const h = this.header;
+    const fileClusters = Math.ceil(this.file.size() / cs);
+    const counts = new Uint32Array(fileClusters);
+    const inc = (off: number, len: number, what: string): void => {
+      for (let c = Math.floor(off / cs); c * cs < off + len; c++) {
+        if (c >= fileClusters) fail(this.file, `${what} at ${off} lies past the end of the file; run 'qemu-img check -r all'`);
+        counts[c]!++;
+      }
+    };
+    inc(0, cs, 'the header');
+    if (h.backingOffset >= cs) inc(h.backingOffset, h.backingSize, 'the backing file name');
+    const countL1 = (l1: DataView, l1Off: number, l1Size: number, what: string): void => {
+      inc(l1Off, Math.max(1, l1Size * 8), what);
+      for (let i = 0; i < l1Size; i++) {
+        const l2off = (l1.getUint32(i * 8) & OFFSET_HI) * HI + ((l1.getUint32(i * 8 + 4) & ~511) >>> 0);
+        if (l2off === 0) continue;
+        inc(l2off, cs, 'an L2 table');
+        const l2 = new DataView(new ArrayBuffer(cs));
+        this.file.read(l2off, new Uint8Array(l2.buffer));
+        for (let j = 0; j < this.l2Entries; j++) {
+          const hi = l2.getUint32(j * 8);
+          const lo = l2.getUint32(j * 8 + 4);
+          if (hi & COMPRESSED) {
+            const start = this.compressedOffset(hi, lo) - (lo & 511);
+            inc(start, this.compressedSectors(hi) * 512, 'a compressed cluster');
+          } else {
+            const host = Qcow2Image.hostOf(hi, lo);
+            if (host !== 0) inc(host, cs, 'a data cluster');
+          }
+        }
+      }
+    };
+    countL1(this.l1, this.l1Offset, h.l1Size, 'the L1 table');
+    if (h.snapshots > 0) {
+      // Snapshot table entries: 40 fixed bytes (L1 offset and size first), extra data, id, name, padded to 8.
+      let at = h.snapshotsOffset;
+      const start = at;
+      const entry = new DataView(new ArrayBuffer(40));
+      for (let i = 0; i < h.snapshots; i++) {
+        this.file.read(at, new Uint8Array(entry.buffer));
+        const l1Off = u64(entry, 0);
+        const l1Size = entry.getUint32(8);
+        const len = 40 + entry.getUint32(36) + entry.getUint16(12) + entry.getUint16(14);
+        if (l1Off % cs || l1Size > (32 << 20)) fail(this.file, `snapshot ${i} has an invalid L1 table (${l1Off}, ${l1Size} entries)`);
+        const l1 = new Uint8Array(Math.max(8, l1Size * 8));
+        this.file.read(l1Off, l1);
+        countL1(new DataView(l1.buffer), l1Off, l1Size, `snapshot ${i}'s L1 table`);
+        at += Math.ceil(len / 8) * 8;
+      }
+      inc(start, at - start, 'the snapshot table');
+    }
+    return counts;
+  }
+
+  /**
+   * Refcounts rebuilt from the tables, written as a new refcount table and blocks after the end of the file;
+   * the header switches to them (and drops the dirty bit) only once they are on disk, so a crash during the
+   * repair leaves the image dirty, as it was. The old refcount structure is not referenced any more: free.
+   */
+  private rebuildRefcounts(): void {
+    const cs = this.cs;
+    const counts = this.countReferences();
+    const E = Math.max(counts.length, this.top);
+    let n = 1;
+    let k = 1;
+    for (;;) {
+      const end = E + n + k;
+      const k2 = Math.ceil(end / this.rbEntries);
+      const n2 = Math.ceil((k2 * 8) / cs);
+      if (k2 === k && n2 === n) break;
+      k = k2;
+      n = n2;
+    }
+    const end = E + n + k;
+    const table = new Uint8Array(n * cs);
+    const tdv = new DataView(table.buffer);
+    this.rbCache.clear();
+    for (let t = 0; t < k; t++) {
+      const rb = new DataView(new ArrayBuffer(cs));
+      for (let j = 0; j < this.rbEntries; j++) {
+        const c = t * this.rbEntries + j;
+        const v = c < counts.length ? counts[c]! : c >= E && c < end ? 1 : 0;
+        if (v > this.refMax) fail(this.file, `cluster ${c} has ${v} references, more than ${this.refBits}-bit refcounts hold`);
+        if (v) this.rbSet(rb, j, v);
+      }
+      this.file.write((E + n + t) * cs, new Uint8Array(rb.buffer));
+      put64(tdv, t * 8, (E + n + t) * cs);
+    }
+    this.file.write(E * cs, table);
+    this.file.sync();
+    const hdr = new DataView(new ArrayBuffer(12));
+    put64(hdr, 0, E * cs);
+    hdr.setUint32(8, n);
+    this.file.write(48, new Uint8Array(hdr.buffer));
+    this.file.sync();
+    this.rt = tdv;
+    this.rtOffset = E * cs;
+    this.rtEntries = n * (cs / 8);
+    this.top = end;
+    this.freeHint = 0;
+    // COPIED must say "refcount is 1" again for the active tables.
+    for (let i = 0; i < this.header.l1Size; i++) {
+      const l2off = this.l1Entry(i);
+      if (l2off === 0) continue;
+      this.fixCopied(this.l1, i, l2off, this.l1Offset);
+      const l2 = this.loadL2(l2off);
+      for (let j = 0; j < this.l2Entries; j++) {
+        const hi = l2.getUint32(j * 8);
+        const host = Qcow2Image.hostOf(hi, l2.getUint32(j * 8 + 4));
+        if (!(hi & COMPRESSED) && host !== 0) this.fixCopied(l2, j, host, l2off);
+      }
+    }
+    const inc = new DataView(new ArrayBuffer(8));
+    const flags = this.header.incompatible & ~INCOMPAT_DIRTY;
+    inc.setUint32(0, Number(flags >> 32n));
+    inc.setUint32(4, Number(flags & 0xffffffffn));
+    this.file.sync();
+    this.file.write(72, new Uint8Array(inc.buffer));
+    this.file.sync();
+    this.header.incompatible = flags;
+  }
+
+  private fixCopied(table: DataView, i: number, target: number, tableOff: number): void {
+    const hi = table.getUint32(i * 8);
+    const want = this.refcount(target / this.cs) === 1;
+    if (((hi & COPIED) !== 0) === want) return;
+    table.setUint32(i * 8, want ? (hi | COPIED) >>> 0 : hi & ~COPIED);
+    this.file.write(tableOff + i * 8, new Uint8Array(table.buffer, i * 8, 8));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
