@@ -323,10 +323,10 @@ test('a write stream cut at any point leaves at worst leaked clusters, never a c
     assert.ok(blockAt > 0, 'the churn never added a refcount block');
     const cuts = new Set<number>();
     const window = (from: number, to: number, step = 1): void => { for (let i = Math.max(1, from); i <= to; i += step) cuts.add(i); };
-    window(1, 40); // the first allocations and L2 tables
-    window(40, 1000, 25);
-    window(blockAt - 6, blockAt + 3);
-    window(switchAt - 40, switchAt + 3); // the table growth: new blocks, new table, header switch
+    window(1, 24); // the first allocations and L2 tables
+    window(24, 1000, 50);
+    window(blockAt - 4, blockAt + 2);
+    window(switchAt - 24, switchAt + 2); // the table growth: new blocks, new table, header switch
     const img = join(dir, 'cut.qcow2');
     let leaks = 0;
     for (const budget of cuts) {
