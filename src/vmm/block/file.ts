@@ -36,6 +36,8 @@ export interface BlockHost {
   warn(message: string): void;
 }
 
+const MEMORY_FILE_MAX = 2 ** 31;
+
 /** A growable file in memory (tests, the browser, snapshot overlays without a scratch file). */
 export class MemoryFile implements BlockFile {
   private buf: Uint8Array;
@@ -60,7 +62,8 @@ export class MemoryFile implements BlockFile {
     if (this.readOnly) throw new VmmError(`${this.name} is read-only`);
     const end = offset + src.length;
     if (end > this.buf.length) {
-      const grown = new Uint8Array(Math.max(end, this.buf.length * 2, 4096));
+      if (end > MEMORY_FILE_MAX) throw new VmmError(`${this.name}: a write at ${offset} would grow it past ${MEMORY_FILE_MAX} bytes`);
+      const grown = new Uint8Array(Math.min(MEMORY_FILE_MAX, Math.max(end, this.buf.length * 2, 4096)));
       grown.set(this.buf.subarray(0, this.length));
       this.buf = grown;
     }

@@ -36,6 +36,7 @@ const EXT_END = 0;
 const EXT_BACKING_FORMAT = 0xe2792aca;
 const EXT_FEATURE_NAMES = 0x6803f857;
 
+const MAX_TABLE_BYTES = 32 << 20; // L1 and refcount tables, as QEMU bounds them (so a damaged header cannot ask for gigabytes)
 const CACHE_BYTES = 32 << 20; // per metadata cache (L2 tables, refcount blocks)
 const RESERVE_BYTES = 4 << 20; // clusters reserved per refcount update + fsync
 
@@ -147,10 +148,11 @@ export function parseQcow2Header(file: BlockFile): Qcow2Header {
   if (h.size % 512 !== 0) fail(file, `virtual size ${h.size} is not a multiple of 512`);
   if (h.size === 0) fail(file, 'virtual size is 0');
   const l2Span = clusterSize * (clusterSize / 8);
+  if (h.l1Size * 8 > MAX_TABLE_BYTES) fail(file, `L1 table of ${h.l1Size} entries is larger than ${MAX_TABLE_BYTES >> 20} MiB`);
   if (h.l1Size < Math.ceil(h.size / l2Span)) fail(file, `L1 table of ${h.l1Size} entries is too small for ${h.size} bytes`);
   if (h.l1Offset % clusterSize) fail(file, `L1 table offset ${h.l1Offset} is not cluster-aligned`);
   if (h.refcountTableOffset % clusterSize || h.refcountTableOffset === 0) fail(file, `refcount table offset ${h.refcountTableOffset} is invalid`);
-  if (h.refcountTableClusters === 0 || h.refcountTableClusters * clusterSize > 64 << 20) {
+  if (h.refcountTableClusters === 0 || h.refcountTableClusters * clusterSize > MAX_TABLE_BYTES) {
     fail(file, `refcount table of ${h.refcountTableClusters} clusters is invalid`);
   }
   return h;
@@ -336,6 +338,7 @@ export class Qcow2Image implements BlockBackend {
     let dv = this.l2Cache.get(off);
     if (!dv) {
       if (off % this.cs) fail(this.file, `L2 table offset ${off} is not cluster-aligned`);
+      if (off >= this.top * this.cs) fail(this.file, `L2 table offset ${off} is past the end of the file`);
       const buf = new Uint8Array(this.cs);
       this.file.read(off, buf);
       dv = new DataView(buf.buffer);
@@ -482,6 +485,7 @@ export class Qcow2Image implements BlockBackend {
         const lo = l2.getUint32(idx * 8 + 4);
         const host = Qcow2Image.hostOf(hi, lo);
         if (hi & COPIED && !(hi & COMPRESSED) && !(this.v3 && lo & ZERO) && host !== 0) {
+          if (host % cs || host >= this.top * cs) fail(this.file, `L2 entry for guest offset ${g} points at host offset ${host}, outside the file`);
           this.file.write(host + inCl, src.subarray(pos, pos + n));
         } else {
           // Copy on write into a fresh cluster: its data first, the L2 entry after, the old cluster freed later.
@@ -617,6 +621,7 @@ export class Qcow2Image implements BlockBackend {
     let dv = this.rbCache.get(off);
     if (!dv) {
       if (off % this.cs) fail(this.file, `refcount block offset ${off} is not cluster-aligned`);
+      if (off >= this.top * this.cs) fail(this.file, `refcount block offset ${off} is past the end of the file`);
       const buf = new Uint8Array(this.cs);
       this.file.read(off, buf);
       dv = new DataView(buf.buffer);

@@ -499,3 +499,36 @@ test('lazy_refcounts images rvkvm writes stay clean (it keeps refcounts exact an
     assert.ok(Buffer.from(toRaw(dir, img)).equals(Buffer.from(shadow)));
   });
 });
+
+test('corrupted images: random byte damage to the header and tables gives VmmErrors, never another exception or a hang', () => {
+  const base = new MemoryFile('base');
+  createQcow2(base, { size: 2 << 20, clusterBits: 12 });
+  const img = new Qcow2Image(base, parseQcow2Header(base), { readOnly: false });
+  randomWrites(img, new Uint8Array(2 << 20), 60, 8);
+  img.close();
+  const pristine = base.bytes().slice();
+  let x = 12345;
+  const next = (): number => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+  let opened = 0;
+  for (let round = 0; round < 300; round++) {
+    const bytes = pristine.slice();
+    // Damage the first clusters (header, refcount table and block, L1, first L2 tables) where it hurts most.
+    const hits = 1 + (next() % 6);
+    for (let h = 0; h < hits; h++) {
+      const at = round % 3 === 0 ? next() % 112 : next() % Math.min(bytes.length, 16 * 4096);
+      bytes[at] = next() & 0xff;
+    }
+    const f = new MemoryFile('damaged', bytes);
+    try {
+      const d = new Qcow2Image(f, parseQcow2Header(f), { readOnly: false });
+      opened++;
+      const buf = new Uint8Array(64 << 10);
+      for (let at = 0; at < d.size; at += buf.length) d.read(at, buf.subarray(0, Math.min(buf.length, d.size - at)));
+      randomWrites(d, new Uint8Array(d.size), 20, round, { trim: true });
+      d.close();
+    } catch (e) {
+      assert.ok((e as Error).name === 'VmmError', `round ${round}: ${(e as Error).stack}`);
+    }
+  }
+  assert.ok(opened > 50, `only ${opened} damaged images opened: the damage is too coarse to test the tables`);
+});
