@@ -241,8 +241,11 @@ test('virtio-blk: discard and write-zeroes on a qcow2 backend (config limits, se
   const { Qcow2Image, createQcow2, parseQcow2Header } = await import('../../../src/vmm/block/qcow2.js');
   const file = new MemoryFile('mem');
   createQcow2(file, { size: 64 * 4096, clusterBits: 12 });
+  let syncs = 0;
+  const sync = file.sync.bind(file);
   const img = new Qcow2Image(file, parseQcow2Header(file), { readOnly: false });
   img.write(0, new Uint8Array(64 * 4096).fill(0x77));
+  file.sync = () => { syncs++; sync(); };
   let flushes = 0;
   const flush = img.flush.bind(img);
   img.flush = () => { flushes++; flush(); };
@@ -288,6 +291,12 @@ test('virtio-blk: discard and write-zeroes on a qcow2 backend (config limits, se
   assert.equal(data[0], 0x77, 'the bad request changed nothing');
   assert.ok(data.subarray(60 * 4096).every((b) => b === 0x77), 'a request with a bad segment does nothing');
   assert.equal(flushes, 1);
+  const before = syncs;
+  const fl2 = blkRequest(drv, 4, 0, []);
+  q.add(fl2.chain);
+  drv.w(R.QueueNotify, 0);
+  assert.equal(ram.ram(fl2.status, 1)[0], 0);
+  assert.equal(syncs, before + 1, 'a flush syncs the file (before the status is written)');
   // A plain memory disk can zero but not deallocate: WRITE_ZEROES without unmap, no DISCARD.
   const plain = new VirtioBlk(new MemoryBlockBackend(64 * 512));
   assert.ok(plain.features & bit(14));
