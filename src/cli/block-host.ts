@@ -33,10 +33,14 @@ export class NodeFile implements BlockFile {
 
   read(offset: number, dst: Uint8Array): void {
     let done = 0;
-    while (done < dst.length) {
-      const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
-      if (n <= 0) break;
-      done += n;
+    try {
+      while (done < dst.length) {
+        const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
+        if (n <= 0) break;
+        done += n;
+      }
+    } catch (e) {
+      throw new VmmError(`disk '${this.name}': read at ${offset + done} failed: ${(e as Error).message}`);
     }
     if (done < dst.length) dst.fill(0, done);
   }
