@@ -29,7 +29,7 @@ export interface BlockHost {
   resolve(from: string, name: string): string;
   /** The absolute spelling of a path, written into an overlay's header. */
   absolute(path: string): string;
-  /** Without it, reading a compressed qcow2 cluster is an I/O error saying so. */
+  /** A faster raw-deflate decoder than the block layer's own TypeScript one (the CLI passes zlib's). */
   inflate?: Inflate;
   /** Scratch file for a snapshot=on overlay; without it the overlay lives in memory. */
   scratch?(): BlockFile;

@@ -17,6 +17,7 @@
 import { VmmError } from '../errors.js';
 import type { BlockBackend } from './backend.js';
 import type { BlockFile, Inflate } from './file.js';
+import { inflateRaw } from './inflate.js';
 import { QCOW2_MAGIC } from './probe.js';
 
 const HI = 0x100000000;
@@ -241,6 +242,7 @@ class ClusterCache {
 
 export interface Qcow2OpenOptions {
   readOnly: boolean;
+  /** Raw deflate decoder for compressed clusters (default: the block layer's own, src/vmm/block/inflate.ts). */
   inflate?: Inflate;
   /** The opened backing file (the caller resolves header.backingFile); reads of unallocated clusters go there. */
   backing?: BlockBackend | null;
@@ -266,7 +268,7 @@ export class Qcow2Image implements BlockBackend {
   private readonly l2Cache: ClusterCache;
   private readonly rbCache: ClusterCache;
   private readonly backing: BlockBackend | null;
-  private readonly inflate: Inflate | undefined;
+  private readonly inflate: Inflate;
   private readonly cbitsShift: number; // bit position of a compressed entry's sector count
   private readonly cbitsMask: number;
   private readonly cluster: Uint8Array; // scratch: old contents of a cluster being rewritten
@@ -294,7 +296,7 @@ export class Qcow2Image implements BlockBackend {
     this.l2Span = this.cs * this.l2Entries;
     this.v3 = h.version === 3;
     this.backing = opts.backing ?? null;
-    this.inflate = opts.inflate;
+    this.inflate = opts.inflate ?? inflateRaw;
     const l1 = new Uint8Array(Math.ceil((h.l1Size * 8) / this.cs) * this.cs);
     file.read(h.l1Offset, l1.subarray(0, h.l1Size * 8));
     this.l1 = new DataView(l1.buffer);
@@ -429,7 +431,6 @@ export class Qcow2Image implements BlockBackend {
   private inflateCluster(hi: number, lo: number): void {
     const coff = this.compressedOffset(hi, lo);
     if (coff === this.compressedAt) return;
-    if (!this.inflate) throw new VmmError(`qcow2 image '${this.file.name}': a compressed cluster needs zlib, which this host did not provide`);
     const len = this.compressedSectors(hi) * 512 - (coff & 511);
     const src = new Uint8Array(Math.max(0, Math.min(len, this.file.size() - coff)));
     this.file.read(coff, src);
