@@ -1,8 +1,8 @@
 // Raw DEFLATE decoding (RFC 1951) in plain TypeScript, for reading compressed qcow2 clusters where no zlib is
 // at hand: the browser's DecompressionStream is asynchronous, and a virtio-blk request completes inside the
 // hart's MMIO write, so it cannot wait for a stream. The CLI passes Node's zlib instead (faster); this is the
-// default of the block layer. Decoding is bit by bit over canonical Huffman codes (count and symbol tables):
-// small and exact, fast enough for one cluster at a time. qcow2 stores each cluster as one raw deflate stream
+// default of the block layer. Codes of up to FAST_BITS bits decode by one table lookup on the next bits; longer
+// ones (rare) bit by bit over the canonical count and symbol tables. qcow2 stores each cluster as one raw deflate stream
 // padded to whole sectors, so decoding stops at the final block or once `outLen` bytes are out.
 
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -12,10 +12,13 @@ const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 25
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 const MAX_BITS = 15;
+const FAST_BITS = 9;
+const FAST_MASK = (1 << FAST_BITS) - 1;
 
 class InflateError extends Error {}
 
-interface Huffman { count: Uint16Array; symbol: Uint16Array }
+/** `fast[next FAST_BITS stream bits]` = symbol << 4 | code length, or 0 when the code is longer. */
+interface Huffman { count: Uint16Array; symbol: Uint16Array; fast: Int32Array }
 
 /** Canonical Huffman tables from code lengths; an over-subscribed set of lengths is an error. */
 function huffman(lengths: ArrayLike<number>, n: number): Huffman {
@@ -31,7 +34,20 @@ function huffman(lengths: ArrayLike<number>, n: number): Huffman {
   const symbol = new Uint16Array(n);
   for (let s = 0; s < n; s++) if (lengths[s]) symbol[offs[lengths[s]!]!++] = s;
   count[0] = 0;
-  return { count, symbol };
+  // Canonical codes in (length, symbol) order, i.e. the order of `symbol`; the stream sends a code's bits
+  // from its most significant end, so the lookup index is the code bit-reversed.
+  const fast = new Int32Array(1 << FAST_BITS);
+  let code = 0;
+  let k = 0;
+  for (let len = 1; len <= FAST_BITS; len++) {
+    for (let c = 0; c < count[len]!; c++, k++, code++) {
+      let rev = 0;
+      for (let b = 0; b < len; b++) rev |= ((code >> b) & 1) << (len - 1 - b);
+      for (let r = rev; r <= FAST_MASK; r += 1 << len) fast[r] = (symbol[k]! << 4) | len;
+    }
+    code <<= 1;
+  }
+  return { count, symbol, fast };
 }
 
 let fixedLit: Huffman | null = null;
@@ -55,6 +71,19 @@ export function inflateRaw(src: Uint8Array, outLen: number): Uint8Array {
     return v;
   };
   const decode = (h: Huffman): number => {
+    while (bitCnt < FAST_BITS && inPos < src.length) {
+      bitBuf |= src[inPos++]! << bitCnt;
+      bitCnt += 8;
+    }
+    if (bitCnt >= FAST_BITS) {
+      const e = h.fast[bitBuf & FAST_MASK]!;
+      if (e !== 0) {
+        const len = e & 15;
+        bitBuf >>>= len;
+        bitCnt -= len;
+        return e >> 4;
+      }
+    }
     let code = 0;
     let first = 0;
     let index = 0;
@@ -93,8 +122,11 @@ export function inflateRaw(src: Uint8Array, outLen: number): Uint8Array {
     final = bits(1);
     const type = bits(2);
     if (type === 0) {
+      // Stored block: the rest of the current byte is padding; whole bytes the Huffman decoder read ahead
+      // into the bit buffer belong to the block, so they go back to the input.
+      inPos -= bitCnt >> 3;
       bitBuf = 0;
-      bitCnt = 0; // stored block: the rest of the current byte is padding
+      bitCnt = 0;
       if (inPos + 4 > src.length) throw new InflateError('input ends inside a stored block header');
       const len = src[inPos]! | (src[inPos + 1]! << 8);
       const nlen = src[inPos + 2]! | (src[inPos + 3]! << 8);

@@ -21,7 +21,11 @@ function samples(): { name: string; data: Uint8Array }[] {
   const runs = new Uint8Array(65536);
   for (let i = 0; i < runs.length; i++) runs[i] = (i >> 9) % 3 === 0 ? 0 : (i >> 6) & 0xff;
   const skewed = new Uint8Array(65536).map(() => (next() % 100 < 90 ? 65 : next() & 0xff));
-  return [{ name: 'random', data: random }, { name: 'text', data: text }, { name: 'runs', data: runs },
+  // Huffman blocks, then stored ones (zlib stores what does not compress): the decoder must hand back
+  // bytes it read ahead into its bit buffer when a stored block starts.
+  const mixed = new Uint8Array(65536);
+  for (let i = 0; i < 8; i++) mixed.set((i & 1 ? random : text).subarray(i * 8192, (i + 1) * 8192), i * 8192);
+  return [{ name: 'mixed', data: mixed }, { name: 'random', data: random }, { name: 'text', data: text }, { name: 'runs', data: runs },
     { name: 'zeros', data: new Uint8Array(65536) }, { name: 'skewed', data: skewed }, { name: 'tiny', data: Uint8Array.of(7) }];
 }
 
@@ -40,8 +44,26 @@ test('inflateRaw decodes what zlib deflates, at every level and strategy, with s
   }
 });
 
+test('inflateRaw: a stored block right after Huffman blocks (zlib sync-flush markers, then level 0)', () => {
+  const all = samples();
+  const twoSymbols = all.find((x) => x.name === 'skewed')!.data.map((v) => (v === 65 ? 65 : 66));
+  const heads: { name: string; data: Uint8Array; opts: object }[] = all.map((x) => ({ name: x.name, data: x.data.subarray(0, 5000), opts: {} }));
+  // Huffman-only on two-symbol data: codes of 1-2 bits, so the end-of-block code is short and the decoder
+  // has whole bytes read ahead when the stored block starts (at some of these lengths' bit alignments).
+  for (let n = 4990; n < 5010; n++) heads.push({ name: `two-symbol ${n}`, data: twoSymbols.subarray(0, n), opts: { strategy: constants.Z_HUFFMAN_ONLY } });
+  for (const h of heads) {
+    for (const b of all) {
+      const head = deflateRawSync(h.data, { level: 6, finishFlush: constants.Z_SYNC_FLUSH, ...h.opts });
+      const tail = deflateRawSync(b.data.subarray(0, 3000), { level: 0 });
+      const want = Buffer.concat([h.data, b.data.subarray(0, 3000)]);
+      const out = inflateRaw(new Uint8Array(Buffer.concat([head, tail])), want.length);
+      assert.ok(Buffer.from(out).equals(want), `${h.name} then ${b.name}`);
+    }
+  }
+});
+
 test('inflateRaw refuses damaged streams with an error', () => {
-  const data = samples()[1]!.data;
+  const data = samples().find((x) => x.name === 'text')!.data;
   const z = new Uint8Array(deflateRawSync(data, { level: 9 }));
   assert.throws(() => inflateRaw(z.subarray(0, z.length >> 1), data.length), /input ends/);
   assert.throws(() => inflateRaw(Uint8Array.of(0x07), 16), /invalid block type 3/);
