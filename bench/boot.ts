@@ -2,17 +2,16 @@
 // with an initramfs whose /init prints a unique marker, time spawn -> marker line, and let /init power off.
 // rvkvm's guest instruction count comes from its `--stats` line; QEMU's (optional) from a second run with
 // `-icount shift=0,sleep=off`, where the guest clock advances 1 ns per instruction.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInitramfs } from '../src/vmm/initramfs.js';
-import { parseStatsLine, parseUptimeAfter, type BootEntry } from './report.js';
+import { parseStatsLine, parseUptimeAfter, spread, type BootEntry, type BootVm } from './report.js';
+import type { QemuRef } from './refs.js';
 
 export const KERNEL_APPEND = 'console=ttyS0 panic=-1 quiet';
-export const QEMU_BINARY = 'qemu-system-riscv64';
-export const QEMU_MISSING = `${QEMU_BINARY} not found: install Debian's qemu-system-misc for the side-by-side boot`;
 
 export interface GuestFiles { kernel: string; busybox: string }
 
@@ -133,8 +132,8 @@ export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds:
   if (!ok) notes.push(failureNote('rvkvm run', r, timeoutSeconds));
   if (!stats) notes.push("rvkvm printed no 'rvkvm: stats: instructions=N wall=S' line at exit (--stats): instruction count missing");
   return {
-    vm: 'rvkvm', ok,
-    secondsToMarker: r.secondsToMarker, secondsTotal: r.secondsTotal,
+    vm: 'rvkvm', ok, runs: ok ? 1 : 0,
+    secondsToMarker: r.secondsToMarker, markerSpread: r.secondsToMarker === null ? null : spread([r.secondsToMarker]), secondsTotal: r.secondsTotal,
     instructions: stats?.instructions ?? null,
     instructionsPerSecond: stats && stats.wallSeconds > 0 ? stats.instructions / stats.wallSeconds : null,
     peakRssBytes: r.peakRssBytes,
@@ -142,31 +141,50 @@ export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds:
   };
 }
 
-export function qemuAvailable(): boolean {
-  const r = spawnSync(QEMU_BINARY, ['--version'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
-
-export async function bootQemu(img: BootImage, timeoutSeconds: number, icount: boolean): Promise<BootEntry> {
+export async function bootQemu(q: QemuRef, img: BootImage, timeoutSeconds: number, icount: boolean): Promise<BootEntry> {
   const args = ['-M', 'virt', '-cpu', 'rv64', '-smp', '1', '-m', '512M', '-nographic', '-bios', 'default',
     '-kernel', img.kernel, '-initrd', img.initrd, '-append', KERNEL_APPEND, '-no-reboot',
     ...(icount ? ['-icount', 'shift=0,sleep=off'] : [])];
-  const r = await timeUntilMarker(QEMU_BINARY, args, img.marker, timeoutSeconds);
+  const r = await timeUntilMarker(q.binary, args, img.marker, timeoutSeconds);
   const ok = r.secondsToMarker !== null;
   // with -icount shift=0 the guest clock is the instruction count (1 ns each); it starts with the kernel's
   // clocksource, so OpenSBI's few instructions before it are not included
   const uptime = icount && ok ? parseUptimeAfter(r.stdout, img.marker) : null;
   const instructions = uptime === null ? null : Math.round(uptime * 1e9);
   const notes: string[] = [];
-  if (!ok) notes.push(failureNote(QEMU_BINARY, r, timeoutSeconds));
+  if (!ok) notes.push(failureNote(`${q.id} (${q.binary})`, r, timeoutSeconds));
   if (icount && ok && uptime === null) notes.push('no /proc/uptime line after the marker');
   if (instructions !== null) notes.push('instructions = guest /proc/uptime at the marker x 1e9 (icount shift=0), 10 M resolution');
   return {
-    vm: icount ? 'qemu-icount' : 'qemu', ok,
-    secondsToMarker: r.secondsToMarker, secondsTotal: r.secondsTotal,
+    vm: (icount ? `${q.id}-icount` : q.id) as BootVm, version: q.version, ok, runs: ok ? 1 : 0,
+    secondsToMarker: r.secondsToMarker, markerSpread: r.secondsToMarker === null ? null : spread([r.secondsToMarker]), secondsTotal: r.secondsTotal,
     instructions,
     instructionsPerSecond: instructions !== null && r.secondsToMarker ? instructions / r.secondsToMarker : null,
     peakRssBytes: r.peakRssBytes,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
+}
+
+/**
+ * Folds repeated boots of one VM into one entry: seconds to the marker as the median of the runs that reached
+ * it (with their spread), the other numbers as medians too, peak RSS as the largest, notes deduplicated.
+ * ok only when every run booted.
+ */
+export function mergeBootRuns(runs: readonly BootEntry[]): BootEntry {
+  if (runs.length === 0) throw new Error('internal error: mergeBootRuns of no runs');
+  const med = (vals: (number | null)[]): number | null => spread(vals.filter((v): v is number => v !== null))?.median ?? null;
+  const good = runs.filter((r) => r.ok);
+  const marker = spread(good.map((r) => r.secondsToMarker!));
+  const peaks = runs.map((r) => r.peakRssBytes).filter((v): v is number => v !== null);
+  const notes = [...new Set(runs.map((r) => r.note).filter((n): n is string => !!n))];
+  return {
+    vm: runs[0]!.vm, ...(runs[0]!.version !== undefined ? { version: runs[0]!.version } : {}),
+    ok: good.length === runs.length, runs: good.length,
+    secondsToMarker: marker?.median ?? null, markerSpread: marker,
+    secondsTotal: med(runs.map((r) => r.secondsTotal)),
+    instructions: med(good.map((r) => r.instructions)),
+    instructionsPerSecond: med(good.map((r) => r.instructionsPerSecond)),
+    peakRssBytes: peaks.length ? Math.max(...peaks) : null,
     ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }

@@ -3,7 +3,67 @@
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
-export const RESULT_SCHEMA = 'rvkvm-bench/1';
+export const RESULT_SCHEMA = 'rvkvm-bench/2';
+
+/** Spread of repeated measurements. */
+export interface Spread { min: number; median: number; max: number }
+
+/** min/median/max of samples (the median of an even count is the mean of the middle two); null when empty. */
+export function spread(samples: readonly number[]): Spread | null {
+  if (samples.length === 0) return null;
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { min: s[0]!, median, max: s[s.length - 1]! };
+}
+
+/** a / b, or null when either is missing or b is not positive. */
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a === null || a === undefined || b === null || b === undefined || !(b > 0) || !Number.isFinite(a) ? null : a / b;
+}
+
+/** Geometric mean of positive values; null when there is none or one is missing/non-positive (a partial mean
+ *  over fewer workloads would not be comparable with a full one). */
+export function geomean(values: readonly (number | null)[]): number | null {
+  if (values.length === 0) return null;
+  let logSum = 0;
+  for (const v of values) {
+    if (v === null || !(v > 0) || !Number.isFinite(v)) return null;
+    logSum += Math.log(v);
+  }
+  return Math.exp(logSum / values.length);
+}
+
+/** What the translator did during one run (Hart.jitStats). The hart counts translated instructions
+ *  statically (per translation), not how many executed instructions ran in translated code. */
+export interface JitCounters {
+  translations: number; retranslations: number; dropped: number; failed: number; compileMs: number;
+  wasmBytes: number; instructionsTranslated: number;
+}
+
+/** One reference's time for a workload (seconds of the workload itself; see `how`). */
+export interface RefTiming {
+  vm: 'qemu-7.2' | 'qemu-10' | 'native';
+  version: string | null;
+  runs: number;
+  seconds: Spread;
+  peakRssBytes: number | null;
+  /** how `seconds` was taken */
+  how: string;
+}
+
+/** A workload on rvkvm (jit) beside its references, with ratios rvkvm / reference of the median seconds. */
+export interface CompareEntry {
+  name: string;
+  rvkvm: {
+    runs: number; instructions: number; seconds: Spread; mips: number;
+    /** peak RSS and wall seconds of one `rvkvm exec` process running the workload (start-up included) */
+    peakRssBytes: number | null; processSeconds: number | null;
+    jit: JitCounters | null;
+  } | null;
+  refs: RefTiming[];
+  ratios: Record<string, number | null>;
+}
 
 export interface MachineInfo {
   cpuModel: string;
@@ -13,18 +73,29 @@ export interface MachineInfo {
   node: string;
   /** 1-minute load average when the run started: other work on the host skews every number */
   loadAverage1m: number;
+  /** the same when the run ended (the result file's) */
+  loadAverageAtEnd1m?: number;
 }
 
 export interface MipsEntry {
   name: string; description: string; mode: 'jit' | 'jit+profile' | 'interpreter'; runs: number; instructions: number; seconds: number; mips: number; bestMips: number;
+  /** seconds of each timed run */
+  runSeconds: Spread;
+  /** the translator's counters of the last run (null for the interpreter) */
+  jit: JitCounters | null;
 }
 
 /** One boot measurement; numbers are null when that part could not be measured (see `note`). */
 export interface BootEntry {
-  vm: 'rvkvm' | 'qemu' | 'qemu-icount';
+  vm: BootVm;
+  /** QEMU's --version (null for rvkvm) */
+  version?: string | null;
   ok: boolean;
-  /** spawn to the marker line on the console */
+  /** successful runs (secondsToMarker is their median) */
+  runs: number;
+  /** spawn to the marker line on the console: median over the runs, and the spread */
   secondsToMarker: number | null;
+  markerSpread: Spread | null;
   /** spawn to process exit */
   secondsTotal: number | null;
   /** guest instructions during the boot (rvkvm: its --stats line; qemu-icount: guest uptime at the marker x 1e9) */
@@ -34,16 +105,23 @@ export interface BootEntry {
   note?: string;
 }
 
+export const BOOT_VMS = ['rvkvm', 'qemu-7.2', 'qemu-7.2-icount', 'qemu-10', 'qemu-10-icount'] as const;
+export type BootVm = (typeof BOOT_VMS)[number];
+
 export interface BenchResult {
   schema: typeof RESULT_SCHEMA;
   startedAt: string;
   gitCommit: string | null;
   machine: MachineInfo;
-  options: { only: string[]; quick: boolean };
+  options: { only: string[]; quick: boolean; runs: number };
   mips: MipsEntry[];
+  /** the workloads on rvkvm (jit) against QEMU 7.2, QEMU 10 and native code (section 'ref') */
+  compare: CompareEntry[];
+  /** geometric mean over the workloads of each ratio in compare[].ratios (null when one is missing) */
+  compareGeomean: Record<string, number | null>;
   boot: BootEntry[];
-  /** rvkvm wall seconds to the marker divided by QEMU's, when both booted */
-  bootRatioRvkvmToQemu: number | null;
+  /** rvkvm median seconds to the marker divided by each QEMU's ('qemu-7.2', 'qemu-10'), when both booted */
+  bootRatios: Record<string, number | null>;
   /** what could not be measured and why (e.g. QEMU not installed); not failures */
   notes: string[];
   /** failures: a workload computed a wrong result, the guest files are missing, ... */
@@ -114,6 +192,8 @@ export function validateResult(doc: unknown): string[] {
   const problems: string[] = [];
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const numOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
+  const isSpread = (v: unknown): boolean => isObj(v) && ['min', 'median', 'max'].every((f) => typeof v[f] === 'number' && Number.isFinite(v[f]))
+    && (v.min as number) <= (v.median as number) && (v.median as number) <= (v.max as number);
   if (!isObj(doc)) return ['result is not an object'];
   if (doc.schema !== RESULT_SCHEMA) problems.push(`schema is ${JSON.stringify(doc.schema)}, expected ${RESULT_SCHEMA}`);
   if (typeof doc.startedAt !== 'string' || Number.isNaN(Date.parse(doc.startedAt))) problems.push('startedAt is not an ISO date');
@@ -134,17 +214,29 @@ export function validateResult(doc: unknown): string[] {
     }
     if (typeof e.name !== 'string') problems.push(`mips[${k}].name is missing`);
     if (!['jit', 'jit+profile', 'interpreter'].includes(e.mode as string)) problems.push(`mips[${k}].mode is ${JSON.stringify(e.mode)}`);
+    if (!isSpread(e.runSeconds)) problems.push(`mips[${k}].runSeconds is not a min/median/max spread`);
   });
+  if (!Array.isArray(doc.compare)) problems.push('compare is not an array');
+  else doc.compare.forEach((e: unknown, k: number) => {
+    if (!isObj(e)) { problems.push(`compare[${k}] is not an object`); return; }
+    if (typeof e.name !== 'string') problems.push(`compare[${k}].name is missing`);
+    if (!(e.rvkvm === null || (isObj(e.rvkvm) && isSpread(e.rvkvm.seconds)))) problems.push(`compare[${k}].rvkvm is neither null nor a timing`);
+    if (!Array.isArray(e.refs) || !e.refs.every((r) => isObj(r) && ['qemu-7.2', 'qemu-10', 'native'].includes(r.vm as string) && isSpread(r.seconds))) {
+      problems.push(`compare[${k}].refs is not a list of reference timings`);
+    }
+    if (!isObj(e.ratios) || !Object.values(e.ratios).every(numOrNull)) problems.push(`compare[${k}].ratios is not a map of numbers or nulls`);
+  });
+  if (!isObj(doc.compareGeomean) || !Object.values(doc.compareGeomean).every(numOrNull)) problems.push('compareGeomean is not a map of numbers or nulls');
   if (!Array.isArray(doc.boot)) problems.push('boot is not an array');
   else doc.boot.forEach((e: unknown, k: number) => {
     if (!isObj(e)) { problems.push(`boot[${k}] is not an object`); return; }
-    if (!['rvkvm', 'qemu', 'qemu-icount'].includes(e.vm as string)) problems.push(`boot[${k}].vm is ${JSON.stringify(e.vm)}`);
+    if (!(BOOT_VMS as readonly string[]).includes(e.vm as string)) problems.push(`boot[${k}].vm is ${JSON.stringify(e.vm)}`);
     if (typeof e.ok !== 'boolean') problems.push(`boot[${k}].ok is not a boolean`);
     for (const f of ['secondsToMarker', 'secondsTotal', 'instructions', 'instructionsPerSecond', 'peakRssBytes']) {
       if (!numOrNull(e[f])) problems.push(`boot[${k}].${f} is neither null nor a number`);
     }
   });
-  if (!numOrNull(doc.bootRatioRvkvmToQemu)) problems.push('bootRatioRvkvmToQemu is neither null nor a number');
+  if (!isObj(doc.bootRatios) || !Object.values(doc.bootRatios).every(numOrNull)) problems.push('bootRatios is not a map of numbers or nulls');
   if (!Array.isArray(doc.notes) || !doc.notes.every((e) => typeof e === 'string')) problems.push('notes is not a list of strings');
   if (!Array.isArray(doc.errors) || !doc.errors.every((e) => typeof e === 'string')) problems.push('errors is not a list of strings');
   return problems;

@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execElf } from '../src/cli/cmd-exec.js';
+import type { JitStats } from '../src/hart/index.js';
+import { spread, type JitCounters, type Spread } from './report.js';
 import { fpNbodyMatmulResults, intHashSortChecksum, memSv39Checksum } from './reference.js';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,23 +15,30 @@ export interface Workload {
   description: string;
   /** ELF under the project root */
   elf: string;
+  /** its C source (the native build compiles it for the host with bench/native/htif.h) */
+  source: string;
+  /** the same C built for QEMU's -M spike (HTIF console device instead of the syscall proxy) */
+  qemuElf: string;
   /** label -> value the guest must print as "<label> 0x<16 hex digits>" */
   expected(): Map<string, bigint>;
 }
 
 export const WORKLOADS: readonly Workload[] = [
   {
-    name: 'int', elf: 'build/guest/bench/int-hashsort.elf',
+    name: 'int', elf: 'build/guest/bench/int-hashsort.elf', source: 'test/guest/bench/int-hashsort.c',
+    qemuElf: 'build/guest/bench-qemu/int-hashsort.elf',
     description: 'xorshift fill, quicksort + merge sort, FNV-1a 64 (M-mode)',
     expected: () => new Map([['checksum', intHashSortChecksum()]]),
   },
   {
-    name: 'fp', elf: 'build/guest/bench/fp-nbody-matmul.elf',
+    name: 'fp', elf: 'build/guest/bench/fp-nbody-matmul.elf', source: 'test/guest/bench/fp-nbody-matmul.c',
+    qemuElf: 'build/guest/bench-qemu/fp-nbody-matmul.elf',
     description: '5-body simulation + 40x40 matrix products in double (M-mode)',
     expected: () => fpNbodyMatmulResults(),
   },
   {
-    name: 'mem', elf: 'build/guest/bench/mem-sv39-user.elf',
+    name: 'mem', elf: 'build/guest/bench/mem-sv39-user.elf', source: 'test/guest/bench/mem-sv39-user.c',
+    qemuElf: 'build/guest/bench-qemu/mem-sv39-user.elf',
     description: 'U-mode pointer chase + page-stride walk over 8 MiB of scrambled Sv39 4 KiB pages',
     expected: () => new Map([['checksum', memSv39Checksum()]]),
   },
@@ -77,6 +86,15 @@ export interface WorkloadResult {
   mips: number;
   /** fastest single run */
   bestMips: number;
+  runSeconds: Spread;
+  jit: JitCounters | null;
+}
+
+export function jitCounters(s: JitStats): JitCounters {
+  return {
+    translations: s.pages, retranslations: s.retranslated, dropped: s.dropped, failed: s.failed,
+    compileMs: s.compileMs, wasmBytes: s.bytes, instructionsTranslated: s.instructions,
+  };
 }
 
 export function loadWorkloadElf(w: Workload): Uint8Array {
@@ -86,7 +104,7 @@ export function loadWorkloadElf(w: Workload): Uint8Array {
 }
 
 /** One run: executes the ELF, checks its exit code and printed values. */
-export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>, mode: WorkloadMode = 'jit'): { instructions: number; seconds: number; console: string } {
+export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: ReadonlyMap<string, bigint>, mode: WorkloadMode = 'jit'): { instructions: number; seconds: number; console: string; jit: JitStats } {
   const chunks: string[] = [];
   const decoder = new TextDecoder();
   const r = execElf(elf, {
@@ -98,7 +116,7 @@ export function runWorkloadOnce(w: Workload, elf: Uint8Array, expected: Readonly
     throw new BenchError(`workload '${w.name}' failed: exit code ${r.exitCode}${r.message ? ` (${r.message})` : ''}\n--- guest console ---\n${console}`);
   }
   checkOutput(w.name, console, expected);
-  return { instructions: r.instret, seconds: r.seconds, console };
+  return { instructions: r.instret, seconds: r.seconds, console, jit: r.jit };
 }
 
 /**
@@ -110,11 +128,17 @@ export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns
   const expected = w.expected();
   const mode = opts.mode ?? 'jit';
   for (let k = 0; k < (opts.warmupRuns ?? 0); k++) runWorkloadOnce(w, elf, expected, mode);
-  let instructions = 0, seconds = 0, runs = 0, bestMips = 0;
+  let instructions = 0, seconds = 0, runs = 0, bestMips = 0, jit: JitStats | null = null;
+  const each: number[] = [];
   while (runs < opts.minRuns || seconds < opts.minSeconds) {
     const r = runWorkloadOnce(w, elf, expected, mode);
     instructions += r.instructions; seconds += r.seconds; runs++;
+    each.push(r.seconds);
     bestMips = Math.max(bestMips, r.instructions / r.seconds / 1e6);
+    jit = r.jit;
   }
-  return { name: w.name, description: w.description, mode, runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips };
+  return {
+    name: w.name, description: w.description, mode, runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips,
+    runSeconds: spread(each)!, jit: mode === 'interpreter' || jit === null ? null : jitCounters(jit),
+  };
 }

@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  RESULT_SCHEMA, formatNumber, formatTable, machineInfo, parseStatsLine, parseUptimeAfter, resultFileName, validateResult,
-  type BenchResult,
+  RESULT_SCHEMA, formatNumber, formatTable, geomean, machineInfo, parseStatsLine, parseUptimeAfter, ratio, resultFileName, spread,
+  validateResult, type BenchResult, type BootEntry, type CompareEntry, type RefTiming,
 } from '../../bench/report.js';
-import { parseBenchArgs } from '../../bench/main.js';
-import { benchInitScript, errorSummary } from '../../bench/boot.js';
+import { parseBenchArgs, ratioGeomeans, workloadRatios } from '../../bench/main.js';
+import { benchInitScript, errorSummary, mergeBootRuns } from '../../bench/boot.js';
+import { parseQemuVersion } from '../../bench/refs.js';
 import { doubleBits, fnv1a64 } from '../../bench/reference.js';
 import { checkOutput, parseLabelledHex, BenchError } from '../../bench/workloads.js';
 
@@ -55,13 +56,20 @@ test('formatNumber: integers grouped, fractions to 1-3 decimals by magnitude', (
 function sampleResult(): BenchResult {
   return {
     schema: RESULT_SCHEMA, startedAt: '2026-01-01T00:00:00.000Z', gitCommit: 'a'.repeat(40), machine: machineInfo(),
-    options: { only: ['mips', 'boot', 'qemu'], quick: true },
-    mips: [{ name: 'int', description: 'd', mode: 'jit', runs: 1, instructions: 10, seconds: 0.5, mips: 2e-5, bestMips: 2e-5 }],
+    options: { only: ['mips', 'ref', 'boot', 'qemu'], quick: true, runs: 1 },
+    mips: [{ name: 'int', description: 'd', mode: 'jit', runs: 1, instructions: 10, seconds: 0.5, mips: 2e-5, bestMips: 2e-5,
+      runSeconds: { min: 0.5, median: 0.5, max: 0.5 }, jit: null }],
+    compare: [{
+      name: 'int', rvkvm: { runs: 1, instructions: 10, seconds: { min: 0.5, median: 0.5, max: 0.5 }, mips: 2e-5, peakRssBytes: null, processSeconds: null, jit: null },
+      refs: [{ vm: 'qemu-10', version: '10.0.2', runs: 1, seconds: { min: 0.25, median: 0.25, max: 0.25 }, peakRssBytes: null, how: 'h' }],
+      ratios: { 'rvkvm/qemu-10': 2, 'rvkvm/qemu-7.2': null },
+    }],
+    compareGeomean: { 'rvkvm/qemu-10': 2, 'rvkvm/qemu-7.2': null },
     boot: [
-      { vm: 'rvkvm', ok: false, secondsToMarker: null, secondsTotal: 1, instructions: null, instructionsPerSecond: null, peakRssBytes: null, note: 'n' },
-      { vm: 'qemu', ok: true, secondsToMarker: 2, secondsTotal: 2.5, instructions: null, instructionsPerSecond: null, peakRssBytes: 1 << 20 },
+      { vm: 'rvkvm', ok: false, runs: 0, secondsToMarker: null, markerSpread: null, secondsTotal: 1, instructions: null, instructionsPerSecond: null, peakRssBytes: null, note: 'n' },
+      { vm: 'qemu-7.2', version: '7.2.19', ok: true, runs: 1, secondsToMarker: 2, markerSpread: { min: 2, median: 2, max: 2 }, secondsTotal: 2.5, instructions: null, instructionsPerSecond: null, peakRssBytes: 1 << 20 },
     ],
-    bootRatioRvkvmToQemu: null, notes: ['qemu missing'], errors: [],
+    bootRatios: { 'qemu-7.2': null }, notes: ['qemu missing'], errors: [],
   };
 }
 
@@ -86,7 +94,12 @@ test('validateResult: each broken field is reported by name', () => {
     ['boot[1].vm', (d) => { d.boot[1].vm = 'spike'; }],
     ['boot[0].ok', (d) => { d.boot[0].ok = 'no'; }],
     ['boot[1].secondsToMarker', (d) => { d.boot[1].secondsToMarker = '2'; }],
-    ['bootRatioRvkvmToQemu', (d) => { d.bootRatioRvkvmToQemu = NaN; }],
+    ['bootRatios', (d) => { d.bootRatios['qemu-7.2'] = 'x'; }],
+    ['mips[0].runSeconds', (d) => { d.mips[0].runSeconds = { min: 2, median: 1, max: 3 }; }],
+    ['compare[0].refs', (d) => { d.compare[0].refs[0].vm = 'bochs'; }],
+    ['compare[0].ratios', (d) => { d.compare[0].ratios['rvkvm/qemu-10'] = '2'; }],
+    ['compare[0].rvkvm', (d) => { d.compare[0].rvkvm.seconds = null; }],
+    ['compareGeomean', (d) => { delete d.compareGeomean; }],
     ['notes', (d) => { delete d.notes; }],
     ['errors', (d) => { d.errors = [1]; }],
   ];
@@ -107,8 +120,18 @@ test('resultFileName: ISO timestamp, file-name safe', () => {
 test('parseBenchArgs: sections, flags, errors', () => {
   const all = parseBenchArgs([]);
   assert.ok(all !== 'help');
-  assert.deepEqual([...all.only].sort(), ['boot', 'mips', 'qemu']);
+  assert.deepEqual([...all.only].sort(), ['boot', 'mips', 'qemu', 'ref']);
   assert.equal(all.quick, false);
+  assert.equal(all.runs, 3);
+  const runs = parseBenchArgs(['--runs', '5', '--quick']);
+  assert.ok(runs !== 'help');
+  assert.equal(runs.runs, 5); // an explicit --runs wins over --quick's 1
+  const quick = parseBenchArgs(['--quick']);
+  assert.ok(quick !== 'help' && quick.runs === 1);
+  const eqRuns = parseBenchArgs(['--runs=7']);
+  assert.ok(eqRuns !== 'help' && eqRuns.runs === 7);
+  for (const bad of ['0', '-2', '1.5', 'x', '']) assert.throws(() => parseBenchArgs(['--runs', bad]), /--runs '.*': expected a whole number/, bad);
+  assert.throws(() => parseBenchArgs(['--runs']), /--runs '': expected/);
   const some = parseBenchArgs(['--only', 'mips,qemu', '--quick', '--json-only']);
   assert.ok(some !== 'help');
   assert.deepEqual([...some.only].sort(), ['mips', 'qemu']);
@@ -183,4 +206,88 @@ test('errorSummary: picks the telling stderr line of a failed boot', () => {
     "Error: Cannot find module '/x.js'");
   assert.equal(errorSummary('a\nb\nc\nd\n'), 'b | c | d');
   assert.equal(errorSummary(''), '');
+});
+
+test('spread: min, median (middle pair averaged for an even count), max; input order irrelevant; empty -> null', () => {
+  assert.deepEqual(spread([3]), { min: 3, median: 3, max: 3 });
+  assert.deepEqual(spread([5, 1, 3]), { min: 1, median: 3, max: 5 });
+  assert.deepEqual(spread([4, 1, 3, 2]), { min: 1, median: 2.5, max: 4 });
+  assert.deepEqual(spread([2, 2, 9, 2, 2]), { min: 2, median: 2, max: 9 });
+  assert.equal(spread([]), null);
+  const input = [3, 1, 2];
+  spread(input);
+  assert.deepEqual(input, [3, 1, 2], 'the samples are not reordered in place');
+});
+
+test('ratio and geomean: missing or non-positive values give null, never a partial mean', () => {
+  assert.equal(ratio(3, 1.5), 2);
+  assert.equal(ratio(null, 1), null);
+  assert.equal(ratio(1, null), null);
+  assert.equal(ratio(1, 0), null);
+  assert.equal(ratio(1, undefined), null);
+  assert.ok(Math.abs(geomean([2, 8])! - 4) < 1e-12);
+  assert.ok(Math.abs(geomean([0.5, 2, 1])! - 1) < 1e-12);
+  assert.ok(Math.abs(geomean([1.2, 3.4, 0.74])! - Math.cbrt(1.2 * 3.4 * 0.74)) < 1e-12);
+  assert.equal(geomean([7]), 7);
+  assert.equal(geomean([]), null);
+  assert.equal(geomean([2, null]), null);
+  assert.equal(geomean([2, 0]), null);
+  assert.equal(geomean([2, -1]), null);
+  // many large ratios: computed in logs, no overflow
+  assert.ok(Math.abs(geomean(new Array(400).fill(1e300))! / 1e300 - 1) < 1e-9);
+});
+
+function refTiming(vm: RefTiming['vm'], median: number): RefTiming {
+  return { vm, version: null, runs: 3, seconds: { min: median * 0.9, median, max: median * 1.2 }, peakRssBytes: null, how: '' };
+}
+
+test('workloadRatios: rvkvm / each reference and QEMU / native, of the medians; a missing reference is null', () => {
+  const r = workloadRatios(2, [refTiming('qemu-7.2', 1), refTiming('qemu-10', 4), refTiming('native', 0.1)]);
+  assert.deepEqual(r, { 'rvkvm/qemu-7.2': 2, 'rvkvm/qemu-10': 0.5, 'rvkvm/native': 20, 'qemu-7.2/native': 10, 'qemu-10/native': 40 });
+  const partial = workloadRatios(2, [refTiming('native', 0.5)]);
+  assert.equal(partial['rvkvm/qemu-10'], null);
+  assert.equal(partial['rvkvm/native'], 4);
+  assert.equal(workloadRatios(null, [refTiming('qemu-10', 1)])['rvkvm/qemu-10'], null);
+});
+
+test('ratioGeomeans: per ratio over the workloads, null when any workload lacks it', () => {
+  const entry = (name: string, ratios: Record<string, number | null>): CompareEntry => ({ name, rvkvm: null, refs: [], ratios });
+  const g = ratioGeomeans([entry('int', { a: 2, b: 1 }), entry('fp', { a: 8, b: null }), entry('mem', { a: 0.5, b: 3 })]);
+  assert.ok(Math.abs(g.a! - 2) < 1e-12);
+  assert.equal(g.b, null);
+  assert.deepEqual(ratioGeomeans([]), {});
+});
+
+function bootRun(ok: boolean, s: number | null, rss: number | null, note?: string): BootEntry {
+  return { vm: 'qemu-10', version: '10.0.2', ok, runs: ok ? 1 : 0, secondsToMarker: s, markerSpread: s === null ? null : spread([s]),
+    secondsTotal: s === null ? 9 : s + 1, instructions: null, instructionsPerSecond: null, peakRssBytes: rss, ...(note ? { note } : {}) };
+}
+
+test('mergeBootRuns: median and spread of the booted runs, largest peak RSS, ok only if all booted', () => {
+  const m = mergeBootRuns([bootRun(true, 3, 100), bootRun(true, 1, 300), bootRun(true, 2, 200)]);
+  assert.equal(m.vm, 'qemu-10');
+  assert.equal(m.version, '10.0.2');
+  assert.equal(m.ok, true);
+  assert.equal(m.runs, 3);
+  assert.equal(m.secondsToMarker, 2);
+  assert.deepEqual(m.markerSpread, { min: 1, median: 2, max: 3 });
+  assert.equal(m.secondsTotal, 3);
+  assert.equal(m.peakRssBytes, 300);
+  const failed = mergeBootRuns([bootRun(true, 4, null), bootRun(false, null, 50, 'timed out'), bootRun(false, null, null, 'timed out')]);
+  assert.equal(failed.ok, false);
+  assert.equal(failed.runs, 1);
+  assert.equal(failed.secondsToMarker, 4);
+  assert.equal(failed.note, 'timed out');
+  assert.equal(failed.peakRssBytes, 50);
+  const none = mergeBootRuns([bootRun(false, null, null, 'x')]);
+  assert.equal(none.secondsToMarker, null);
+  assert.equal(none.markerSpread, null);
+  assert.throws(() => mergeBootRuns([]), /internal error/);
+});
+
+test('parseQemuVersion: the version number of qemu --version', () => {
+  assert.equal(parseQemuVersion('QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)\nCopyright'), '7.2.19');
+  assert.equal(parseQemuVersion('QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)'), '10.0.2');
+  assert.equal(parseQemuVersion('QEMU emulator version 8.1'), '8.1');
+  assert.equal(parseQemuVersion('bash: qemu: not found'), null);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../bench/workloads.js';
 import { validateResult, type BenchResult } from '../../bench/report.js';
+import { runNativeWorkload, runProcess, runQemuWorkload } from '../../bench/refs.js';
 
 test('three workloads: int, fp, mem', () => {
   assert.deepEqual(WORKLOADS.map((w) => w.name), ['int', 'fp', 'mem']);
@@ -65,4 +66,38 @@ test('bench main --only mips --quick --json-only: stdout is the result document,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// the references run the same C: QEMU's -M spike build and the host build must print the reference values too
+test('QEMU -M spike variant: tohost/fromhost are 8-byte objects and each workload prints the reference values on QEMU 7.2', (t) => {
+  const ver = spawnSync('qemu-system-riscv64', ['--version'], { encoding: 'utf8' });
+  for (const w of WORKLOADS) {
+    const nm = spawnSync('riscv64-linux-gnu-nm', ['-S', join(projectRoot, w.qemuElf)], { encoding: 'utf8' });
+    assert.equal(nm.status, 0, nm.stderr);
+    for (const sym of ['tohost', 'fromhost']) assert.match(nm.stdout, new RegExp(`^[0-9a-f]+ 0+8 [A-Za-z] ${sym}$`, 'm'), `${w.name} ${sym}`);
+  }
+  if (ver.status !== 0) { t.skip('qemu-system-riscv64 is not installed'); return; }
+  for (const w of WORKLOADS) {
+    const q = runQemuWorkload({ id: 'qemu-7.2', binary: 'qemu-system-riscv64', version: 'test' }, w, 1, new Map());
+    assert.equal(q.runs, 1);
+    assert.ok(q.seconds.median > 0);
+  }
+});
+
+test('native build: each workload compiled for the host prints the reference values', () => {
+  for (const w of WORKLOADS) {
+    const n = runNativeWorkload(w, 1);
+    assert.equal(n.vm, 'native');
+    assert.ok(n.seconds.min > 0 && n.seconds.min === n.seconds.max);
+  }
+});
+
+test('runProcess: a failing command reports its status; the peak RSS is the child\'s', () => {
+  const r = runProcess('sh', ['-c', 'exit 3']);
+  assert.equal(r.status, 3);
+  // a child that touches ~64 MiB has a peak RSS above that, far beyond sh's own few MiB
+  const big = runProcess(process.execPath, ['-e', 'const b = Buffer.alloc(64 << 20, 1); console.log(b[12345])']);
+  assert.equal(big.status, 0);
+  assert.equal(big.stdout.trim(), '1');
+  if (big.peakRssBytes !== null) assert.ok(big.peakRssBytes > 64 << 20, String(big.peakRssBytes));
 });

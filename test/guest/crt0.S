@@ -56,10 +56,13 @@ trap_entry:
 
   .section .tohost, "aw", @progbits
   .align 6
+  /* typed 8-byte objects: QEMU's HTIF (-M spike) finds them by symbol and insists on st_size 8 */
   .globl tohost
-  .size tohost, 8               /* QEMU's spike machine finds HTIF through these symbols and their sizes */
+  .type tohost, @object
+  .size tohost, 8
 tohost: .dword 0
   .align 6
   .globl fromhost
+  .type fromhost, @object
   .size fromhost, 8
 fromhost: .dword 0
