@@ -98,7 +98,7 @@ export interface BootEntry {
   markerSpread: Spread | null;
   /** spawn to process exit */
   secondsTotal: number | null;
-  /** guest instructions during the boot (rvkvm: its --stats line; qemu-icount: guest uptime at the marker x 1e9) */
+  /** guest instructions during the boot (rvkvm: its --stats line; qemu-*-icount: guest uptime at the marker x 1e9) */
   instructions: number | null;
   instructionsPerSecond: number | null;
   peakRssBytes: number | null;
