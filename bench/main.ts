@@ -110,9 +110,8 @@ export function ratioGeomeans(entries: readonly CompareEntry[]): Record<string, 
   return Object.fromEntries([...keys].map((k) => [k, geomean(entries.map((e) => e.ratios[k] ?? null))]));
 }
 
-function runRefs(opts: BenchOptions, qemus: readonly QemuRef[], mips: MipsEntry[], errors: string[]): CompareEntry[] {
+async function runRefs(opts: BenchOptions, qemus: readonly QemuRef[], mips: MipsEntry[], errors: string[]): Promise<CompareEntry[]> {
   const out: CompareEntry[] = [];
-  const startup = new Map<string, number>();
   const attempt = <T>(what: string, f: () => T): T | null => {
     try { return f(); } catch (e) {
       const msg = `ref ${what}: ${(e as Error).message}`;
@@ -133,8 +132,13 @@ function runRefs(opts: BenchOptions, qemus: readonly QemuRef[], mips: MipsEntry[
     const refs: RefTiming[] = [];
     for (const q of qemus) {
       progress(`ref: ${w.name} on ${q.id} (${q.version})`);
-      const t = attempt(`${w.name} ${q.id}`, () => runQemuWorkload(q, w, opts.runs, startup));
-      if (t) refs.push(t);
+      try {
+        refs.push(await runQemuWorkload(q, w, opts.runs));
+      } catch (e) {
+        const msg = `ref ${w.name} ${q.id}: ${(e as Error).message}`;
+        errors.push(msg);
+        process.stderr.write(`bench: FAILED ${msg}\n`);
+      }
     }
     progress(`ref: ${w.name} native`);
     const nat = attempt(`${w.name} native`, () => runNativeWorkload(w, opts.runs));
@@ -213,18 +217,19 @@ function printTables(r: BenchResult): void {
   }
   if (r.compare.length > 0) {
     const ref = (e: CompareEntry, vm: string): RefTiming | undefined => e.refs.find((x) => x.vm === vm);
-    console.log('seconds: median [min-max] of the runs; QEMU: process minus its start-up; rvkvm: in-process guest execution');
+    console.log('seconds: median [min-max] of the runs; QEMU: its program\'s start line to exit; rvkvm: in-process guest execution; native: process');
     console.log(formatTable(['workload', 'rvkvm MIPS', 'rvkvm s', 'qemu-7.2 s', 'qemu-10 s', 'native s', 'rv/q7.2', 'rv/q10', 'rv/native', 'q10/native'],
       r.compare.map((e) => [e.name, e.rvkvm?.mips ?? null, spreadText(e.rvkvm?.seconds), spreadText(ref(e, 'qemu-7.2')?.seconds),
         spreadText(ref(e, 'qemu-10')?.seconds), spreadText(ref(e, 'native')?.seconds),
         e.ratios['rvkvm/qemu-7.2'] ?? null, e.ratios['rvkvm/qemu-10'] ?? null, e.ratios['rvkvm/native'] ?? null, e.ratios['qemu-10/native'] ?? null])));
     const g = r.compareGeomean;
     console.log(`geometric mean: rvkvm/qemu-7.2 ${fmt(g['rvkvm/qemu-7.2'])}x, rvkvm/qemu-10 ${fmt(g['rvkvm/qemu-10'])}x, rvkvm/native ${fmt(g['rvkvm/native'])}x, qemu-10/native ${fmt(g['qemu-10/native'])}x\n`);
-    console.log(formatTable(['workload', 'rvkvm RSS MiB', 'rvkvm exec s', 'qemu-7.2 RSS MiB', 'qemu-10 RSS MiB', 'native RSS MiB', 'translations', 're-translations', 'dropped', 'compile ms', 'wasm KiB', 'insns translated'],
+    console.log(formatTable(['workload', 'rvkvm RSS MiB', 'rvkvm exec s', 'qemu-7.2 RSS MiB', 'qemu-10 RSS MiB', 'native RSS MiB', 'q7.2 start s', 'q10 start s', 'translations', 're-translations', 'dropped', 'compile ms', 'wasm KiB', 'insns translated'],
       r.compare.map((e) => {
         const j = e.rvkvm?.jit ?? null;
         return [e.name, MiB(e.rvkvm?.peakRssBytes), e.rvkvm?.processSeconds ?? null, MiB(ref(e, 'qemu-7.2')?.peakRssBytes),
           MiB(ref(e, 'qemu-10')?.peakRssBytes), MiB(ref(e, 'native')?.peakRssBytes),
+          ref(e, 'qemu-7.2')?.startupSeconds ?? null, ref(e, 'qemu-10')?.startupSeconds ?? null,
           j?.translations ?? null, j?.retranslations ?? null, j?.dropped ?? null, j?.compileMs ?? null, j ? j.wasmBytes / 1024 : null, j?.instructionsTranslated ?? null];
       })));
     console.log('(translator counters: last run; instructions translated are counted per translation, statically: the hart does not count executed instructions by where they ran)\n');
@@ -259,7 +264,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const mips = opts.only.has('mips') ? runMips(opts, errors) : [];
   const qemus = opts.only.has('ref') || opts.only.has('qemu') ? findQemuRefs(notes, progress) : [];
   for (const n of notes) progress(n);
-  const compare = opts.only.has('ref') ? runRefs(opts, qemus, mips, errors) : [];
+  const compare = opts.only.has('ref') ? await runRefs(opts, qemus, mips, errors) : [];
   const boot = opts.only.has('boot') || opts.only.has('qemu') ? await runBoots(opts, qemus, errors) : [];
   const rv = boot.find((b) => b.vm === 'rvkvm');
   const bootRatios: Record<string, number | null> = {};

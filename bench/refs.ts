@@ -1,8 +1,9 @@
 // The bench's references for the C workloads and the boot: QEMU 7.2 (the machine's qemu-system-misc), QEMU 10
 // (fetched, not installed, by bench/qemu10.sh into build/qemu-10) and the same C compiled for the host (the
 // native limit). Every run's printed values are checked like rvkvm's. Child processes are timed here from
-// spawn to exit; peak RSS comes from GNU time's maximum resident set (exact, unlike polling /proc).
-import { spawnSync } from 'node:child_process';
+// spawn (QEMU: from the start line its program prints first) to exit; peak RSS comes from GNU time's maximum
+// resident set (exact, unlike polling /proc).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,38 +76,73 @@ function qemuSpikeArgs(elf: string): string[] {
   return ['-M', 'spike', '-nographic', '-bios', 'none', '-m', '256M', '-kernel', elf];
 }
 
-/** QEMU's own start-up and shutdown: the fastest of a few runs of an ELF that exits at once. */
-function qemuStartupSeconds(q: QemuRef, runs: number): number {
-  const elf = join(projectRoot, 'build/guest/bench-qemu/startup.elf');
-  if (!existsSync(elf)) throw new Error('build/guest/bench-qemu/startup.elf is missing: make -C test/guest');
-  let best = Infinity;
-  for (let k = 0; k < Math.max(3, runs); k++) {
-    const r = runProcess(q.binary, qemuSpikeArgs(elf), 60);
-    if (r.status !== 0) throw new Error(`${q.id} on startup.elf: exit ${r.status}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
-    best = Math.min(best, r.seconds);
-  }
-  return best;
+/** The line crt0.S of the bench-qemu build prints before main (test/guest/crt0.S). */
+export const QEMU_START_LINE = 'rvkvm-bench-start';
+
+export interface StartedRun extends ProcessRun {
+  /** spawn -> the start line on stdout (null if it never came) */
+  secondsToStart: number | null;
 }
 
-/** A workload on one QEMU (-M spike, TCG): process seconds of each run minus QEMU's start-up. */
-export function runQemuWorkload(q: QemuRef, w: Workload, runs: number, startup: Map<string, number>): RefTiming {
+/** Like runProcess, streaming stdout to timestamp the first line containing `startLine`. */
+export function runProcessFrom(command: string, args: readonly string[], startLine: string, timeoutSeconds = 600): Promise<StartedRun> {
+  const useTime = existsSync(GNU_TIME);
+  const dir = useTime ? mkdtempSync(join(tmpdir(), 'rvkvm-bench-time-')) : '';
+  const out = join(dir, 'rusage');
+  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', out, command, ...args]] : [command, [...args]];
+  return new Promise((done) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', startAt: number | null = null, failed = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('latin1');
+      if (startAt === null) {
+        const at = stdout.indexOf(startLine);
+        if (at >= 0 && stdout.indexOf('\n', at) >= 0) startAt = performance.now();
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    child.on('error', (e) => { failed = true; stderr += e.message; });
+    child.on('close', (code) => {
+      const end = performance.now();
+      clearTimeout(timer);
+      let peak: number | null = null;
+      try {
+        if (useTime && existsSync(out)) {
+          const kb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+          if (kb > 0) peak = kb * 1024;
+        }
+      } finally {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      }
+      done({
+        seconds: (end - t0) / 1000, secondsToStart: startAt === null ? null : (startAt - t0) / 1000,
+        peakRssBytes: peak, status: failed ? null : code, stdout, stderr,
+      });
+    });
+  });
+}
+
+/** A workload on one QEMU (-M spike, TCG): seconds from the program's start line to QEMU's exit. */
+export async function runQemuWorkload(q: QemuRef, w: Workload, runs: number): Promise<RefTiming> {
   const elf = join(projectRoot, w.qemuElf);
   if (!existsSync(elf)) throw new Error(`${w.qemuElf} is missing: make -C test/guest`);
-  let base = startup.get(q.id);
-  if (base === undefined) { base = qemuStartupSeconds(q, runs); startup.set(q.id, base); }
   const expected = w.expected();
-  const each: number[] = [];
+  const each: number[] = [], starts: number[] = [];
   let peak: number | null = null;
   for (let k = 0; k < runs; k++) {
-    const r = runProcess(q.binary, qemuSpikeArgs(elf));
+    const r = await runProcessFrom(q.binary, qemuSpikeArgs(elf), QEMU_START_LINE);
     if (r.status !== 0) throw new Error(`${q.id} on ${w.name}: exit ${r.status}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+    if (r.secondsToStart === null) throw new Error(`${q.id} on ${w.name}: no '${QEMU_START_LINE}' line (rebuild: make -C test/guest)`);
     checkOutput(`${w.name} on ${q.id}`, r.stdout.replace(/\r/g, ''), expected);
-    each.push(Math.max(r.seconds - base, 1e-6));
+    each.push(r.seconds - r.secondsToStart);
+    starts.push(r.secondsToStart);
     if (r.peakRssBytes !== null) peak = Math.max(peak ?? 0, r.peakRssBytes);
   }
   return {
-    vm: q.id, version: q.version, runs, seconds: spread(each)!, peakRssBytes: peak,
-    how: `process wall seconds minus ${q.id}'s start-up (${base.toFixed(3)} s, fastest run of an ELF that exits at once)`,
+    vm: q.id, version: q.version, runs, seconds: spread(each)!, peakRssBytes: peak, startupSeconds: spread(starts)!.median,
+    how: 'wall seconds from the start line the program prints first (crt0) to QEMU\'s exit',
   };
 }
 

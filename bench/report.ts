@@ -48,6 +48,8 @@ export interface RefTiming {
   runs: number;
   seconds: Spread;
   peakRssBytes: number | null;
+  /** QEMU: median seconds from spawn to the program's first line (QEMU's own start-up) */
+  startupSeconds?: number;
   /** how `seconds` was taken */
   how: string;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { projectRoot } from '../../bench/workloads.js';
 import { validateResult, type BenchResult } from '../../bench/report.js';
-import { runNativeWorkload, runProcess, runQemuWorkload } from '../../bench/refs.js';
+import { runNativeWorkload, runProcess, runProcessFrom, runQemuWorkload } from '../../bench/refs.js';
 
 test('three workloads: int, fp, mem', () => {
   assert.deepEqual(WORKLOADS.map((w) => w.name), ['int', 'fp', 'mem']);
@@ -69,7 +69,7 @@ test('bench main --only mips --quick --json-only: stdout is the result document,
 });
 
 // the references run the same C: QEMU's -M spike build and the host build must print the reference values too
-test('QEMU -M spike variant: tohost/fromhost are 8-byte objects and each workload prints the reference values on QEMU 7.2', (t) => {
+test('QEMU -M spike variant: tohost/fromhost are 8-byte objects and each workload prints the reference values on QEMU 7.2', async (t) => {
   const ver = spawnSync('qemu-system-riscv64', ['--version'], { encoding: 'utf8' });
   for (const w of WORKLOADS) {
     const nm = spawnSync('riscv64-linux-gnu-nm', ['-S', join(projectRoot, w.qemuElf)], { encoding: 'utf8' });
@@ -78,9 +78,9 @@ test('QEMU -M spike variant: tohost/fromhost are 8-byte objects and each workloa
   }
   if (ver.status !== 0) { t.skip('qemu-system-riscv64 is not installed'); return; }
   for (const w of WORKLOADS) {
-    const q = runQemuWorkload({ id: 'qemu-7.2', binary: 'qemu-system-riscv64', version: 'test' }, w, 1, new Map());
+    const q = await runQemuWorkload({ id: 'qemu-7.2', binary: 'qemu-system-riscv64', version: 'test' }, w, 1);
     assert.equal(q.runs, 1);
-    assert.ok(q.seconds.median > 0);
+    assert.ok(q.seconds.median > 0 && q.startupSeconds! > 0);
   }
 });
 
@@ -90,6 +90,16 @@ test('native build: each workload compiled for the host prints the reference val
     assert.equal(n.vm, 'native');
     assert.ok(n.seconds.min > 0 && n.seconds.min === n.seconds.max);
   }
+});
+
+test('runProcessFrom: times from the start line to exit', async () => {
+  const r = await runProcessFrom('sh', ['-c', 'sleep 0.3; echo rvkvm-bench-start; sleep 0.4; echo done'], 'rvkvm-bench-start');
+  assert.equal(r.status, 0);
+  assert.ok(r.secondsToStart !== null && r.secondsToStart >= 0.28, String(r.secondsToStart));
+  assert.ok(r.seconds - r.secondsToStart! >= 0.38, `${r.seconds} - ${r.secondsToStart}`);
+  const none = await runProcessFrom('sh', ['-c', 'echo rvkvm-bench-star; exit 4'], 'rvkvm-bench-start');
+  assert.equal(none.status, 4);
+  assert.equal(none.secondsToStart, null);
 });
 
 test('runProcess: a failing command reports its status; the peak RSS is the child\'s', () => {
