@@ -10,9 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildInitramfs } from '../src/vmm/initramfs.js';
-import { guestFiles, KERNEL_APPEND, QEMU_BINARY, qemuAvailable, timeUntilMarker } from './boot.js';
+import { guestFiles, KERNEL_APPEND, timeUntilMarker } from './boot.js';
 import { formatNumber, formatTable, gitCommit, machineInfo, resultFileName } from './report.js';
 import { projectRoot } from './workloads.js';
+
+/** the disk bench's reference: the system QEMU (Debian's qemu-system-misc), as the boot bench's first reference */
+const QEMU_BINARY = 'qemu-system-riscv64';
+const qemuAvailable = (): boolean => spawnSync(QEMU_BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
 
 const USAGE = `usage: node dist/bench/disk.js [--quick] [--format qcow2|raw] [--vm rvkvm,qemu] [--results-dir DIR]
   --quick    8 MiB sequential, 64 random operations (default 32 MiB, 256)`;
