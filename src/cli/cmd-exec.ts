@@ -6,6 +6,7 @@
 // Every run is bounded: by --max-insns (retired instructions), by --timeout (host seconds, checked between slices,
 // which are short because traps count against a slice's budget too), and a hart that keeps re-entering a trap
 // handler that faults itself is reported as the trap loop it is.
+import { parseMemSize } from './sizes.js';
 import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
 import { readBoundedInput } from './read-input.js';
@@ -172,7 +173,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   }
 }
 
-const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--vlen BITS] [--max-insns N] [--timeout S] [--mem MIB] [--clock wall|icount] [--stats] [--no-jit]
+const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--vlen BITS] [--max-insns N] [--timeout S] [--mem SIZE (512M, 1G; a bare number is MiB)] [--clock wall|icount] [--stats] [--no-jit]
                   [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
                   [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
@@ -278,7 +279,7 @@ export const command: Command = {
         if (s === undefined || s === '' || !(t > 0) || !Number.isFinite(t)) throw new ExecError(`--timeout '${s ?? ''}': expected seconds > 0`);
         opts.timeoutMs = t * 1000;
       }
-      else if (a === '--mem') opts.ramBytes = parseCount(args[++k], '--mem') * 1024 * 1024;
+      else if (a === '--mem' || a === '-m') opts.ramBytes = parseMemSize(args[++k], a);
       else if (a === '--clock') {
         const c = args[++k];
         if (c !== 'wall' && c !== 'icount') throw new ExecError(`--clock '${c ?? ''}' must be wall or icount`);
@@ -292,7 +293,7 @@ export const command: Command = {
     if (file === undefined) throw new ExecError(`no ELF file given\n${USAGE}`);
     // the ELF cannot load more than the program's RAM holds: an endless input is refused, not read forever
     const ram = opts.ramBytes ?? DEFAULT_EXEC_RAM;
-    const bytes = readBoundedInput(file, 'ELF', Math.min(ram, 4 * 1024 * 1024 * 1024), `the program's RAM (--mem ${Math.floor(ram / (1 << 20))})`);
+    const bytes = readBoundedInput(file, 'ELF', Math.min(ram, 4 * 1024 * 1024 * 1024), `the program's RAM (--mem ${Math.floor(ram / (1 << 20))}M)`);
     opts.timeoutMs ??= EXEC_DEFAULT_TIMEOUT_S * 1000;
     opts.write = (fd, data) => (fd === 2 ? process.stderr : process.stdout).write(data);
     opts.profile = pt.profile !== undefined;

@@ -5,8 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
 import type { Command } from './main.js';
-import { Machine, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
-import { buildInitramfs, INIT_MARKER } from '../vmm/initramfs.js';
+import { Machine, DEFAULT_CMDLINE, VIRTIO_CONSOLE_CMDLINE, DEFAULT_MEM_BYTES, MAX_MEM_BYTES, type MachineConfig, type MachineState } from '../vmm/machine.js';
+import { buildInitramfs, INIT_MARKER, type GuestSetup } from '../vmm/initramfs.js';
+import { parse9pOption, parseVirtfsOption, type ShareSpec } from './ninep-options.js';
+import { HostDirBackend } from './ninep-host.js';
+import { guestSetup, parseMountOption, type MountSpec } from './guest-setup.js';
+import { parseMemSize } from './sizes.js';
 import { openDiskImage, parseDiskOption, parseDriveOption, parseKvmtoolDisk, type DiskSpec } from './disk.js';
 import type { BlockBackend } from '../vmm/block/backend.js';
 import { openChannel, parseChannelOption, type ChannelSpec, type HostChannel } from './channel.js';
@@ -34,12 +38,6 @@ export const GUEST_FILES = {
   busybox: 'busybox-1.37.0-riscv64',
   modulesDir: 'modules',
 } as const;
-
-/** Module load order the guest README gives. */
-export const MODULE_ORDER = [
-  'virtio_mmio', 'virtio_blk', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4',
-  'failover', 'net_failover', 'virtio_net', 'virtio-rng',
-];
 
 /** Console input backlog (bytes) at which stdin is paused, and below which it resumes. */
 const INPUT_HIGH_WATER = 1 << 20;
@@ -90,10 +88,24 @@ built from its busybox and modules.
   --channel unix:PATH[,name=NAME]
                        a virtio-console port (in the bundled guest /dev/virtio-ports/NAME; NAME defaults to
                        rvkvm.N) carried to a Unix socket rvkvm listens on at PATH
+  --9p DIR[,TAG][,ro]  share the host directory DIR over virtio-9p under mount tag TAG (default kvm_9p), as
+                       kvmtool spells it; in the guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt.
+                       Nothing outside DIR is reachable (host symlinks are never followed; the guest sees them
+                       as symlinks); files are created as the host user and the guest's chown changes nothing
+                       (QEMU's security_model=none); setuid/setgid bits are dropped; ,ro refuses writes (EROFS)
+  -virtfs local,path=DIR,mount_tag=TAG,security_model=none[,readonly=on]
+                       QEMU's spelling of --9p (other security models are refused)
+  --mount SRC[:DIR]    (bundled guest) the init mounts SRC at DIR (default /mnt/SRC): a disk (vda, vdb, ...)
+                       or a --9p tag, and says so on the console. The bundled init also loads the modules of
+                       every device it has (--disk, --net, --9p) in dependency order, in one line
 ${NET_USAGE}
   --no-rng             no virtio-rng
   --dtb FILE           use this device tree instead of the generated one
   --dump-dtb FILE      write the generated device tree and continue
+  QEMU spellings: -m SIZE, -smp N, -kernel, -initrd, -append, -nographic (the default), -s (--gdb 1234),
+                       -S (--gdb-wait), -gdb tcp::PORT
+  kvmtool spellings: -k KERNEL, -i INITRD, -m MiB, -c N (--cpus), -p "PARAMS" (--params: appended to the
+                       default command line)
   --init-commands "CMDS"  (bundled guest) run these shell commands in the guest instead of a shell, then power off
   --clock wall|icount  guest time from the host clock (default) or from retired instructions; the real-time
                        clock (goldfish RTC, date in the guest) starts at the host's time, or under icount at
@@ -135,15 +147,18 @@ export interface RunArgs {
   channels: ChannelSpec[];
   /** -snapshot: every disk's writes go to a temporary overlay */
   snapshot?: boolean;
+  shares: ShareSpec[];
+  mounts: MountSpec[];
+  /** kvmtool's -p: kernel parameters appended to the default command line */
+  params?: string;
   profileTrace: ProfileTraceArgs;
   net: NetArgs | null;
 }
 
-function parseSize(s: string): number {
-  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`--mem '${s}': expected a size such as 512M or 1G`);
-  const mult = { '': 1024 * 1024, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * mult;
+function parseCpus(v: string, flag: string): number {
+  const n = Number(/^cpus=/.test(v) ? v.slice(5) : v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} '${v}': expected a positive integer`);
+  return n;
 }
 
 function knownExtension(name: string, flag: string): string {
@@ -153,7 +168,7 @@ function knownExtension(name: string, flag: string): string {
 }
 
 export function parseRunArgs(args: string[]): RunArgs {
-  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], channels: [], profileTrace: { filter: {} }, net: null };
+  const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], channels: [], shares: [], mounts: [], profileTrace: { filter: {} }, net: null };
   const net = newNetState();
   const enable: string[] = [];
   const disable: string[] = [];
@@ -171,16 +186,19 @@ export function parseRunArgs(args: string[]): RunArgs {
     const netUsed = parseNetFlag(args, i, net);
     if (netUsed > 0) { i += netUsed - 1; continue; }
     switch (a) {
-      case '--kernel': out.kernel = value(i++, a); continue;
-      case '--initrd': out.initrd = value(i++, a); continue;
-      case '--append': out.cfg.cmdline = value(i++, a); continue;
-      case '--mem': case '-m': out.cfg.memBytes = parseSize(value(i++, a)); continue;
-      case '--smp': {
-        const n = Number(value(i++, a));
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--smp '${args[i]}': expected a positive integer`);
-        out.cfg.smp = n;
-        continue;
-      }
+      case '--kernel': case '-kernel': case '-k': out.kernel = value(i++, a); continue;
+      case '--initrd': case '-initrd': case '-i': out.initrd = value(i++, a); continue;
+      case '--append': case '-append': out.cfg.cmdline = value(i++, a); continue;
+      case '--params': case '-p': out.params = value(i++, a); continue;
+      case '--mem': case '-m': out.cfg.memBytes = parseMemSize(value(i++, a), a); continue;
+      case '--smp': case '-smp': case '--cpus': case '-c': out.cfg.smp = parseCpus(value(i++, a), a); continue;
+      case '-nographic': continue; // the console is this terminal already
+      case '-s': out.gdb = parseGdbAddress('1234'); continue;
+      case '-S': out.gdbWait = true; continue;
+      case '-gdb': out.gdb = parseGdbAddress(value(i++, a).replace(/^tcp:/, '')); continue;
+      case '--9p': out.shares.push(parse9pOption(value(i++, a))); continue;
+      case '-virtfs': case '--virtfs': out.shares.push(parseVirtfsOption(value(i++, a))); continue;
+      case '--mount': out.mounts.push(parseMountOption(value(i++, a))); continue;
       case '--isa':
         if (out.cfg.hostIsa !== undefined) throw new UsageError('--isa: a -cpu profile or --isa was given already');
         out.cfg.hostIsa = value(i++, a);
@@ -255,7 +273,17 @@ export function parseRunArgs(args: string[]): RunArgs {
   if (enable.length) out.cfg.enable = enable;
   if (disable.length) out.cfg.disable = disable;
   out.net = finishNet(net);
-  if (out.gdbWait && !out.gdb) throw new UsageError('--gdb-wait needs --gdb [HOST:]PORT');
+  if (out.gdbWait && !out.gdb) throw new UsageError('--gdb-wait (-S) needs --gdb [HOST:]PORT (or -s)');
+  if (out.params !== undefined && out.cfg.cmdline !== undefined) throw new UsageError('-p/--params adds to the default command line: give it or --append, not both');
+  if (out.params !== undefined) out.cfg.cmdline = `${out.cfg.consoleDevice === 'virtio' ? VIRTIO_CONSOLE_CMDLINE : DEFAULT_CMDLINE} ${out.params}`;
+  for (const m of out.mounts) {
+    if (!/^vd[a-z]$/.test(m.source) && !out.shares.some((s) => s.tag === m.source)) {
+      throw new UsageError(`--mount '${m.source}': not a disk (vda, vdb, ...) or the tag of a --9p share`);
+    }
+    if (/^vd[a-z]$/.test(m.source) && m.source.charCodeAt(2) - 97 >= out.diskFiles.length) {
+      throw new UsageError(`--mount '${m.source}': there ${out.diskFiles.length === 1 ? 'is 1 disk' : `are ${out.diskFiles.length} disks`}`);
+    }
+  }
   return out;
 }
 
@@ -273,7 +301,9 @@ function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
 }
 
 /** The initramfs for the bundled guest: busybox, every module, the project's guest programs if built. */
-export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean; channels?: number } = {}): Uint8Array {
+export function bundledInitramfs(
+  commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean; channels?: number; setup?: GuestSetup } = {},
+): Uint8Array {
   const dir = guestDir();
   const busyboxPath = join(dir, GUEST_FILES.busybox);
   if (!existsSync(busyboxPath)) {
@@ -296,6 +326,7 @@ export function bundledInitramfs(commands?: string[], limit = ramLimit(DEFAULT_M
   return buildInitramfs({
     busybox: readInput(busyboxPath, 'busybox', limit), modules, files, ...(commands ? { commands } : {}),
     ...(opts.virtioConsole ? { virtioConsole: true } : {}), ...(opts.channels ? { channels: opts.channels } : {}),
+    ...(opts.setup ? { setup: opts.setup } : {}),
   });
 }
 
@@ -335,7 +366,7 @@ export const command: Command = {
     if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
     else if (!opts.kernel) {
       initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, {
-        virtioConsole: opts.cfg.consoleDevice === 'virtio', channels: opts.channels.length,
+        virtioConsole: opts.cfg.consoleDevice === 'virtio', channels: opts.channels.length, setup: guestSetup(opts),
       });
     }
     const net = opts.net && new UserNetBackend({
@@ -345,6 +376,7 @@ export const command: Command = {
     if (net) {
       try { await net.start(); } catch (e) { net.close(); for (const d of disks) d.backend.close?.(); throw e; }
     }
+    const shares = opts.shares.map((s) => ({ tag: s.tag, readOnly: s.readOnly, backend: new HostDirBackend(s.path, s.readOnly) }));
 
     const stdin = process.stdin;
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
@@ -354,7 +386,7 @@ export const command: Command = {
       ...(opts.channels.length > 0
         ? { channels: opts.channels.map((c, i) => ({ name: c.name, output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
         : {}),
-      ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks,
+      ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks, ...(shares.length ? { shares } : {}),
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
       realTimeMs: () => Date.now(),
@@ -452,6 +484,7 @@ export const command: Command = {
         }
       }
       net?.close();
+      for (const s of shares) s.backend.close();
       trace?.close();
       const report = machine.profile();
       if (report) {

@@ -22,6 +22,9 @@ import { VirtioRng } from './devices/virtio-rng.js';
 import { VirtioNet, type NetBackend } from './devices/virtio-net.js';
 import { UserNetBackend } from './devices/usernet.js';
 import { VirtioConsole, type ConsolePort } from './devices/virtio-console.js';
+import { Virtio9p } from './devices/virtio-9p.js';
+import { NinepServer } from './ninep/server.js';
+import type { FsBackend } from './ninep/backend.js';
 
 /** Guest physical memory map (QEMU virt / kvmtool style). */
 export const MEMORY_MAP = {
@@ -93,6 +96,8 @@ export interface MachineConfig {
   consoleDevice?: 'serial' | 'virtio';
   /** Extra virtio-console ports (the guest's /dev/vport0p1, ...), each a byte channel to the host. */
   channels?: readonly ConsolePort[];
+  /** Folders shared over virtio-9p (9P2000.L), each under its mount tag; `readOnly` refuses writes (EROFS). */
+  shares?: readonly SharedFolder[];
   /** A device tree to use instead of the generated one. */
   dtb?: Uint8Array;
   /** Every byte the guest writes to its console (UART and SBI debug console). */
@@ -101,6 +106,12 @@ export interface MachineConfig {
   profile?: boolean;
   /** Trace every vCPU's retired instructions into this tracer (slower run path); the caller flushes it. */
   tracer?: InstructionTracer;
+}
+
+export interface SharedFolder {
+  tag: string;
+  backend: FsBackend;
+  readOnly?: boolean;
 }
 
 export type MachineState =
@@ -232,6 +243,10 @@ export class Machine {
       ? new VirtioConsole([{ output: (bytes) => this.writeConsole(bytes) }, ...channels])
       : null;
     if (this.virtioConsole) models.push(this.virtioConsole);
+    for (const share of cfg.shares ?? []) {
+      if ((cfg.shares ?? []).filter((s) => s.tag === share.tag).length > 1) throw new VmmError(`9p mount tag '${share.tag}' is used twice`);
+      models.push(new Virtio9p(share.tag, new NinepServer(share.backend, { readOnly: share.readOnly === true })));
+    }
     if (models.length > MEMORY_MAP.virtio.max) throw new VmmError(`too many virtio devices (${models.length}, at most ${MEMORY_MAP.virtio.max})`);
     this.virtio = models.map((device, i) => {
       const dev = new VirtioMmio({

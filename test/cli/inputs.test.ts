@@ -23,7 +23,7 @@ test('endless inputs (/dev/zero) as --kernel, --initrd, --dtb and exec ELF are r
     [['run', '--mem', '32M', '--kernel', '/dev/zero'], /^rvkvm: kernel '\/dev\/zero' is larger than 32 MiB, the guest RAM \(--mem 32M\): it cannot fit/],
     [['run', '--mem', '32M', '--initrd', '/dev/zero'], /^rvkvm: initrd '\/dev\/zero' is larger than 32 MiB, the guest RAM \(--mem 32M\)/],
     [['run', '--dtb', '/dev/zero', '--mem', '16M'], /^rvkvm: device tree '\/dev\/zero' is larger than 16 MiB, the guest RAM \(--mem 16M\)/],
-    [['exec', '/dev/zero', '--mem', '16'], /^rvkvm: ELF '\/dev\/zero' is larger than 16 MiB, the program's RAM \(--mem 16\)/],
+    [['exec', '/dev/zero', '--mem', '16'], /^rvkvm: ELF '\/dev\/zero' is larger than 16 MiB, the program's RAM \(--mem 16M\)/],
   ];
   for (const [args, want] of cases) {
     const r = rvkvm(args);

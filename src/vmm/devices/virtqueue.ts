@@ -148,6 +148,26 @@ export class Virtqueue {
     return out;
   }
 
+  /**
+   * Copies the chain's readable bytes into `dst`, at most dst.length of them; returns how many. Unlike read(), the
+   * copy is bounded by the caller's buffer, not by the lengths the guest wrote into its descriptors.
+   */
+  readInto(chain: DescriptorChain, dst: Uint8Array): number {
+    let off = 0;
+    for (const s of chain.readable) {
+      if (off === dst.length) break;
+      const n = Math.min(s.len, dst.length - off);
+      dst.set(this.mem.ram(s.addr, n), off);
+      off += n;
+    }
+    return off;
+  }
+
+  /** Total device-readable bytes of a chain. */
+  static readableLength(chain: DescriptorChain): number {
+    return chain.readable.reduce((n, s) => n + s.len, 0);
+  }
+
   /** Total device-writable bytes of a chain. */
   static writableLength(chain: DescriptorChain): number {
     return chain.writable.reduce((n, s) => n + s.len, 0);
