@@ -103,9 +103,9 @@ ${NET_USAGE}
   --dtb FILE           use this device tree instead of the generated one
   --dump-dtb FILE      write the generated device tree and continue
   QEMU spellings: -m SIZE, -smp N, -kernel, -initrd, -append, -nographic (the default), -s (--gdb 1234),
-                       -S (--gdb-wait), -gdb tcp::PORT
+                       -S (--gdb-wait), -gdb tcp::PORT, -drive file=FILE,if=virtio,format=raw[,readonly=on]
   kvmtool spellings: -k KERNEL, -i INITRD, -m MiB, -c N (--cpus), -p "PARAMS" (--params: appended to the
-                       default command line)
+                       default command line), -d FILE[,ro]
   --init-commands "CMDS"  (bundled guest) run these shell commands in the guest instead of a shell, then power off
   --clock wall|icount  guest time from the host clock (default) or from retired instructions; the real-time
                        clock (goldfish RTC, date in the guest) starts at the host's time, or under icount at

@@ -57,7 +57,8 @@ export function parseVirtfsOption(text: string): ShareSpec {
   try {
     o = parseSubOptions('-virtfs', text, rest, VIRTFS_OPTIONS);
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/\(accepted: /, '(accepted: path=DIR, mount_tag=TAG, id=ID, ')}`);
+    const m = (e as Error).message;
+    throw new UsageError(m.includes('unknown option') ? m.replace('(accepted: ', '(accepted: path=DIR, mount_tag=TAG, id=ID, ') : m);
   }
   const path = free.get('path');
   const tag = free.get('mount_tag');
