@@ -100,7 +100,7 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     const commands = [
       'cat /proc/cpuinfo', '/bin/rvkvm-probe',
       haveExt4 ? 'mount -t ext4 /dev/vda /mnt && echo written-by-the-rvkvm-guest > /mnt/hello.txt && umount /mnt && echo DISK-OK' : 'true',
-      'ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ping -c 2 -W 5 10.0.2.2 && echo PING-OK',
+      'ping -c 2 -W 5 10.0.2.2 && echo PING-OK', // eth0 was configured by the init's DHCP
     ].join('; ');
     const r = boot([...diskArgs, '--net', '--stats'], commands);
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
@@ -108,6 +108,7 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     assert.match(r.stdout, haveExt4
       ? /rvkvm-init: loaded virtio_mmio virtio_blk crc32c_generic crc16 mbcache jbd2 ext4 failover net_failover virtio_net virtio-rng\r?\n/
       : /rvkvm-init: loaded virtio_mmio failover net_failover virtio_net virtio-rng\r?\n/);
+    assert.match(r.stdout, /rvkvm-init: eth0 configured by DHCP: 10\.0\.2\.15 gateway 10\.0\.2\.2 dns 10\.0\.2\.3/);
     const isa = cpuinfoIsa(r.stdout);
     assert.ok(isa.includes('zimop'), `isa line lacks zimop: ${isa.join('_')}`);
     assert.ok(isa.includes('zcmop'), `isa line lacks zcmop: ${isa.join('_')}`);
