@@ -20,6 +20,8 @@ export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
   'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
   'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',
+  // the Sha components rvkvm's H meets (ssstateen is not among them)
+  'shcounterenw', 'shgatpa', 'shtvala', 'shvsatpa', 'shvstvala', 'shvstvecd',
 ]);
 
 /**
@@ -150,6 +152,14 @@ row('c', {
 row('v', { requires: [['d']], linuxId: 21, kvm: kvm(15, 'host-user-vector', 'always'), hwprobe: hw(4, 2, 'vector-v'), linux: { '6.12.107': L('SUPERSET', ['zve64d', 'zve64f', 'zve64x', 'zve32f', 'zve32x']),
     '7.3-rc7': L('SUPERSET_VALIDATE', ['zve64d', 'zve64f', 'zve64x', 'zve32f', 'zve32x'], 'riscv_ext_vector_float_validate') } });
 row('h', { linuxId: 7, kvm: kvm(4, 'never', 'always'), linux: both(L('DATA')) });
+// The Sha profile's components (RVA23S64's hypervisor, beside H): properties of rvkvm's H that Linux does not list.
+row('shcounterenw', { requires: [['h']], guarantee: 'every bit of hcounteren is writable (as scounteren, Sscounterenw)', linux: {} });
+row('shgatpa', { requires: [['h']], guarantee: 'hgatp offers Bare and the x4 mode (Sv39x4/Sv48x4/Sv57x4) of every mode satp offers, with 14 VMID bits', linux: {} });
+row('shtvala', { requires: [['h']], guarantee: 'htval holds the guest physical address >> 2 of every guest-page fault (mtval2 in M-mode)', linux: {} });
+row('shvsatpa', { requires: [['h']], guarantee: 'vsatp offers every translation mode satp offers', linux: {} });
+row('shvstvala', { requires: [['h']], guarantee: 'vstval is written for every trap taken into VS-mode as stval is under Sstvala', linux: {} });
+row('shvstvecd', { requires: [['h']], guarantee: 'vstvec.MODE holds 0 (Direct) with any 4-byte-aligned BASE', linux: {} });
+row('ssstateen', { requires: [['h']], guarantee: 'the hstateen0-3/sstateen0-3 state-enable CSRs for VS-mode: rvkvm does not implement them yet', linux: {} });
 row('zicbom', { linuxId: 31, kvm: kvm(11, 'always', 'always'), hwprobe: hw(4, 55, { '7.3-rc7': 'always' }), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicbom_validate')) });
 row('zicbop', { linuxId: 99, kvm: kvm(71, 'always', 'never', '7.2.13'), hwprobe: hw(4, 60, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_zicbop_validate') } });
 row('zicboz', { linuxId: 34, kvm: kvm(12, 'always', 'always'), hwprobe: hw(4, 6, 'always'), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicboz_validate')) });

@@ -112,7 +112,9 @@ test('catalogue order is /proc/cpuinfo order for both versions', () => {
 });
 
 // Profile-defined names Linux does not know (riscv-profiles: RVA20/RVA22/RVA23 mandatory names).
-const PROFILE_ONLY = ['zic64b', 'za128rs', 'ssccptr', 'sscounterenw', 'sstvala', 'sstvecd', 'ssu64xl', 'supm', 'sv39', 'sv48', 'sv57', 'svbare'];
+const PROFILE_ONLY = ['zic64b', 'za128rs', 'ssccptr', 'sscounterenw', 'sstvala', 'sstvecd', 'ssu64xl', 'supm', 'sv39', 'sv48', 'sv57', 'svbare',
+  // the Sha components (issue #15)
+  'shcounterenw', 'shgatpa', 'shtvala', 'shvsatpa', 'shvstvala', 'shvstvecd', 'ssstateen'];
 
 test('rows are exactly the union of both Linux tables plus g, b and the profile-defined names', () => {
   const union = new Set<string>();
@@ -173,7 +175,9 @@ test('implemented is exactly the hart list of issue #3, plus H (issue #15)', () 
   const expected = ('i m a f d c zca zcd zicsr zifencei zimop zcmop zba zbb zbs zbc zicond zicntr zihpm zihintpause zihintntl zicbom zicboz zicbop zawrs zacas zfa zcb sstc svpbmt svinval svnapot svadu h ' +
     'v zve32x zve32f zve64x zve64f zve64d ' +
     // profile-defined properties the machine guarantees (each row says what)
-    'ziccamoa ziccif zicclsm ziccrse za64rs za128rs zic64b ssccptr sstvecd sstvala sscounterenw ssu64xl svbare sv39 sv48 sv57 svade').split(' ');
+    'ziccamoa ziccif zicclsm ziccrse za64rs za128rs zic64b ssccptr sstvecd sstvala sscounterenw ssu64xl svbare sv39 sv48 sv57 svade ' +
+    // the Sha components H meets (issue #15)
+    'shcounterenw shgatpa shtvala shvsatpa shvstvala shvstvecd').split(' ');
   assert.deepEqual(new Set(IMPLEMENTED_EXTENSIONS), new Set(expected));
   for (const r of CATALOGUE.filter((x) => !x.shorthand)) assert.equal(r.implemented, expected.includes(r.name), r.name);
   assert.equal(extensionByName('g')!.implemented, true, 'g: every member executes');
