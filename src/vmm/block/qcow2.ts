@@ -333,18 +333,23 @@ export class Qcow2Image implements BlockBackend {
   // ---- lookup ---------------------------------------------------------------------------------------
 
   private l1Entry(i: number): number {
-    return (this.l1.getUint32(i * 8) & OFFSET_HI) * HI + ((this.l1.getUint32(i * 8 + 4) & ~511) >>> 0);
+    return tableOffset(this.l1, i);
   }
 
   private loadL2(off: number): DataView {
-    let dv = this.l2Cache.get(off);
+    return this.loadTable(this.l2Cache, off, 'L2 table');
+  }
+
+  /** A one-cluster metadata table (L2 table or refcount block) at `off`, read once and kept in `cache`. */
+  private loadTable(cache: ClusterCache, off: number, what: string): DataView {
+    let dv = cache.get(off);
     if (!dv) {
-      if (off % this.cs) fail(this.file, `L2 table offset ${off} is not cluster-aligned`);
-      if (off >= this.top * this.cs) fail(this.file, `L2 table offset ${off} is past the end of the file`);
+      if (off % this.cs) fail(this.file, `${what} offset ${off} is not cluster-aligned`);
+      if (off >= this.top * this.cs) fail(this.file, `${what} offset ${off} is past the end of the file`);
       const buf = new Uint8Array(this.cs);
       this.file.read(off, buf);
       dv = new DataView(buf.buffer);
-      this.l2Cache.set(off, dv);
+      cache.set(off, dv);
     }
     return dv;
   }
@@ -615,20 +620,11 @@ export class Qcow2Image implements BlockBackend {
   // ---- refcounts and allocation -------------------------------------------------------------------
 
   private rtEntry(t: number): number {
-    return t < this.rtEntries ? (this.rt.getUint32(t * 8) & OFFSET_HI) * HI + ((this.rt.getUint32(t * 8 + 4) & ~511) >>> 0) : 0;
+    return t < this.rtEntries ? tableOffset(this.rt, t) : 0;
   }
 
   private loadRB(off: number): DataView {
-    let dv = this.rbCache.get(off);
-    if (!dv) {
-      if (off % this.cs) fail(this.file, `refcount block offset ${off} is not cluster-aligned`);
-      if (off >= this.top * this.cs) fail(this.file, `refcount block offset ${off} is past the end of the file`);
-      const buf = new Uint8Array(this.cs);
-      this.file.read(off, buf);
-      dv = new DataView(buf.buffer);
-      this.rbCache.set(off, dv);
-    }
-    return dv;
+    return this.loadTable(this.rbCache, off, 'refcount block');
   }
 
   private rbGet(rb: DataView, j: number): number {
@@ -960,4 +956,9 @@ export class Qcow2Image implements BlockBackend {
       throw new VmmError(`disk '${this.file.name}': access [${offset}, +${length}) outside its ${this.size} bytes`);
     }
   }
+}
+
+/** The cluster offset in 64-bit big-endian table entry `i` (L1 or refcount table): bits 9..55, flags masked off. */
+function tableOffset(table: DataView, i: number): number {
+  return (table.getUint32(i * 8) & OFFSET_HI) * HI + ((table.getUint32(i * 8 + 4) & ~511) >>> 0);
 }
