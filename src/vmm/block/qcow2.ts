@@ -733,6 +733,16 @@ export class Qcow2Image implements BlockBackend {
       this.file.write((E + n + i) * cs, new Uint8Array(rb.buffer));
       this.rbCache.set((E + n + i) * cs, rb);
     });
+    const oldOffset = this.rtOffset;
+    const oldClusters = (this.rtEntries * 8) / cs;
+    this.installRefcountTable(table, tdv, E, n);
+    for (let i = 0; i < oldClusters; i++) this.pendingFrees.push(oldOffset / cs + i);
+  }
+
+  /** The new refcount table (n clusters at cluster E, already holding its blocks' offsets) reaches the file, then
+   *  the header points at it, each synced before the next: a crash leaves the old table or the new one in force. */
+  private installRefcountTable(table: Uint8Array, tdv: DataView, E: number, n: number): void {
+    const cs = this.cs;
     this.file.write(E * cs, table);
     this.file.sync();
     const hdr = new DataView(new ArrayBuffer(12));
@@ -740,12 +750,9 @@ export class Qcow2Image implements BlockBackend {
     hdr.setUint32(8, n);
     this.file.write(48, new Uint8Array(hdr.buffer));
     this.file.sync();
-    const oldOffset = this.rtOffset;
-    const oldClusters = (this.rtEntries * 8) / cs;
     this.rt = tdv;
     this.rtOffset = E * cs;
-    this.rtEntries = n * perCluster;
-    for (let i = 0; i < oldClusters; i++) this.pendingFrees.push(oldOffset / cs + i);
+    this.rtEntries = n * (cs / 8);
   }
 
   /** A cluster whose refcount is already 1 on disk, ready to be pointed at. */
@@ -881,16 +888,7 @@ export class Qcow2Image implements BlockBackend {
       this.file.write((E + n + t) * cs, new Uint8Array(rb.buffer));
       put64(tdv, t * 8, (E + n + t) * cs);
     }
-    this.file.write(E * cs, table);
-    this.file.sync();
-    const hdr = new DataView(new ArrayBuffer(12));
-    put64(hdr, 0, E * cs);
-    hdr.setUint32(8, n);
-    this.file.write(48, new Uint8Array(hdr.buffer));
-    this.file.sync();
-    this.rt = tdv;
-    this.rtOffset = E * cs;
-    this.rtEntries = n * (cs / 8);
+    this.installRefcountTable(table, tdv, E, n);
     this.top = end;
     this.freeHint = 0;
     // COPIED must say "refcount is 1" again for the active tables.
