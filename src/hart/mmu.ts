@@ -72,18 +72,7 @@ export function translate(h: Hart, lo: number, hi: number, acc: number): number 
     if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? !((pl & 2) || ((h.mstatus & MSTATUS.MXR) && (pl & 8))) : !(pl & 4)) {
       h.raise(fault, lo, hi);
     }
-    // superpage alignment: ppn bits below this level must be zero
-    const span = level === 0 ? 1 : 2 ** (9 * level);
-    if (ppn % span !== 0) h.raise(fault, lo, hi);
-    let pagePpn: number;
-    if (napot) {
-      if (level !== 0 || (ppn & 0xf) !== 8) h.raise(fault, lo, hi); // only 64 KiB NAPOT is defined
-      pagePpn = ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
-    } else {
-      let below = 0;
-      for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
-      pagePpn = ppn + below;
-    }
+    const pagePpn = leafPagePpn(h, ppn, level, napot, fault, lo, hi);
     // A/D
     const needD = acc === ACC_STORE && !(pl & 0x80);
     if (!(pl & 0x40) || needD) {
@@ -146,17 +135,7 @@ function translateGuest(h: Hart, lo: number, hi: number, acc: number, priv: numb
     if (acc === ACC_FETCH ? !(pl & 8) : acc === ACC_LOAD ? (hlvx ? !(pl & 8) : !((pl & 2) || (mxr && (pl & 8)))) : !(pl & 4)) {
       h.raise(fault, lo, hi);
     }
-    const span = level === 0 ? 1 : 2 ** (9 * level);
-    if (ppn % span !== 0) h.raise(fault, lo, hi);
-    let pagePpn: number;
-    if (napot) {
-      if (level !== 0 || (ppn & 0xf) !== 8) h.raise(fault, lo, hi);
-      pagePpn = ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
-    } else {
-      let below = 0;
-      for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
-      pagePpn = ppn + below;
-    }
+    const pagePpn = leafPagePpn(h, ppn, level, napot, fault, lo, hi);
     const needD = acc === ACC_STORE && !(pl & 0x80);
     if (!(pl & 0x40) || needD) {
       if (!(h.henvcfgHi & ENVCFG_HI_ADUE)) h.raise(fault, lo, hi);
@@ -576,6 +555,23 @@ export function debugTranslate(h: Hart, va: bigint): number {
 function superpageKey(lo: number, hi: number, level: number): number {
   const region = level === 1 ? (hi >>> 0) * 2048 + (lo >>> 21) : (hi >>> 0) * 4 + (lo >>> 30);
   return region * 4 + level;
+}
+
+/**
+ * The 4 KiB page a leaf PTE at `level` maps the address (lo, hi) to, for the single-stage and the VS-stage walk
+ * alike: a superpage's PPN bits below its level must be zero, and the only NAPOT size defined is 64 KiB
+ * (ppn[3:0] = 0b1000 at level 0); anything else raises `fault` for the address.
+ */
+function leafPagePpn(h: Hart, ppn: number, level: number, napot: boolean, fault: number, lo: number, hi: number): number {
+  const span = level === 0 ? 1 : 2 ** (9 * level);
+  if (ppn % span !== 0) h.raise(fault, lo, hi);
+  if (napot) {
+    if (level !== 0 || (ppn & 0xf) !== 8) h.raise(fault, lo, hi);
+    return ppn - 8 + (vpnAt(lo, hi, 12) & 0xf);
+  }
+  let below = 0;
+  for (let l = 0; l < level; l++) below += vpnAt(lo, hi, 12 + 9 * l) * 2 ** (9 * l);
+  return ppn + below;
 }
 
 function vpnAt(lo: number, hi: number, shift: number): number {
