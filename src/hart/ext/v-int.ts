@@ -51,8 +51,8 @@ function done(h: Hart, v: VectorUnit): void {
   h.markVsDirty();
 }
 
-/** single-width vd[i] = op(vs2[i], b) */
-function binary(op: ElemOp, signed: boolean, uimm = false): Handler {
+/** single-width vd[i] = op(vs2[i], b); `signed` reads b (and vs2, unless signedA says otherwise) sign-extended */
+function binary(op: ElemOp, signed: boolean, uimm = false, signedA = signed): Handler {
   return (h, raw, f3) => {
     const v = vconf(h, raw);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
@@ -62,7 +62,7 @@ function binary(op: ElemOp, signed: boolean, uimm = false): Handler {
     for (let i = v.vstart; i < v.vl; i++) {
       if (!v.active(vm, i)) continue;
       const blo = operandB(h, v, f3, raw, i, sew, signed, uimm), bhi = E.hi;
-      const alo = v.get(vs2, i, sew, signed);
+      const alo = v.get(vs2, i, sew, signedA);
       const lo = op(alo, E.hi, blo, bhi, sew);
       v.set(vd, i, sew, lo, E.hi);
     }
@@ -691,27 +691,8 @@ def([MVX], 0x3e, widening(opMul, true, false, false, 'macc')); // vwmaccus: rs1 
 def(M2, 0x3f, widening(opMul, false, true, false, 'macc')); // vwmaccsu: vs1 signed, vs2 unsigned
 
 const mulhsuOp = mulHigh(true, false);
-const mulhsuHandler = binaryMixed(mulhsuOp);
+const mulhsuHandler = binary(mulhsuOp, false, false, true); // vs2 signed, the other operand unsigned
 function mulhsu(h: Hart, raw: number, f3: number): void { mulhsuHandler(h, raw, f3); }
-/** like binary, with vs2 read signed and the other operand unsigned */
-function binaryMixed(op: ElemOp): Handler {
-  return (h, raw, f3) => {
-    const v = vconf(h, raw);
-    const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
-    align(h, raw, vd, g); align(h, raw, vs2, g);
-    if (f3 === MVV) align(h, raw, vs1Of(raw), g);
-    if (!vm && vd === 0) h.illegal(raw);
-    for (let i = v.vstart; i < v.vl; i++) {
-      if (!v.active(vm, i)) continue;
-      const blo = operandB(h, v, f3, raw, i, sew, false, false), bhi = E.hi;
-      const alo = v.get(vs2, i, sew, true);
-      const lo = op(alo, E.hi, blo, bhi, sew);
-      v.set(vd, i, sew, lo, E.hi);
-    }
-    done(h, v);
-  };
-}
-
 const vop: ExecFn = (h, _w, _imm, raw) => {
   const f3 = (raw >>> 12) & 7;
   const fn = table[(f3 << 6) | (raw >>> 26)];
