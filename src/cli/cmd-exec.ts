@@ -3,6 +3,8 @@
 // instructions): 1 = pass (exit 0); other odd v = fail "test v>>1 failed"; even non-zero = pointer to a
 // syscall block [which, a0, a1, a2] (64-bit words): SYS_write (64) prints, SYS_exit (93) exits; the request is
 // acknowledged by writing 1 to fromhost and clearing tohost.
+// --signature FILE writes the memory between the ELF's begin_signature and end_signature symbols when the program
+// stops through HTIF, in Spike's +signature format (formatSignature), so RISCOF can use rvkvm as its DUT.
 // Every run is bounded: by --max-insns (retired instructions), by --timeout (host seconds, checked between slices,
 // which are short because traps count against a slice's budget too), and a hart that keeps re-entering a trap
 // handler that faults itself is reported as the trap loop it is.
@@ -23,6 +25,7 @@ import {
 export const RAM_BASE = 0x80000000;
 export const CLINT_BASE = 0x2000000;
 const EXEC_SLICE = 20000;
+const JIT_HOT_SLICE_MIN = 1000;
 const DEFAULT_EXEC_RAM = 128 * 1024 * 1024;
 /** rvkvm exec's --timeout default, in seconds: far beyond the longest test program or benchmark (about 30 s
  *  interpreted), short enough that a program that never reports through HTIF does not run on unnoticed */
@@ -53,6 +56,12 @@ export interface ExecOptions {
   pollInstructions?: number;
   /** VLEN of the vector unit with V / Zve* (default 128) */
   vlen?: number;
+  /** where RAM starts (default RAM_BASE); ramBytes is its size */
+  ramBase?: number;
+  /** misaligned loads/stores: done by the hart (default) or address-misaligned exceptions */
+  misaligned?: 'emulate' | 'trap';
+  /** read the signature region (begin_signature .. end_signature) when the program stops: ExecResult.signature */
+  signature?: boolean;
 }
 
 export interface ExecResult {
@@ -64,6 +73,40 @@ export interface ExecResult {
   profile?: ProfileReport;
   /** what the translator to WebAssembly did */
   jit: JitStats;
+  /** the bytes between begin_signature and end_signature when the program stopped (with opts.signature) */
+  signature?: Uint8Array;
+}
+
+/**
+ * Spike's +signature text: `granularity` bytes a line, each line the hex of those bytes read as one
+ * little-endian number (the highest address first), lower-case, zero-padded; a last partial line is padded
+ * with zero bytes at its high end.
+ */
+export function formatSignature(bytes: Uint8Array, granularity: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += granularity) {
+    let line = '';
+    for (let j = granularity - 1; j >= 0; j--) line += (i + j < bytes.length ? bytes[i + j]! : 0).toString(16).padStart(2, '0');
+    lines.push(line);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** `--ram BASE,SIZE`: BASE a page-aligned address (0x.. or decimal), SIZE as --mem spells it */
+export function parseRamOption(text: string | undefined): { base: number; bytes: number } {
+  const m = /^\s*(0x[0-9a-f_]+|\d[\d_]*)\s*,\s*(\S+)\s*$/i.exec(text ?? '');
+  if (!m) throw new ExecError(`--ram '${text ?? ''}': expected BASE,SIZE (e.g. 0x80000000,128M)`);
+  const base = Number(m[1]!.replace(/_/g, ''));
+  const bytes = parseMemSize(m[2], '--ram SIZE');
+  const hex = (v: number) => `0x${v.toString(16)}`;
+  if (!Number.isSafeInteger(base) || base % 4096 !== 0) throw new ExecError(`--ram base ${m[1]} is not a multiple of 4096 (a page)`);
+  if (bytes <= 0 || bytes % 4096 !== 0) throw new ExecError(`--ram size ${m[2]} is not a positive multiple of 4096 bytes`);
+  if (bytes > 4 * 1024 * 1024 * 1024 - (64 << 20)) throw new ExecError(`--ram size ${m[2]} exceeds the 4 GiB WebAssembly memory (less the hart's state)`);
+  if (base + bytes > 2 ** 53) throw new ExecError(`--ram ${hex(base)}+${hex(bytes)} ends above 2^53, the highest physical address`);
+  if (base < CLINT_BASE + CLINT_SIZE && CLINT_BASE < base + bytes) {
+    throw new ExecError(`--ram ${hex(base)}..${hex(base + bytes)} overlaps the CLINT at ${hex(CLINT_BASE)}..${hex(CLINT_BASE + CLINT_SIZE)}`);
+  }
+  return { base, bytes };
 }
 
 /** Run an ELF image to completion (the exec code path, usable from tests). */
@@ -73,13 +116,14 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const isa = parseIsaString(opts.isa ?? 'rv64gc');
   if (isa.xlen !== 64) throw new ExecError(`ISA '${opts.isa}' is not RV64; the hart is RV64 only`);
   const ramBytes = opts.ramBytes ?? DEFAULT_EXEC_RAM;
+  const ramBase = opts.ramBase ?? RAM_BASE;
   const mem = new GuestMemory({ maxRamBytes: ramBytes });
-  mem.addRam(RAM_BASE, ramBytes);
+  mem.addRam(ramBase, ramBytes);
   for (const seg of elf.segments) {
     if (seg.memSize === 0n) continue;
     const base = Number(seg.paddr), end = base + Number(seg.memSize);
-    if (base < RAM_BASE || end > RAM_BASE + ramBytes) {
-      throw new ExecError(`segment at 0x${seg.paddr.toString(16)} (+0x${seg.memSize.toString(16)}) is outside RAM 0x${RAM_BASE.toString(16)}..0x${(RAM_BASE + ramBytes).toString(16)}`);
+    if (base < ramBase || end > ramBase + ramBytes) {
+      throw new ExecError(`segment at 0x${seg.paddr.toString(16)} (+0x${seg.memSize.toString(16)}) is outside RAM 0x${ramBase.toString(16)}..0x${(ramBase + ramBytes).toString(16)}${opts.ramBase === undefined ? ' (--ram BASE,SIZE puts RAM elsewhere)' : ''}`);
     }
     const view = mem.ram(base, end - base);
     view.fill(0);
@@ -88,7 +132,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const hart = new Hart({
     memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount',
     ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}),
-    ...(opts.vlen !== undefined ? { vlen: opts.vlen } : {}),
+    ...(opts.vlen !== undefined ? { vlen: opts.vlen } : {}), ...(opts.misaligned ? { misaligned: opts.misaligned } : {}),
   });
   mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));
   hart.setPc(elf.entry);
@@ -104,6 +148,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   if (fromhostSym && mem.hostOffset(Number(fromhostSym.value), 8) < 0) {
     throw new ExecError(`the ELF's 'fromhost' symbol (0x${fromhostSym.value.toString(16)}) is not inside RAM`);
   }
+  const sigRange = opts.signature ? signatureRange(elf.symbols, mem) : undefined;
   const tohost = mem.ram(Number(tohostSym.value), 8);
   const tohostView = new DataView(tohost.buffer, tohost.byteOffset, 8);
   const fromhostAddr = fromhostSym ? Number(fromhostSym.value) : -1;
@@ -114,11 +159,16 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const done = (exitCode: number, message?: string): ExecResult => {
     const seconds = (performance.now() - t0) / 1000;
     const profile = hart.profileReport();
-    return { exitCode, message, instret: hart.instret, seconds, jit: { ...hart.jitStats }, ...(profile ? { profile } : {}) };
+    const signature = sigRange ? mem.ram(sigRange.begin, sigRange.bytes).slice() : undefined;
+    return { exitCode, message, instret: hart.instret, seconds, jit: { ...hart.jitStats }, ...(profile ? { profile } : {}), ...(signature ? { signature } : {}) };
   };
   // work = instructions retired + traps taken (hart.run(n) returns Exit.Budget after n of them): the budget
   // also ends a program that only traps (a trap vector that faults again retires nothing)
   const timeoutMs = opts.timeoutMs ?? Infinity;
+  // the hart decides on translating a page when it enters one, and a run() slice enters the current page anew:
+  // with --jit-hot, slices no longer than N (at least JIT_HOT_SLICE_MIN, for speed) let a small program that
+  // never leaves its page be translated too
+  const pollEvery = opts.pollInstructions ?? (opts.jitHot !== undefined ? Math.min(EXEC_SLICE, Math.max(JIT_HOT_SLICE_MIN, opts.jitHot)) : EXEC_SLICE);
   let work = 0;
   for (;;) {
     const left = max - work;
@@ -129,7 +179,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
     if (performance.now() - t0 > timeoutMs) {
       throw new ExecError(`the program did not finish within --timeout ${timeoutMs / 1000} s (${hart.instret} instructions retired, pc 0x${hart.getPc().toString(16)})`);
     }
-    const slice = Math.min(left, opts.pollInstructions ?? EXEC_SLICE);
+    const slice = Math.min(left, pollEvery);
     const exit = hart.run(slice);
     work += slice;
     const loop = hart.trapLoop(TRAP_LOOP_REPEATS);
@@ -173,7 +223,20 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   }
 }
 
+/** begin_signature .. end_signature, checked against RAM */
+function signatureRange(symbols: ReadonlyMap<string, { value: bigint }>, mem: GuestMemory): { begin: number; bytes: number } {
+  const b = symbols.get('begin_signature'), e = symbols.get('end_signature');
+  if (!b || !e) throw new ExecError(`--signature: the ELF has no '${!b ? 'begin_signature' : 'end_signature'}' symbol`);
+  if (e.value < b.value) throw new ExecError(`--signature: end_signature 0x${e.value.toString(16)} is below begin_signature 0x${b.value.toString(16)}`);
+  const begin = Number(b.value), bytes = Number(e.value - b.value);
+  if (mem.hostOffset(begin, Math.max(bytes, 1)) < 0) {
+    throw new ExecError(`--signature: 0x${b.value.toString(16)}..0x${e.value.toString(16)} (begin_signature..end_signature) is not inside RAM`);
+  }
+  return { begin, bytes };
+}
+
 const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--vlen BITS] [--max-insns N] [--timeout S] [--mem SIZE (512M, 1G; a bare number is MiB)] [--clock wall|icount] [--stats] [--no-jit]
+                  [--jit-hot N] [--ram BASE,SIZE] [--misaligned emulate|trap] [--signature FILE [--signature-granularity 4|8|16]]
                   [--profile[=FILE.json]] [--trace=FILE [--trace-ext E,..] [--trace-range LO-HI]
                   [--trace-mode m|s|u] [--trace-first N | --trace-last N]]
   Runs a bare-metal RV64 ELF on one M-mode hart (RAM at 0x80000000, CLINT at 0x2000000) until it reports
@@ -183,6 +246,11 @@ const USAGE = `usage: rvkvm exec FILE.elf [--isa ISA] [--vlen BITS] [--max-insns
   trap loop (its trap handler faults, so it retires nothing).
   --profile prints instructions retired per extension and mode, and illegal traps by extension, to stderr
   (or writes them as JSON to FILE.json); --trace writes one Spike-style commit line per retired instruction.
+  --jit-hot N translates a page after N instructions ran in it (default 200000; 1 = nearly everything).
+  --ram BASE,SIZE puts RAM at BASE (page-aligned) instead of 0x80000000. --misaligned trap makes every
+  misaligned load/store (scalar, FP, vector element) raise address-misaligned, as Sail's references expect.
+  --signature FILE writes begin_signature..end_signature when the program stops, as Spike's +signature:
+  --signature-granularity bytes a line (default 4, RISCOF's), each line one little-endian value in hex.
 Exit status: 0 when the program passes; the program's own code when it exits through HTIF; 1 on a failure it
 reports, bad input or a bound reached; 70 on an internal error (a bug in rvkvm: the message says so).`;
 
@@ -260,6 +328,8 @@ export const command: Command = {
     let file: string | undefined;
     const opts: ExecOptions = {};
     let stats = false;
+    let sigFile: string | undefined, granularity: number | undefined;
+    let ramBytes: number | undefined, memBytes: number | undefined;
     const pt: ProfileTraceArgs = { filter: {} };
     for (let k = 0; k < args.length; k++) {
       const a = args[k]!;
@@ -279,18 +349,34 @@ export const command: Command = {
         if (s === undefined || s === '' || !(t > 0) || !Number.isFinite(t)) throw new ExecError(`--timeout '${s ?? ''}': expected seconds > 0`);
         opts.timeoutMs = t * 1000;
       }
-      else if (a === '--mem' || a === '-m') opts.ramBytes = parseMemSize(args[++k], a);
+      else if (a === '--mem' || a === '-m') memBytes = parseMemSize(args[++k], a);
       else if (a === '--clock') {
         const c = args[++k];
         if (c !== 'wall' && c !== 'icount') throw new ExecError(`--clock '${c ?? ''}' must be wall or icount`);
         opts.clock = c;
       } else if (a === '--stats') stats = true;
       else if (a === '--no-jit') opts.jit = false;
+      else if (a === '--jit-hot') opts.jitHot = parseCount(args[++k], '--jit-hot');
+      else if (a === '--ram') { const r = parseRamOption(args[++k]); opts.ramBase = r.base; ramBytes = r.bytes; }
+      else if (a === '--misaligned') {
+        const m = args[++k];
+        if (m !== 'emulate' && m !== 'trap') throw new ExecError(`--misaligned '${m ?? ''}' must be emulate or trap`);
+        opts.misaligned = m;
+      } else if (a === '--signature') { sigFile = args[++k]; if (!sigFile) throw new ExecError('--signature needs a file name'); }
+      else if (a === '--signature-granularity') {
+        const g = Number(args[++k]);
+        if (![4, 8, 16].includes(g)) throw new ExecError(`--signature-granularity '${args[k] ?? ''}' must be 4, 8 or 16`);
+        granularity = g;
+      }
       else if (a.startsWith('-')) throw new ExecError(`unknown option '${a}'\n${USAGE}`);
       else if (file === undefined) file = a;
       else throw new ExecError(`unexpected argument '${a}'`);
     }
     if (file === undefined) throw new ExecError(`no ELF file given\n${USAGE}`);
+    if (ramBytes !== undefined && memBytes !== undefined) throw new ExecError('--ram BASE,SIZE and --mem both give the RAM size: use one');
+    if (ramBytes ?? memBytes) opts.ramBytes = ramBytes ?? memBytes;
+    if (granularity !== undefined && sigFile === undefined) throw new ExecError('--signature-granularity needs --signature FILE');
+    opts.signature = sigFile !== undefined;
     // the ELF cannot load more than the program's RAM holds: an endless input is refused, not read forever
     const ram = opts.ramBytes ?? DEFAULT_EXEC_RAM;
     const bytes = readBoundedInput(file, 'ELF', Math.min(ram, 4 * 1024 * 1024 * 1024), `the program's RAM (--mem ${Math.floor(ram / (1 << 20))}M)`);
@@ -304,6 +390,13 @@ export const command: Command = {
       r = execElf(bytes, opts);
     } finally {
       trace?.close();
+    }
+    if (sigFile !== undefined && r.signature) {
+      try {
+        writeFileSync(sigFile, formatSignature(r.signature, granularity ?? 4));
+      } catch (e) {
+        throw new ExecError(`cannot write signature file '${sigFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     }
     if (r.profile) {
       if (pt.profile) writeFileSync(pt.profile, JSON.stringify(r.profile, null, 2) + '\n');

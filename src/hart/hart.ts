@@ -7,7 +7,9 @@
 //
 // Documented implementation choices:
 // - Misaligned loads/stores are emulated in "hardware" (done byte-correct, no trap) except LR/SC/AMO, which raise
-//   address-misaligned (cause 4/6). Misaligned accesses to MMIO raise an access fault.
+//   address-misaligned (cause 4/6). Misaligned accesses to MMIO raise an access fault. With misaligned: 'trap'
+//   (the platform Sail's conformance references model) every misaligned load/store, scalar, FP or vector
+//   element, raises address-misaligned instead.
 // - PMP CSRs are present (pmpcfg0..14 even, pmpaddr0..63 read/write) but not enforced.
 // - clock 'icount': guest time advances 1 ns per retired instruction (1 tick per 100 instructions at 10 MHz),
 //   sampled at slice boundaries. clock 'wall': performance.now() scaled to timebaseHz.
@@ -63,6 +65,8 @@ export interface HartOptions {
   jitHot?: number;
   /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
   vlen?: number;
+  /** misaligned loads and stores: done by the hart ('emulate', default) or address-misaligned exceptions */
+  misaligned?: 'emulate' | 'trap';
 }
 
 /** What the translator did (Hart.jitStats). */
@@ -118,6 +122,8 @@ export class Hart implements CodeCacheOwner {
   decoded: (Int32Array | undefined)[] = [];
   decodedPages: number[] = [];
   misalignMask = 0; // 2 when C is absent: jump targets must be 4-aligned
+  /** -1 when misaligned loads/stores trap, 0 when they are emulated: ANDed with address & (size - 1) */
+  alignTrap = 0;
 
   pcLo = 0;
   pcHi = 0;
@@ -317,6 +323,9 @@ export class Hart implements CodeCacheOwner {
     this.vlen = opts.vlen ?? VLEN_DEFAULT;
     if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
     if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
+    const misaligned = opts.misaligned ?? 'emulate';
+    if (misaligned !== 'emulate' && misaligned !== 'trap') throw new HartError(`misaligned '${String(misaligned)}' is not 'emulate' or 'trap'`);
+    this.alignTrap = misaligned === 'trap' ? -1 : 0;
     dispatcher ??= new WebAssembly.Module(dispatcherModule());
     this.jitEnter = new WebAssembly.Instance(dispatcher, { e: { t: this.jitTable } }).exports['enter'] as JitEnter;
     this.jitImports = {

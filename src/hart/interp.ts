@@ -31,6 +31,7 @@ export function runSlice(h: Hart, limit: number): number {
   const lTag = h.tlbTag[ACC_LOAD]!, lOff = h.tlbOff[ACC_LOAD]!;
   const sTag = h.tlbTag[ACC_STORE]!, sOff = h.tlbOff[ACC_STORE]!;
   const misalign = h.misalignMask;
+  const alignTrap = h.alignTrap; // -1: a misaligned load/store takes the slow path, which raises
   // Inside a code page the pc is (pageLo | so, pageHi), so = the page offset (the slot index): straight-line
   // code and jumps within the page never re-check the fetch page or carry into the high word. pcLo/pcHi hold the
   // pc only while so < 0 (entering a page).
@@ -187,7 +188,7 @@ export function runSlice(h: Hart, limit: number): number {
             const ahi = (x[rs1 + 1]! + (imm >> 31) + ((alo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
             const idx = (alo >>> 12) & TLB_MASK;
             const isD = (w & 0x3ff) === Op.LD;
-            if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+            if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092) && (alo & alignTrap & (isD ? 7 : 3)) === 0) {
               const off = lOff[idx]! + (alo & 0xfff);
               lo = dv.getInt32(off, true);
               x[rd + 1] = isD ? dv.getInt32(off + 4, true) : lo >> 31;
@@ -207,7 +208,7 @@ export function runSlice(h: Hart, limit: number): number {
             const idx = (alo >>> 12) & TLB_MASK;
             const isD = (w & 0x3ff) === Op.SD;
             let off: number;
-            if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092)) {
+            if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && (alo & 0xfff) <= (isD ? 4088 : 4092) && (alo & alignTrap & (isD ? 7 : 3)) === 0) {
               off = sOff[idx]! + (alo & 0xfff);
               if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
             } else {
@@ -228,7 +229,7 @@ export function runSlice(h: Hart, limit: number): number {
             const idx = (alo >>> 12) & TLB_MASK;
             const po = alo & 0xfff;
             let off: number;
-            if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && po <= 4096 - size) off = lOff[idx]! + po;
+            if (lTag[2 * idx] === (alo & PAGE_MASK) && lTag[2 * idx + 1] === ahi && po <= 4096 - size && (alo & alignTrap & (size - 1)) === 0) off = lOff[idx]! + po;
             else {
               h.curIlen = ilen;
               off = loadSlowOffset(h, alo, ahi, size, rd >> 1, op === Op.LB || op === Op.LH || op === Op.LW || op === Op.LD, DEST_X);
@@ -259,7 +260,7 @@ export function runSlice(h: Hart, limit: number): number {
             const idx = (alo >>> 12) & TLB_MASK;
             const po = alo & 0xfff;
             let off: number;
-            if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && po <= 4096 - size) {
+            if (sTag[2 * idx] === (alo & PAGE_MASK) && sTag[2 * idx + 1] === ahi && po <= 4096 - size && (alo & alignTrap & (size - 1)) === 0) {
               off = sOff[idx]! + po;
               if (codePage[off >>> 12] !== 0) mem.invalidateHostPage(off >>> 12);
             } else {

@@ -232,7 +232,7 @@ export function hypervisorAccessOffset(h: Hart, raw: number, lo: number, hi: num
   if (h.virt !== 0) h.virtualInsn(raw);
   if (h.mode === 0 && !(h.hstatus & HSTATUS.HU)) h.illegal(raw);
   const acc = store ? ACC_STORE : ACC_LOAD;
-  if ((lo & 0xfff) + size > 4096) h.raise(store ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
+  if ((lo & 0xfff) + size > 4096 || (lo & h.alignTrap & (size - 1)) !== 0) h.raise(store ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
   h.hlv = 1 + ((h.hstatus & HSTATUS.SPVP) ? 1 : 0) + (hlvx ? 4 : 0);
   let pa: number;
   try { pa = translate(h, lo, hi, acc); } finally { h.hlv = 0; }
@@ -329,6 +329,7 @@ export function physFor(h: Hart, lo: number, hi: number, acc: number): number {
  * (MMIO, page-crossing misaligned access): then it is in slowLo/ldHi, already extended.
  */
 export function loadSlowOffset(h: Hart, lo: number, hi: number, size: number, destReg: number, signed: boolean, destKind: number): number {
+  if ((lo & h.alignTrap & (size - 1)) !== 0) h.raise(CAUSE.LOAD_MISALIGNED, lo, hi);
   const po = lo & 0xfff;
   if (po + size <= 4096) {
     const host = fillTlb(h, lo, hi, ACC_LOAD);
@@ -393,6 +394,7 @@ export function setExtended(h: Hart, lo: number, hi: number, size: number, signe
 
 /** Store slow path: returns host offset to write (TLB refilled, code invalidated), or -1 when done here. */
 export function storeSlowOffset(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+  if ((lo & h.alignTrap & (size - 1)) !== 0) h.raise(CAUSE.STORE_MISALIGNED, lo, hi);
   const po = lo & 0xfff;
   if (po + size <= 4096) {
     const host = fillTlb(h, lo, hi, ACC_STORE);
@@ -443,7 +445,7 @@ export function load(h: Hart, lo: number, hi: number, size: 1 | 2 | 4 | 8, destK
   const po = lo & 0xfff;
   let off: number;
   const tag = h.tlbTag[ACC_LOAD]!;
-  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size && (lo & h.alignTrap & (size - 1)) === 0) {
     off = h.tlbOff[ACC_LOAD]![idx]! + po;
   } else {
     off = loadSlowOffset(h, lo, hi, size, destReg, signed, destKind);
@@ -466,7 +468,7 @@ export function store(h: Hart, lo: number, hi: number, size: 1 | 2 | 4 | 8, vlo:
   const po = lo & 0xfff;
   let off: number;
   const tag = h.tlbTag[ACC_STORE]!;
-  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size) {
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi && po <= 4096 - size && (lo & h.alignTrap & (size - 1)) === 0) {
     off = h.tlbOff[ACC_STORE]![idx]! + po;
     if (h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
   } else {

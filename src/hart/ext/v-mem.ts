@@ -183,7 +183,7 @@ function unitStride(h: Hart, v: VectorUnit, store: boolean, vd: number, baseLo: 
       continue;
     }
     const n = Math.min(inPage, to - i);
-    const host = vecAccess(h, alo, ahi, n * bytes, store);
+    const host = vecAccess(h, alo, ahi, n * bytes, store, bytes);
     const reg = v.regOffset(vd) + i * bytes;
     if (store) u8.copyWithin(host, reg, reg + n * bytes);
     else u8.copyWithin(reg, host, host + n * bytes);

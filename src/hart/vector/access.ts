@@ -13,9 +13,11 @@ export function isTrapSignal(e: unknown): boolean {
 /**
  * Host offset of one vector element access in RAM (size bytes at virtual lo/hi), through the data TLB; raises
  * page and access faults (MMIO is an access fault for vector accesses). -1 when the access crosses a page:
- * the caller then accesses it byte by byte.
+ * the caller then accesses it byte by byte. A run of several elements names its element size: with the hart's
+ * misaligned: 'trap', an element not aligned to it raises address-misaligned (its first one, the restart point).
  */
-export function vecAccess(h: Hart, lo: number, hi: number, size: number, write: boolean): number {
+export function vecAccess(h: Hart, lo: number, hi: number, size: number, write: boolean, elementBytes = size): number {
+  if ((lo & h.alignTrap & (elementBytes - 1)) !== 0) h.raise(write ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
   const po = lo & 0xfff;
   if (po + size > 4096) return -1;
   const acc = write ? ACC_STORE : ACC_LOAD;
