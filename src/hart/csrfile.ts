@@ -131,7 +131,7 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.misa: {
       h.csrHi = 2 << 30;
       let v = 0;
-      for (const l of 'acdfhimsu') {
+      for (const l of 'acdfhimsuv') {
         if (l === 's' || l === 'u' || isa.has(l)) v |= 1 << (l.charCodeAt(0) - 97);
       }
       return v;

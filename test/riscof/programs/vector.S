@@ -43,6 +43,9 @@ rvtest_entry_point:
   add a1, a1, t0; add a2, a2, t0; slli t1, t0, 1; add a3, a3, t1
   sub a4, a4, t0
   bnez a4, 3b
+  # misa.V (bit 21): set on a hart with V
+  csrr t0, misa; srli t0, t0, 21; andi t0, t0, 1
+  la a3, sig_misa_v; sd t0, 0(a3)
   RVMODEL_HALT
 
 .data
@@ -63,4 +66,5 @@ RVMODEL_DATA_BEGIN
 sig_add: .fill 40, 4, 0xdeadbeef
 sig_dot: .fill 4, 4, 0xdeadbeef
 sig_wadd: .fill 48, 2, 0xbeef
+sig_misa_v: .fill 4, 4, 0xdeadbeef
 RVMODEL_DATA_END
