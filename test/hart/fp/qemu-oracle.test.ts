@@ -6,8 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import * as fp from '../../../src/hart/fp/index.js';
 import { F32, F64, Rng, halves, randomFloat } from './reference.js';
 import { pair } from './harness.js';
 import { runOnHart, type Shape } from './on-hart.js';
+import { QEMU_7, missingTools, runBareMetal } from '../qemu/bare-metal.js';
 
 const SOURCES = fileURLToPath(new URL('../../../../test/hart/fp/qemu/', import.meta.url));
 const PER_OP = 1000;
@@ -98,14 +98,7 @@ function operand(rng: Rng, kind: Operands): bigint {
   return randomFloat(rng, kind === 'f64' ? F64 : F32);
 }
 
-function toolMissing(): string | false {
-  for (const tool of ['riscv64-linux-gnu-gcc', 'qemu-system-riscv64']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error) return `${tool} not installed`;
-  }
-  return false;
-}
-
-const missing = toolMissing();
+const missing = missingTools(QEMU_7);
 test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all rounding modes) match bit for bit, in the library and on the hart interpreted and translated`, { skip: missing }, () => {
   const rng = new Rng(4242);
   const cases: [number, number, bigint, bigint, bigint][] = [];
@@ -123,19 +116,9 @@ test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all roundin
     writeFileSync(join(dir, 'cases.h'), `static const unsigned long long CASES[][5] = {\n${
       cases.map((c) => `{${c.map((v) => hexLit(BigInt(v))).join(',')}}`).join(',\n')}\n};\n#define NCASES ${cases.length}\n`);
     writeFileSync(join(dir, 'dispatch.h'), OPS.map((op, k) => `case ${k}: ${op.shape}("${op.insn}"); break;`).join('\n') + '\n');
-    const elf = join(dir, 'oracle.elf');
-    const cc = spawnSync('riscv64-linux-gnu-gcc', [
-      '-march=rv64imafd', '-mabi=lp64d', '-O1', '-nostdlib', '-ffreestanding', '-static', '-fno-pie', '-no-pie',
-      '-mcmodel=medany', '-Wl,--build-id=none', '-Wl,--no-warn-rwx-segments', '-T', join(SOURCES, 'link.ld'), '-I', dir,
-      join(SOURCES, 'start.S'), join(SOURCES, 'oracle.c'), '-o', elf,
-    ], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, `cross compile failed:\n${cc.stderr}`);
-    // the UART goes to a file: through a pipe QEMU drops characters when the reader falls behind
-    const output = join(dir, 'uart.txt');
-    const run = spawnSync('qemu-system-riscv64', ['-M', 'virt', '-bios', 'none', '-kernel', elf, '-m', '128M',
-      '-display', 'none', '-monitor', 'none', '-serial', `file:${output}`], { encoding: 'utf8', timeout: 60_000 });
-    const lines = existsSync(output) ? readFileSync(output, 'utf8').trim().split('\n') : [];
-    assert.equal(lines.length, cases.length, `qemu printed ${lines.length} result lines for ${cases.length} cases (status ${run.status} ${run.signal ?? ''})`);
+    // the UART output: one "<result> <flags>" line per case
+    const lines = runBareMetal(dir, join(SOURCES, 'oracle.c'), QEMU_7, undefined, 60_000).trim().split('\n');
+    assert.equal(lines.length, cases.length, `qemu printed ${lines.length} result lines for ${cases.length} cases`);
     const bad: string[] = [];
     let count = 0;
     for (const [i, [k, rm, a, b, c]] of cases.entries()) {
