@@ -116,8 +116,9 @@ if pluginTemplate is not None:
                 cc = compile_command(self.cc, entry['test_path'], elf, march_of(entry['isa']), self.xlen,
                                      entry['macros'], env, os.path.join(self.pluginpath, 'env', 'link.ld'))
                 run = run_command(self.rvkvm, elf, sig, self.isa, self.misaligned, self.jit_hot)
+                # a test that does not compile is not run (no stale signature is left to compare)
                 steps = [shlex.join(cc)] + ([shlex.join(run)] if self.target_run else [])
-                make.add_target('@cd {0}; {1};'.format(shlex.quote(test_dir), '; '.join(steps)))
+                make.add_target('@cd {0} && rm -f {1} && {2}'.format(shlex.quote(test_dir), shlex.quote(sig), ' && '.join(steps)))
             make.execute_all(self.work_dir)
             if not self.target_run:
                 raise SystemExit(0)
