@@ -63,7 +63,7 @@ a = json.loads(sys.argv[1])
 cc = p.compile_command('riscv64-linux-gnu-gcc', a['test'], a['elf'], p.march_of(a['isa']), 64, [], a['envDirs'], a['linkLd'])
 run = p.run_command(a['rvkvm'], a['elf'], a['sig'], p.rvkvm_isa({'ISA': a['isa']}), a.get('misaligned', 'trap'), a.get('jitHot'), 4, a.get('ram'), a.get('extra', []))
 print(json.dumps({'cc': cc, 'run': run}))`;
-  const r = spawnSync('python3', ['-c', py, args], { encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', py, args], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }); // no __pycache__ in tools/
   assert.equal(r.status, 0, `plugin: ${r.stderr}`);
   return JSON.parse(r.stdout) as PluginCommands;
 }
