@@ -229,5 +229,13 @@ export const enum Op {
   VSTORE = 224,
   VOP = 225,
   VOPF = 226,
-  COUNT = 227,
+  // vector bit manipulation and crypto (ext/v-zvbb.ts, ext/v-zvk*.ts)
+  VBITMANIP = 227,
+  VCLMUL = 228,
+  VAES = 229,
+  VSHA2 = 230,
+  VSM4 = 231,
+  VSM3 = 232,
+  VGHASH = 233,
+  COUNT = 234,
 }

@@ -17,6 +17,7 @@ export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
+  'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh',
   // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
   'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
   'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',
@@ -264,7 +265,7 @@ row('zvksh', { requires: [['zve32x']], linuxId: 64, kvm: kvm(44, 'always', 'neve
     '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_vector_crypto_validate') } });
 row('zvksg', { linux: { '6.12.107': L('BUNDLE', ['zvksed', 'zvksh', 'zvkb', 'zvkt', 'zvkg']),
     '7.3-rc7': L('BUNDLE_VALIDATE', ['zvksed', 'zvksh', 'zvkb', 'zvkt', 'zvkg'], 'riscv_ext_vector_crypto_validate') } });
-row('zvkt', { requires: [['zve32x']], linuxId: 65, kvm: kvm(45, 'always', 'never'), hwprobe: hw(4, 26, 'vector'), linux: { '6.12.107': L('DATA'),
+row('zvkt', { requires: [['zve32x']], guarantee: 'the instructions Zvkt lists retire as one instruction each whatever their element values, with guest-visible control flow and accesses that depend only on vl, vtype and register numbers (cycle, instret and --clock icount time cannot tell data apart); no claim against an observer of the host', linuxId: 65, kvm: kvm(45, 'always', 'never'), hwprobe: hw(4, 26, 'vector'), linux: { '6.12.107': L('DATA'),
     '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_vector_crypto_validate') } });
 row('smaia', { linuxId: 35, linux: both(L('DATA')) });
 row('smcdeleg', { requires: [['sscsrind'], ['zihpm'], ['zicntr']], linuxId: 110, linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_smcdeleg_validate') } });

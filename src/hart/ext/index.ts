@@ -19,14 +19,22 @@ import * as hyp from './h.js';
 import * as vmem from './v-mem.js';
 import * as vint from './v-int.js';
 import * as vfp from './v-fp.js';
+import * as zvbb from './v-zvbb.js';
+import * as zvkned from './v-zvkned.js';
+import * as zvknh from './v-zvknh.js';
+import * as zvkg from './v-zvkg.js';
+import * as zvksed from './v-zvksed.js';
+import * as zvksh from './v-zvksh.js';
 
 export const ALL_ENCODINGS: readonly InsnDef[] = [
   ...rv64i.encodings, ...m.encodings, ...a.encodings, ...zca.encodings, ...zcb.encodings, ...zcmop.encodings,
   ...zimop.encodings, ...zba.encodings, ...zbb.encodings, ...zbs.encodings, ...zbc.encodings, ...zicond.encodings,
   ...system.encodings, ...fd.encodings, ...hyp.encodings, ...vmem.encodings, ...vint.encodings, ...vfp.encodings,
+  ...zvbb.encodings, ...zvkned.encodings, ...zvknh.encodings, ...zvkg.encodings, ...zvksed.encodings, ...zvksh.encodings,
 ];
 
 export const ALL_SEMANTICS: Semantics = [
   ...m.semantics, ...a.semantics, ...zimop.semantics, ...zba.semantics, ...zbb.semantics, ...zbs.semantics,
   ...zbc.semantics, ...zicond.semantics, ...system.semantics, ...fd.semantics, ...hyp.semantics, ...vmem.semantics, ...vint.semantics, ...vfp.semantics,
+  ...zvbb.semantics, ...zvkned.semantics, ...zvknh.semantics, ...zvkg.semantics, ...zvksed.semantics, ...zvksh.semantics,
 ];

@@ -16,7 +16,7 @@ import {
 } from './v-common.js';
 
 const OPV = 0x57;
-const IVV = 0, MVV = 2, IVI = 3, IVX = 4, MVX = 6;
+export const IVV = 0, MVV = 2, IVI = 3, IVX = 4, MVX = 6;
 
 export const encodings: InsnDef[] = [
   exact('vop.ivv', 'zve32x', Op.VOP, (IVV << 12) | OPV, 0x707f, 'NONE'),
@@ -26,14 +26,15 @@ export const encodings: InsnDef[] = [
   exact('vop.mvx', 'zve32x', Op.VOP, (MVX << 12) | OPV, 0x707f, 'NONE'),
 ];
 
-type Handler = (h: Hart, raw: number, f3: number) => void;
+/** one instruction of an encoding group (f3 = funct3); exported for the extensions that add rows to the group */
+export type Handler = (h: Hart, raw: number, f3: number) => void;
 const table: (Handler | undefined)[] = new Array(8 * 64);
 function def(f3s: number[], funct6: number, fn: Handler): void {
   for (const f3 of f3s) table[(f3 << 6) | funct6] = fn;
 }
 
 /** element op: a = vs2 element, b = vs1 element / scalar / immediate; returns lo, E.hi */
-type ElemOp = (alo: number, ahi: number, blo: number, bhi: number, sew: number) => number;
+export type ElemOp = (alo: number, ahi: number, blo: number, bhi: number, sew: number) => number;
 
 /** second operand of element i: vs1[i], x[rs1] or the immediate, extended to 64 bits */
 function operandB(h: Hart, v: VectorUnit, f3: number, raw: number, i: number, sew: number, signed: boolean, uimm: boolean): number {
@@ -46,13 +47,13 @@ function operandB(h: Hart, v: VectorUnit, f3: number, raw: number, i: number, se
   return scalar(h, rs1, sew, signed);
 }
 
-function done(h: Hart, v: VectorUnit): void {
+export function done(h: Hart, v: VectorUnit): void {
   v.vstart = 0;
   h.markVsDirty();
 }
 
 /** single-width vd[i] = op(vs2[i], b); `signed` reads b (and vs2, unless signedA says otherwise) sign-extended */
-function binary(op: ElemOp, signed: boolean, uimm = false, signedA = signed): Handler {
+export function binary(op: ElemOp, signed: boolean, uimm = false, signedA = signed): Handler {
   return (h, raw, f3) => {
     const v = vconf(h, raw);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
@@ -120,7 +121,7 @@ const opMinu: ElemOp = (a, ah, b, bh) => (ltu64(a, ah, b, bh) ? (E.hi = ah, a) :
 const opMin: ElemOp = (a, ah, b, bh) => (lt64(a, ah, b, bh) ? (E.hi = ah, a) : (E.hi = bh, b));
 const opMaxu: ElemOp = (a, ah, b, bh) => (ltu64(a, ah, b, bh) ? (E.hi = bh, b) : (E.hi = ah, a));
 const opMax: ElemOp = (a, ah, b, bh) => (lt64(a, ah, b, bh) ? (E.hi = bh, b) : (E.hi = ah, a));
-const opSll: ElemOp = (a, ah, b, _bh, sew) => sll64(a, ah, b & (sew - 1));
+export const opSll: ElemOp = (a, ah, b, _bh, sew) => sll64(a, ah, b & (sew - 1));
 const opSrl: ElemOp = (a, ah, b, _bh, sew) => srl64(a, ah, b & (sew - 1));
 const opSra: ElemOp = (a, ah, b, _bh, sew) => sra64(a, ah, b & (sew - 1));
 const opMul: ElemOp = (a, ah, b, bh) => { const lo = mul64(a, ah, b, bh); E.hi = i64.hi; return lo; };
@@ -243,22 +244,23 @@ function fixed(inner: Handler): Handler {
 
 // ---- widening and narrowing
 
-/** widening: vd (2*SEW) = op(ext(vs2[i]) or vs2 wide when `wideA`, ext(b)) */
-function widening(op: ElemOp, signedA: boolean, signedB: boolean, wideA = false, acc?: 'add' | 'macc'): Handler {
+/** widening: vd (2*SEW) = op(ext(vs2[i]) or vs2 wide when `wideA`, ext(b)); uimm: the immediate is unsigned */
+export function widening(op: ElemOp, signedA: boolean, signedB: boolean, wideA = false, acc?: 'add' | 'macc', uimm = false): Handler {
   return (h, raw, f3) => {
     const v = vconf(h, raw);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew, wsew = 2 * sew;
     if (wsew > v.elen || v.lmulOf(v.vlmul) > 4) h.illegal(raw);
     const wg = v.vlmul < 4 ? 2 * g : 1;
     align(h, raw, vd, wg); align(h, raw, vs2, wideA ? wg : g);
-    if (f3 === MVV) align(h, raw, vs1Of(raw), g);
+    const vv = f3 === MVV || f3 === IVV; // vwsll.vv (Zvbb) is the one OPIVV widening op
+    if (vv) align(h, raw, vs1Of(raw), g);
     if (!vm && vd === 0) h.illegal(raw);
     // the destination may overlap a narrow source only in its highest part (then elements are read first)
     if (!wideA && overlaps(vd, wg, vs2, g) && !(g > 1 && vs2 === vd + g)) h.illegal(raw);
-    if (f3 === MVV && overlaps(vd, wg, vs1Of(raw), g) && !(g > 1 && vs1Of(raw) === vd + g)) h.illegal(raw);
+    if (vv && overlaps(vd, wg, vs1Of(raw), g) && !(g > 1 && vs1Of(raw) === vd + g)) h.illegal(raw);
     for (let i = v.vstart; i < v.vl; i++) {
       if (!v.active(vm, i)) continue;
-      const blo = operandB(h, v, f3, raw, i, sew, signedB, false), bhi = E.hi;
+      const blo = operandB(h, v, f3, raw, i, sew, signedB, uimm), bhi = E.hi;
       const alo = wideA ? v.get(vs2, i, wsew, signedA) : v.get(vs2, i, sew, signedA), ahi = E.hi;
       let lo = op(alo, ahi, blo, bhi, wsew), hi = E.hi;
       if (acc === 'macc') { const dlo = v.get(vd, i, wsew, true); lo = add64(lo, hi, dlo, E.hi); hi = E.hi; }

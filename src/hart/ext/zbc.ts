@@ -9,9 +9,9 @@ export const encodings: InsnDef[] = [
   r('clmul', 'zbc', Op.CLMUL, 0x05, 1, OP), r('clmulr', 'zbc', Op.CLMULR, 0x05, 2, OP), r('clmulh', 'zbc', Op.CLMULH, 0x05, 3, OP),
 ];
 
-// 128-bit carry-less product in four words
+// 128-bit carry-less product in four words (p[0] lowest; Zvbc uses it too)
 const p = [0, 0, 0, 0];
-function clmul128(alo: number, ahi: number, blo: number, bhi: number): void {
+export function clmul128(alo: number, ahi: number, blo: number, bhi: number): void {
   p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0;
   for (let i = 0; i < 64; i++) {
     const bit = i < 32 ? (blo >>> i) & 1 : (bhi >>> (i - 32)) & 1;
@@ -23,7 +23,8 @@ function clmul128(alo: number, ahi: number, blo: number, bhi: number): void {
     if (s) p[w + 2] ^= ahi >>> (32 - s);
   }
 }
-const pw = (k: number): number => p[k]! | 0;
+/** word k (0 lowest) of the last clmul128 product */
+export const pw = (k: number): number => p[k]! | 0;
 
 export const semantics: Semantics = [
   [Op.CLMUL, bin64((a, b, c, d) => { clmul128(a, b, c, d); res.hi = pw(1); return pw(0); })],

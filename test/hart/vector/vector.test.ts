@@ -2,28 +2,17 @@
 // vill, VLEN and ELEN, vstart restarts after a trap, fault-only-first loads, vstart-resumed arithmetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GuestMemory, Hart } from '../../../src/hart/index.js';
-import { expandExtensions } from '../../../src/isa/index.js';
-import { RAM, encode, step, I, CSR_MCAUSE, CSR_MTVEC, CSR_MSTATUS, CSR_MTVAL, type Insn } from '../asm.js';
+import { vectorHart, vectorTrapped, VECTOR_RAM_BYTES } from './run.js';
+import { RAM, step, I, CSR_MSTATUS, CSR_MTVAL } from '../asm.js';
 import { opv, vsetvli, vmem } from './gen.js';
 
 const VSTART = 0x008, VL = 0xc20, VTYPE = 0xc21, VLENB = 0xc22, VXSAT = 0x009, VXRM = 0x00a, VCSR = 0x00f;
-const RAM_BYTES = 1 << 20;
 const csrr = (rd: number, csr: number) => I(csr, 0, 2, rd, 0x73);
 const vle8 = (vd: number, rs1: number, ff = false) => vmem(false, 1, 0, 1, ff ? 0x10 : 0, rs1, 0, vd);
 const vaddvv = (vd: number, vs2: number, vs1: number) => opv(0, 1, vs2, vs1, 0, vd);
 
-function hart(prog: Insn[], ext: string[] = ['v'], vlen = 128, vsOn = true): { h: Hart; mem: GuestMemory } {
-  const mem = new GuestMemory({ maxRamBytes: RAM_BYTES });
-  mem.addRam(RAM, RAM_BYTES);
-  mem.ram(RAM, prog.length * 4 + 8).set(encode(prog));
-  const h = new Hart({ memory: mem, isa: expandExtensions(['i', 'm', 'a', 'f', 'd', 'zicsr', ...ext], 64), hartId: 0, clock: 'icount', vlen });
-  h.setPc(BigInt(RAM));
-  h.setCsr(CSR_MTVEC, BigInt(RAM + 0x800));
-  if (vsOn) h.setCsr(CSR_MSTATUS, 1n << 9n); // VS = Initial
-  return { h, mem };
-}
-const trapped = (h: Hart, cause: bigint) => h.getPc() === BigInt(RAM + 0x800) && h.getCsr(CSR_MCAUSE) === cause;
+const hart = vectorHart;
+const trapped = vectorTrapped;
 
 test('VS = Off: vector instructions and vector CSRs are illegal; an instruction makes VS dirty and sets SD', () => {
   for (const insn of [vsetvli(5, 0, 0), csrr(5, VL), csrr(5, VLENB), vaddvv(1, 2, 3)]) {
@@ -77,7 +66,7 @@ test('vector CSRs: vxrm/vxsat/vcsr alias, vl/vtype/vlenb read-only to instructio
 });
 
 test('a trap in the middle of a load leaves vstart at the faulting element; vle8ff shortens vl instead', () => {
-  const end = RAM + RAM_BYTES;
+  const end = RAM + VECTOR_RAM_BYTES;
   const { h, mem } = hart([vsetvli(5, 0, 0), vle8(1, 6)]);
   mem.ram(end - 10, 10).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   h.setX(6, BigInt(end - 10));
