@@ -26,7 +26,7 @@ import { Op } from './ops.js';
 import type { ExecFn } from './ext/enc.js';
 import { ALL_ENCODINGS, ALL_SEMANTICS } from './ext/index.js';
 import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, ENVCFG_CBIE, ENVCFG_CBCFE, ENVCFG_CBZE } from './csr.js';
-import { ExecutionProfile, extensionOfRow, type ProfileReport } from './profile.js';
+import { ExecutionProfile, extensionOfRow, profileLabels, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
 import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
 import { translatePage, dispatcherModule, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
@@ -268,6 +268,9 @@ export class Hart implements CodeCacheOwner {
   // INSTR_TRACE also remembers the decoded entry for the one-instruction trace path. 0 = the plain hot path.
   instrument = 0;
   profile: ExecutionProfile | null = null;
+  /** what the profile counts each member of the ISA under (profile.ts profileLabels), made when first needed */
+  private labels: Map<string, string> | null = null;
+  get profileLabel(): Map<string, string> { return this.labels ??= profileLabels(this.isa); }
   /** retired() when the current privilege mode was entered (for per-mode counts) */
   modeSince = 0;
   tracer: InstructionTracer | null = null;
@@ -418,6 +421,7 @@ export class Hart implements CodeCacheOwner {
     else if (!isa.has('zve32x')) { this.vec = null; this.mstatus &= ~MSTATUS.VS; }
     this.vec?.setIsa(isa);
     this.harvestCounts(); // under the old decoder: the counts name its rows
+    this.labels = null;
     for (const p of this.decodedPages) { this.decoded[p]!.fill(0); this.dropJit(p); }
   }
 
@@ -667,7 +671,8 @@ export class Hart implements CodeCacheOwner {
       if (n === 0) continue;
       d[k] = 0;
       const def = this.decoder.decode(d[k - 1]!, this.harvestScratch, 0);
-      prof.addRetired(def ? extensionOfRow(def) : 'illegal', n);
+      const ext = def ? extensionOfRow(def) : 'illegal';
+      prof.addRetired(this.profileLabel.get(ext) ?? ext, n);
     }
   }
 

@@ -6,6 +6,7 @@
 // extension it belongs to, and classifies raw bits against every table regardless of the enabled set.
 import { Decoder, type InsnDef } from './decode.js';
 import { ALL_ENCODINGS } from './ext/index.js';
+import { CATALOGUE, expandExtensions } from '../isa/index.js';
 
 /** Privilege-mode names by mode number (0 = U, 1 = S, 3 = M), as profile reports spell them. */
 export const MODE_NAMES = ['U', 'S', '', 'M'] as const;
@@ -26,12 +27,34 @@ export interface ProfileReport {
 }
 
 /**
- * The extension an encoding row is counted under. A row gated on several extensions ('zcb+zbb': c.zext.h needs
- * both) is the first one's encoding: the others only lend it semantics.
+ * The extension an encoding row belongs to (profileLabels lifts it to what the profile counts). A row gated on
+ * several extensions ('zcb+zbb': c.zext.h needs both) is the first one's encoding: the others only lend it semantics.
  */
 export function extensionOfRow(def: InsnDef): string {
   const plus = def.ext.indexOf('+');
   return plus < 0 ? def.ext : def.ext.slice(0, plus);
+}
+
+/**
+ * The extension a retired instruction is counted under, for every member of a hart's ISA (issue #17's rule).
+ * An encoding row names the smallest extension that has the instruction (vadd: zve32x, vfadd: zve32f, vandn: zvkb,
+ * c.addi: zca). The profile counts it under the largest extension of the hart's ISA that contains that one through
+ * the catalogue's implications: with V, vector code is counted under v (V contains Zve64d, ..., Zve32x); with
+ * Zvbb, vandn under zvbb; with C, c.addi under c; a hart with only Zve32x counts under zve32x. Shorthands (g, b,
+ * zvkn) stand for sets and are never members, so they never count. Should two enabled extensions contain it and
+ * neither contain the other, the first in canonical order wins.
+ */
+export function profileLabels(isa: ReadonlySet<string>): Map<string, string> {
+  const members = CATALOGUE.filter((r) => isa.has(r.name) && !r.shorthand).map((r) => r.name);
+  const closure = new Map(members.map((n) => [n, expandExtensions([n], 64)]));
+  const contains = (outer: string, inner: string): boolean => outer !== inner && closure.get(outer)!.has(inner);
+  const labels = new Map<string, string>();
+  for (const x of members) {
+    const containers = members.filter((e) => contains(e, x));
+    const largest = containers.filter((e) => !containers.some((f) => contains(f, e)));
+    labels.set(x, largest[0] ?? x);
+  }
+  return labels;
 }
 
 let decodeAnything: Decoder | null = null;

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Exit } from '../../src/hart/index.js';
-import { classifyAnyIsa, formatProfileReport, mergeProfileReports, type ProfileReport } from '../../src/hart/profile.js';
+import { classifyAnyIsa, formatProfileReport, mergeProfileReports, profileLabels, type ProfileReport } from '../../src/hart/profile.js';
+import { expandExtensions } from '../../src/isa/index.js';
+import { opv, vsetvli } from './vector/gen.js';
 import { fixture, step, RAM, RV64GC, R, B, J, addi, sd, ecall, mret, csrrw, CSR_MEPC, CSR_MTVEC } from './asm.js';
 
 const md = readFileSync(fileURLToPath(new URL('../../../../shared/reference/zimop-zcmop.md', import.meta.url)), 'utf8');
@@ -51,7 +53,7 @@ test('retired counts per extension and mode for a loop with c.mop.1, c.addi, bne
   hart.setProfiling(true);
   step(hart, 16); // addi, 3 x (c.mop, c.addi, bne), mul, then 5 x j
   const r = hart.profileReport()!;
-  assert.deepEqual(r.perExtension, { i: 1 + 3 + 5, zca: 3, zcmop: 3, m: 1 });
+  assert.deepEqual(r.perExtension, { i: 1 + 3 + 5, c: 3, zcmop: 3, m: 1 }, 'c.addi (a Zca row) counts under c, which the hart has');
   assert.deepEqual(r.perMode, { M: 16, S: 0, U: 0 });
   assert.deepEqual(r.illegalTraps, {});
   assert.equal(r.total, 16);
@@ -122,4 +124,26 @@ test('mergeProfileReports sums every field; formatProfileReport names each exten
   assert.match(text, /^ {2}S\s+9\s+75\.00 %$/m);
   assert.match(text, /^ {2}zbb: 3 traps$/m);
   assert.match(text, /^illegal-instruction traps: 4$/m);
+});
+
+test('the counting rule: an instruction counts under the largest extension of the ISA containing its row\'s', () => {
+  const label = (names: string[], row: string) => profileLabels(expandExtensions(['i', 'm', 'a', 'f', 'd', 'zicsr', ...names], 64)).get(row);
+  assert.equal(label(['v'], 'zve32x'), 'v', 'vadd with V');
+  assert.equal(label(['v'], 'zve32f'), 'v', 'vfadd with V');
+  assert.equal(label(['zve64d'], 'zve32x'), 'zve64d');
+  assert.equal(label(['zve32x'], 'zve32x'), 'zve32x', 'only Zve32x');
+  assert.equal(label(['v', 'zvbb'], 'zvkb'), 'zvbb', 'vandn with Zvbb');
+  assert.equal(label(['v', 'zvkb'], 'zvkb'), 'zvkb', 'vandn with Zvkb alone');
+  assert.equal(label(['v', 'zvkng'], 'zvkb'), 'zvkb', 'a shorthand never counts: Zvkng gives Zvkb');
+  assert.equal(label(['c'], 'zca'), 'c');
+  assert.equal(label(['zca'], 'zca'), 'zca');
+  assert.equal(label(['c', 'zcmop'], 'zcmop'), 'zcmop', 'Zcmop requires Zca, it is not contained in C');
+  // on the hart: vsetvli and vadd.vv with V count under v, with Zve64x under zve64x
+  for (const [ext, want] of [['v', 'v'], ['zve64x', 'zve64x']] as const) {
+    const { hart } = fixture([vsetvli(5, 0, 0), opv(0, 1, 2, 3, 0, 1), J(0, 0)], `${RV64GC} ${[...expandExtensions([ext], 64)].join(' ')}`);
+    hart.setCsr(0x300, 1n << 9n); // VS = Initial
+    hart.setProfiling(true);
+    step(hart, 3);
+    assert.deepEqual(hart.profileReport()!.perExtension, { [want]: 2, i: 1 }, ext);
+  }
 });
