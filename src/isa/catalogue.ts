@@ -17,7 +17,7 @@ export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
-  'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh',
+  'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh', 'zvfhmin', 'zvfh',
   // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
   'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
   'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',

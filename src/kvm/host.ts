@@ -1,5 +1,5 @@
 // KvmHost: the "hardware" and host kernel the VMs run on (what /dev/kvm would describe).
-import { CATALOGUE, extensionByName } from '../isa/index.js';
+import { CATALOGUE, extensionByName, splitImplemented } from '../isa/index.js';
 import { KvmError } from './errors.js';
 export { CBO_BLOCK_SIZE } from './abi.js';
 import type { HostFeatures } from './isa-rules.js';
@@ -38,7 +38,8 @@ export class KvmHost implements HostFeatures {
     this.allowUnimplemented = opts.allowUnimplemented ?? false;
     // Svade beside Svadu makes a guest start with hardware A/D updating off (KVM's rule, modelled by the hart),
     // so the default host has Svadu only; a host that names svade (--isa, a profile) gets both.
-    const names = opts.extensions ? [...opts.extensions] : CATALOGUE.filter((r) => r.implemented && !r.shorthand && r.name !== 'svade').map((r) => r.name);
+    // The default host: every extension the hart executes whose requirements those meet (Zvfh needs Zfhmin).
+    const names = opts.extensions ? [...opts.extensions] : [...splitImplemented(new Set(CATALOGUE.filter((r) => r.implemented && !r.shorthand && r.name !== 'svade').map((r) => r.name))).implemented];
     const set = new Set<string>();
     for (const n of names) {
       const row = extensionByName(n);

@@ -175,7 +175,7 @@ test('implemented is exactly the hart list of issue #3, plus H (issue #15)', () 
   const expected = ('i m a f d c zca zcd zicsr zifencei zimop zcmop zba zbb zbs zbc zicond zicntr zihpm zihintpause zihintntl zicbom zicboz zicbop zawrs zacas zfa zcb sstc svpbmt svinval svnapot svadu h ' +
     'v zve32x zve32f zve64x zve64f zve64d ' +
     // vector bit manipulation and crypto (issue #17)
-    'zvbb zvkb zvbc zvkt zvkned zvknha zvknhb zvkg zvksed zvksh ' +
+    'zvbb zvkb zvbc zvkt zvkned zvknha zvknhb zvkg zvksed zvksh zvfhmin zvfh ' +
     // profile-defined properties the machine guarantees (each row says what)
     'ziccamoa ziccif zicclsm ziccrse za64rs za128rs zic64b ssccptr sstvecd sstvala sscounterenw ssu64xl svbare sv39 sv48 sv57 svade ' +
     // the Sha components H meets (issue #15)

@@ -1,8 +1,9 @@
 // V 1.0 floating point (OPFVV / OPFVF) on the hart's exact IEEE library (../fp): single-width arithmetic,
 // fused multiply-adds, sign injection, min/max, compares, classify, merge and moves, slides, conversions
 // (single-width, widening, narrowing, round-towards-odd), reductions (ordered; the unordered sum is summed in
-// element order too, which the spec allows), widening arithmetic. SEW 32 needs Zve32f, SEW 64 Zve64d
-// (binary16 elements, Zvfh, are not implemented: they are illegal). Rounding is frm; flags accrue in fflags.
+// element order too, which the spec allows), widening arithmetic. SEW 16 needs Zvfh (binary16 elements on the
+// library's f16.ts; Zvfhmin alone allows only vfwcvt.f.f.v and vfncvt.f.f.w at SEW 16), SEW 32 Zve32f, SEW 64
+// Zve64d. Rounding is frm; flags accrue in fflags.
 import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { exact, type Semantics, type ExecFn } from './enc.js';
@@ -31,13 +32,23 @@ let rm = 0;
 function fpconf(h: Hart, raw: number, sew: (v: VectorUnit) => number = (v) => v.sew): VectorUnit {
   const v = vconf(h, raw);
   if (h.fsOff()) h.illegal(raw);
-  const s = sew(v);
-  if (!(s === 32 || (s === 64 && h.isa.has('zve64d')))) h.illegal(raw);
+  if (!floatOk(h, sew(v))) h.illegal(raw);
   rm = h.frm;
   if (rm > 4) h.illegal(raw);
   flags = 0;
   return v;
 }
+/** whether elements of `w` bits may be floating point: binary16 with Zvfh, binary32, binary64 with Zve64d */
+function floatOk(h: Hart, w: number): boolean {
+  return w === 32 || (w === 64 && h.isa.has('zve64d')) || (w === 16 && h.isa.has('zvfh'));
+}
+/** the narrow (SEW) operands of a widening op must be floating point too: binary16 needs Zvfh */
+function narrowOk(h: Hart, raw: number, v: VectorUnit): void {
+  if (!floatOk(h, v.sew)) h.illegal(raw);
+}
+/** widen the floating-point element a of `sew` bits (16 or 32) to 2 * SEW: result in fpOut, flags returned */
+const widen2 = (a: number, sew: number): number => (sew === 16 ? fp.f16ToF32(a) : fp.f32ToF64(a));
+
 function finish(h: Hart, v: VectorUnit): void {
   if (flags) h.fflags |= flags;
   h.markFsDirty();
@@ -45,11 +56,12 @@ function finish(h: Hart, v: VectorUnit): void {
   h.markVsDirty();
 }
 
-/** scalar f[rs1] as an element of sew bits (binary32 must be NaN-boxed, else the canonical NaN) */
+/** scalar f[rs1] as an element of sew bits (binary32 and binary16 must be NaN-boxed, else the canonical NaN) */
 function fscalar(h: Hart, rs1: number, sew: number): number {
   if (sew === 64) { E.hi = h.fr[rs1 * 2 + 1]!; return h.fr[rs1 * 2]!; }
   E.hi = 0;
-  return h.fr[rs1 * 2 + 1] === -1 ? h.fr[rs1 * 2]! : fp.F32_CANONICAL_NAN;
+  const boxed = h.fr[rs1 * 2 + 1] === -1 && (sew === 32 || (h.fr[rs1 * 2]! >>> 16) === 0xffff);
+  return !boxed ? (sew === 32 ? fp.F32_CANONICAL_NAN : fp.F16_CANONICAL_NAN) : sew === 32 ? h.fr[rs1 * 2]! : h.fr[rs1 * 2]! & 0xffff;
 }
 function operandB(h: Hart, v: VectorUnit, f3: number, raw: number, i: number, sew: number): number {
   return f3 === FVV ? v.get(vs1Of(raw), i, sew, false) : fscalar(h, vs1Of(raw), sew);
@@ -57,18 +69,23 @@ function operandB(h: Hart, v: VectorUnit, f3: number, raw: number, i: number, se
 
 /** binary op on (a = vs2, b = vs1/f) at sew: result in fpOut, flags returned */
 type Bin = (alo: number, ahi: number, blo: number, bhi: number, sew: number) => number;
-const bin = (f32: (a: number, b: number, rm: number) => number, f64: (al: number, ah: number, bl: number, bh: number, rm: number) => number): Bin =>
-  (a, ah, b, bh, sew) => (sew === 32 ? f32(a, b, rm) : f64(a, ah, b, bh, rm));
-const fadd = bin(fp.f32Add, fp.f64Add), fsub = bin(fp.f32Sub, fp.f64Sub), fmul = bin(fp.f32Mul, fp.f64Mul), fdiv = bin(fp.f32Div, fp.f64Div);
+type Narrow = (a: number, b: number, rm: number) => number;
+const bin = (f16: Narrow, f32: Narrow, f64: (al: number, ah: number, bl: number, bh: number, rm: number) => number): Bin =>
+  (a, ah, b, bh, sew) => (sew === 32 ? f32(a, b, rm) : sew === 16 ? f16(a, b, rm) : f64(a, ah, b, bh, rm));
+const fadd = bin(fp.f16Add, fp.f32Add, fp.f64Add), fsub = bin(fp.f16Sub, fp.f32Sub, fp.f64Sub);
+const fmul = bin(fp.f16Mul, fp.f32Mul, fp.f64Mul), fdiv = bin(fp.f16Div, fp.f32Div, fp.f64Div);
 const swap = (f: Bin): Bin => (a, ah, b, bh, sew) => f(b, bh, a, ah, sew);
-const fmin: Bin = (a, ah, b, bh, sew) => (sew === 32 ? fp.f32MinMax(a, b, false) : fp.f64MinMax(a, ah, b, bh, false));
-const fmax: Bin = (a, ah, b, bh, sew) => (sew === 32 ? fp.f32MinMax(a, b, true) : fp.f64MinMax(a, ah, b, bh, true));
+const minMax = (max: boolean): Bin => (a, ah, b, bh, sew) =>
+  (sew === 32 ? fp.f32MinMax(a, b, max) : sew === 16 ? fp.f16MinMax(a, b, max) : fp.f64MinMax(a, ah, b, bh, max));
+const fmin = minMax(false), fmax = minMax(true);
 function sgnj(kind: 0 | 1 | 2): Bin {
   return (a, ah, b, bh, sew) => {
-    const hiA = sew === 32 ? a : ah, hiB = sew === 32 ? b : bh;
+    // the word holding the sign, shifted so the sign is bit 31
+    const up = sew === 16 ? 16 : 0;
+    const hiA = (sew === 64 ? ah : a) << up, hiB = (sew === 64 ? bh : b) << up;
     const sign = kind === 0 ? hiB & 0x80000000 : kind === 1 ? ~hiB & 0x80000000 : (hiA ^ hiB) & 0x80000000;
-    const hi = (hiA & 0x7fffffff) | sign;
-    if (sew === 32) out[0] = hi; else { out[0] = a; out[1] = hi; }
+    const hi = ((hiA & 0x7fffffff) | sign) >>> up;
+    if (sew === 64) { out[0] = a; out[1] = hi; } else out[0] = hi;
     return 0;
   };
 }
@@ -97,10 +114,11 @@ function binary(f: Bin): Handler {
 }
 
 type Fma3 = (xl: number, xh: number, yl: number, yh: number, zl: number, zh: number, sew: number) => number;
-const fma = (f32: (a: number, b: number, c: number, rm: number) => number, f64: (al: number, ah: number, bl: number, bh: number, cl: number, ch: number, rm: number) => number): Fma3 =>
-  (xl, xh, yl, yh, zl, zh, sew) => (sew === 32 ? f32(xl, yl, zl, rm) : f64(xl, xh, yl, yh, zl, zh, rm));
-const MADD = fma(fp.f32MulAdd, fp.f64MulAdd), MSUB = fma(fp.f32MulSub, fp.f64MulSub);
-const NMADD = fma(fp.f32NegMulAdd, fp.f64NegMulAdd), NMSUB = fma(fp.f32NegMulSub, fp.f64NegMulSub);
+type Narrow3 = (a: number, b: number, c: number, rm: number) => number;
+const fma = (f16: Narrow3, f32: Narrow3, f64: (al: number, ah: number, bl: number, bh: number, cl: number, ch: number, rm: number) => number): Fma3 =>
+  (xl, xh, yl, yh, zl, zh, sew) => (sew === 32 ? f32(xl, yl, zl, rm) : sew === 16 ? f16(xl, yl, zl, rm) : f64(xl, xh, yl, yh, zl, zh, rm));
+const MADD = fma(fp.f16MulAdd, fp.f32MulAdd, fp.f64MulAdd), MSUB = fma(fp.f16MulSub, fp.f32MulSub, fp.f64MulSub);
+const NMADD = fma(fp.f16NegMulAdd, fp.f32NegMulAdd, fp.f64NegMulAdd), NMSUB = fma(fp.f16NegMulSub, fp.f32NegMulSub, fp.f64NegMulSub);
 
 /** fused multiply-add family: `acc` = true: d = f(b, a, d) (vfmacc...); false: d = f(b, d, a) (vfmadd...) */
 function fused(f: Fma3, acc: boolean, widen = false): Handler {
@@ -108,7 +126,7 @@ function fused(f: Fma3, acc: boolean, widen = false): Handler {
     const v = fpconf(h, raw, widen ? (u) => 2 * u.sew : undefined);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
     const dsew = widen ? 2 * sew : sew;
-    if (widen && (v.lmulOf(v.vlmul) > 4 || sew !== 32)) h.illegal(raw);
+    if (widen) { narrowOk(h, raw, v); if (v.lmulOf(v.vlmul) > 4) h.illegal(raw); }
     const dg = widen && v.vlmul < 4 ? 2 * g : g;
     align(h, raw, vd, dg); align(h, raw, vs2, g);
     if (f3 === FVV) align(h, raw, vs1Of(raw), g);
@@ -119,8 +137,8 @@ function fused(f: Fma3, acc: boolean, widen = false): Handler {
       let b = operandB(h, v, f3, raw, i, sew), bh = E.hi;
       let a = v.get(vs2, i, sew, false), ah = E.hi;
       if (widen) {
-        flags |= fp.f32ToF64(b); b = out[0]!; bh = out[1]!;
-        flags |= fp.f32ToF64(a); a = out[0]!; ah = out[1]!;
+        flags |= widen2(b, sew); b = out[0]!; bh = out[1]!;
+        flags |= widen2(a, sew); a = out[0]!; ah = out[1]!;
       }
       const d = v.get(vd, i, dsew, false), dh = E.hi;
       flags |= acc ? f(b, bh, a, ah, d, dh, dsew) : f(b, bh, d, dh, a, ah, dsew);
@@ -148,9 +166,10 @@ function compare(f: (a: number, ah: number, b: number, bh: number, sew: number) 
     finish(h, v);
   };
 }
-const feq = (a: number, ah: number, b: number, bh: number, sew: number) => (sew === 32 ? fp.f32Eq(a, b) : fp.f64Eq(a, ah, b, bh));
-const flt = (a: number, ah: number, b: number, bh: number, sew: number) => (sew === 32 ? fp.f32Lt(a, b) : fp.f64Lt(a, ah, b, bh));
-const fle = (a: number, ah: number, b: number, bh: number, sew: number) => (sew === 32 ? fp.f32Le(a, b) : fp.f64Le(a, ah, b, bh));
+type Cmp = (a: number, ah: number, b: number, bh: number, sew: number) => number;
+const cmp = (f16: (a: number, b: number) => number, f32: (a: number, b: number) => number, f64: (al: number, ah: number, bl: number, bh: number) => number): Cmp =>
+  (a, ah, b, bh, sew) => (sew === 32 ? f32(a, b) : sew === 16 ? f16(a, b) : f64(a, ah, b, bh));
+const feq = cmp(fp.f16Eq, fp.f32Eq, fp.f64Eq), flt = cmp(fp.f16Lt, fp.f32Lt, fp.f64Lt), fle = cmp(fp.f16Le, fp.f32Le, fp.f64Le);
 
 /** vfmerge.vfm (vm = 0) and vfmv.v.f (vm = 1, vs2 = 0) */
 const merge: Handler = (h, raw) => {
@@ -174,7 +193,7 @@ const scalarMove: Handler = (h, raw, f3) => {
   if (f3 === FVV) {
     if (vs1Of(raw) !== 0) h.illegal(raw);
     const lo = v.get(vs2, 0, sew, false);
-    h.fr[vd * 2] = lo; h.fr[vd * 2 + 1] = sew === 32 ? -1 : E.hi;
+    h.fr[vd * 2] = sew === 16 ? 0xffff0000 | lo : lo; h.fr[vd * 2 + 1] = sew === 64 ? E.hi : -1;
     h.markFsDirty();
   } else {
     if (vs2 !== 0) h.illegal(raw);
@@ -208,14 +227,14 @@ function reduction(f: Bin, widen = false): Handler {
     if (v.vstart !== 0) h.illegal(raw);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vs1 = vs1Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
     const rsew = widen ? 2 * sew : sew;
-    if (widen && sew !== 32) h.illegal(raw);
+    if (widen) narrowOk(h, raw, v);
     align(h, raw, vs2, g);
     if (v.vl === 0) { finish(h, v); return; }
     let acc = v.get(vs1, 0, rsew, false), acch = E.hi;
     for (let i = 0; i < v.vl; i++) {
       if (!v.active(vm, i)) continue;
       let a = v.get(vs2, i, sew, false), ah = E.hi;
-      if (widen) { flags |= fp.f32ToF64(a); a = out[0]!; ah = out[1]!; }
+      if (widen) { flags |= widen2(a, sew); a = out[0]!; ah = out[1]!; }
       flags |= f(acc, acch, a, ah, rsew);
       acc = out[0]!; acch = out[1]!;
     }
@@ -229,7 +248,8 @@ function widening(f: Bin, wideA: boolean): Handler {
   return (h, raw, f3) => {
     const v = fpconf(h, raw, (u) => 2 * u.sew);
     const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs, sew = v.sew;
-    if (v.lmulOf(v.vlmul) > 4 || sew !== 32) h.illegal(raw);
+    narrowOk(h, raw, v);
+    if (v.lmulOf(v.vlmul) > 4) h.illegal(raw);
     const wg = v.vlmul < 4 ? 2 * g : 1;
     align(h, raw, vd, wg); align(h, raw, vs2, wideA ? wg : g);
     if (f3 === FVV) align(h, raw, vs1Of(raw), g);
@@ -238,14 +258,14 @@ function widening(f: Bin, wideA: boolean): Handler {
     for (let i = v.vstart; i < v.vl; i++) {
       if (!v.active(vm, i)) continue;
       let b = operandB(h, v, f3, raw, i, sew), bh = E.hi;
-      flags |= fp.f32ToF64(b); b = out[0]!; bh = out[1]!;
+      flags |= widen2(b, sew); b = out[0]!; bh = out[1]!;
       let a: number, ah: number;
-      if (wideA) { a = v.get(vs2, i, 64, false); ah = E.hi; } else {
+      if (wideA) { a = v.get(vs2, i, 2 * sew, false); ah = E.hi; } else {
         a = v.get(vs2, i, sew, false);
-        flags |= fp.f32ToF64(a); a = out[0]!; ah = out[1]!;
+        flags |= widen2(a, sew); a = out[0]!; ah = out[1]!;
       }
-      flags |= f(a, ah, b, bh, 64);
-      write(v, vd, i, 64);
+      flags |= f(a, ah, b, bh, 2 * sew);
+      write(v, vd, i, 2 * sew);
     }
     finish(h, v);
   };
@@ -266,13 +286,15 @@ function saturate(lo: number, hi: number, bits: number, signed: boolean, f: numb
 
 /** float (fsew) -> integer (isew), with rounding mode r */
 function toInt(a: number, ah: number, fsew: number, isew: number, signed: boolean, r: number): number {
-  let f: number;
-  if (fsew === 32) f = isew === 64 ? (signed ? fp.f32ToI64(a, r) : fp.f32ToU64(a, r)) : signed ? fp.f32ToI32(a, r) : fp.f32ToU32(a, r);
+  let f = 0;
+  if (fsew === 16) { f = fp.f16ToF32(a); a = out[0]!; fsew = 32; } // exact, so the binary32 conversion rounds it once
+  if (fsew === 32) f |= isew === 64 ? (signed ? fp.f32ToI64(a, r) : fp.f32ToU64(a, r)) : signed ? fp.f32ToI32(a, r) : fp.f32ToU32(a, r);
   else f = isew === 64 ? (signed ? fp.f64ToI64(a, ah, r) : fp.f64ToU64(a, ah, r)) : signed ? fp.f64ToI32(a, ah, r) : fp.f64ToU32(a, ah, r);
   return saturate(out[0]!, out[1]!, isew, signed, f);
 }
 /** integer (isew, extended in (a, ah)) -> float (fsew) */
 function fromInt(a: number, ah: number, isew: number, fsew: number, signed: boolean): number {
+  if (fsew === 16) return fp.f16FromInt(signed ? a : a >>> 0, rm); // at most 32 bits: exact as a double
   if (isew <= 32) return fsew === 32 ? (signed ? fp.f32FromI32(a, rm) : fp.f32FromU32(a, rm)) : signed ? fp.f64FromI32(a, rm) : fp.f64FromU32(a, rm);
   return fsew === 32 ? (signed ? fp.f32FromI64(a, ah, rm) : fp.f32FromU64(a, ah, rm)) : signed ? fp.f64FromI64(a, ah, rm) : fp.f64FromU64(a, ah, rm);
 }
@@ -291,9 +313,10 @@ const convert: Handler = (h, raw) => {
   const toFloat = op === 2 || op === 3 || op === 4 || op === 5;
   const floatW = fromFloat && toFloat ? Math.max(srcW, dstW) : fromFloat ? srcW : dstW;
   const v = fpconf(h, raw, () => floatW);
-  if (fromFloat && toFloat && Math.min(srcW, dstW) !== 32) h.illegal(raw);
-  if (fromFloat && !toFloat && srcW !== 32 && srcW !== 64) h.illegal(raw);
-  if (!fromFloat && toFloat && dstW !== 32 && dstW !== 64) h.illegal(raw);
+  // float <-> float: the narrow side must be floating point too; Zvfhmin gives binary16 for vfwcvt.f.f.v and
+  // vfncvt.f.f.w (not .rod) alone
+  const narrowW = Math.min(srcW, dstW);
+  if (fromFloat && toFloat && !floatOk(h, narrowW) && !(narrowW === 16 && op === 4 && h.isa.has('zvfhmin'))) h.illegal(raw);
   if (kind > 0 && (v.lmulOf(v.vlmul) > 4 || 2 * sew > v.elen)) h.illegal(raw);
   const vd = vdOf(raw), vs2 = vs2Of(raw), vm = vmOf(raw), g = v.groupRegs;
   const wg = v.vlmul < 4 ? 2 * g : 1;
@@ -307,7 +330,8 @@ const convert: Handler = (h, raw) => {
     const a = v.get(vs2, i, srcW, signed && !fromFloat), ah = E.hi;
     if (fromFloat && !toFloat) flags |= toInt(a, ah, srcW, dstW, signed, op >= 6 ? fp.RM_RTZ : rm);
     else if (!fromFloat) flags |= fromInt(a, ah, srcW, dstW, signed);
-    else if (kind === 1) flags |= fp.f32ToF64(a);
+    else if (kind === 1) flags |= widen2(a, srcW);
+    else if (dstW === 16) flags |= fp.f32ToF16(a, rm, op === 5);
     else if (op === 4) flags |= fp.f64ToF32(a, ah, rm);
     else { // rod: truncate, then make the last bit 1 when anything was lost
       const f = fp.f64ToF32(a, ah, fp.RM_RTZ);
@@ -331,17 +355,19 @@ for (let i = 0; i < 128; i++) {
 }
 
 /** vfrec7 (rsqrt = false) / vfrsqrt7 (true) of one element; result in fpOut, flags returned */
+const EST_P: Record<number, number> = { 16: 10, 32: 23, 64: 52 }, EST_BIAS: Record<number, number> = { 16: 15, 32: 127, 64: 1023 };
 function estimate(a: number, ah: number, sew: number, rsqrt: boolean): number {
-  const p = sew === 32 ? 23 : 52, bias = sew === 32 ? 127 : 1023, emax = 2 * bias + 1;
-  const top = sew === 32 ? a : ah;
-  const sign = top >>> 31;
-  let exp = sew === 32 ? (a >>> 23) & 0xff : (ah >>> 20) & 0x7ff;
-  let sig = sew === 32 ? a & 0x7fffff : (ah & 0xfffff) * 4294967296 + (a >>> 0);
+  const p = EST_P[sew]!, bias = EST_BIAS[sew]!, emax = 2 * bias + 1;
+  const sign = sew === 64 ? ah >>> 31 : (a >>> (sew - 1)) & 1;
+  let exp = sew === 64 ? (ah >>> 20) & 0x7ff : (a >>> p) & emax;
+  let sig = sew === 64 ? (ah & 0xfffff) * 4294967296 + (a >>> 0) : a & ((1 << p) - 1);
   const put = (sg: number, e: number, m: number): void => {
-    if (sew === 32) { out[0] = (sg << 31) | (e << 23) | m; out[1] = -1; return; }
-    out[0] = m % 4294967296 | 0; out[1] = (sg << 31) | (e << 20) | Math.floor(m / 4294967296);
+    if (sew === 64) { out[0] = m % 4294967296 | 0; out[1] = (sg << 31) | (e << 20) | Math.floor(m / 4294967296); return; }
+    out[0] = (sg << (sew - 1)) | (e << p) | m; out[1] = -1;
   };
-  const nan = (): void => { if (sew === 32) { out[0] = fp.F32_CANONICAL_NAN; out[1] = -1; } else { out[0] = 0; out[1] = 0x7ff80000; } };
+  const nan = (): void => {
+    if (sew === 64) { out[0] = 0; out[1] = 0x7ff80000; } else { out[0] = sew === 32 ? fp.F32_CANONICAL_NAN : fp.F16_CANONICAL_NAN; out[1] = -1; }
+  };
   const pm = 2 ** p;
   if (exp === emax) { // inf / NaN
     if (sig !== 0) { nan(); return sig < pm / 2 ? fp.FLAG_NV : 0; }
@@ -387,9 +413,9 @@ const unary1: Handler = (h, raw) => {
   for (let i = v.vstart; i < v.vl; i++) {
     if (!v.active(vm, i)) continue;
     const a = v.get(vs2, i, sew, false), ah = E.hi;
-    if (sel === 0) { flags |= sew === 32 ? fp.f32Sqrt(a, rm) : fp.f64Sqrt(a, ah, rm); write(v, vd, i, sew); }
+    if (sel === 0) { flags |= sew === 32 ? fp.f32Sqrt(a, rm) : sew === 16 ? fp.f16Sqrt(a, rm) : fp.f64Sqrt(a, ah, rm); write(v, vd, i, sew); }
     else if (sel !== 16) { flags |= estimate(a, ah, sew, sel === 4); write(v, vd, i, sew); }
-    else v.set(vd, i, sew, sew === 32 ? fp.f32Class(a) : fp.f64Class(a, ah), 0);
+    else v.set(vd, i, sew, sew === 32 ? fp.f32Class(a) : sew === 16 ? fp.f16Class(a) : fp.f64Class(a, ah), 0);
   }
   finish(h, v);
 };

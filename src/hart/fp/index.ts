@@ -3,7 +3,7 @@
 // Conventions (the hart's contract with this library):
 // - Operands are raw bits. binary32: one number (int32 or uint32, only the low 32 bits matter; the hart
 //   checks NaN-boxing first and passes the canonical NaN 0x7fc00000 for an improperly boxed value).
-//   binary64: two 32-bit halves (lo, hi), int32 or uint32. 64-bit integers likewise; 32-bit integers one number.
+//   binary64: two 32-bit halves (lo, hi), int32 or uint32. binary16: one number, the low 16 bits (f16.ts). 64-bit integers likewise; 32-bit integers one number.
 // - Rounding mode rm: 0 RNE, 1 RTZ, 2 RDN, 3 RUP, 4 RMM (RISC-V encoding). The hart resolves DYN (7)
 //   from frm and raises illegal instruction for 5/6 itself; other values are not checked here.
 // - Every function writes its result to fpOut and returns the accrued exception flags in fflags layout
@@ -11,6 +11,7 @@
 //   return the 10-bit class mask directly (fclass raises no flags).
 //   * binary64 results: fpOut[0] = low half, fpOut[1] = high half.
 //   * binary32 results: fpOut[0] = bits, fpOut[1] = -1 (already NaN-boxed for a 64-bit f register).
+//   * binary16 results: fpOut[0] = 0xffff0000 | bits, fpOut[1] = -1 (NaN-boxed likewise).
 //   * integer results (fcvt.*.{w,wu,l,lu}, fcvtmod.w.d): fpOut[0] = low half, fpOut[1] = high half;
 //     32-bit results (w and wu alike) come sign-extended, as RV64 writes them to x registers.
 //   * comparisons (feq/flt/fle/fltq/fleq): fpOut[0] = 0 or 1, fpOut[1] = 0.
@@ -55,3 +56,10 @@ export {
 } from './convert.js';
 
 export { f32Fli, f64Fli, f32Round, f64Round, f64CvtModW } from './zfa.js';
+
+export {
+  f16Add, f16Sub, f16Mul, f16Div, f16Sqrt, f16MulAdd, f16MulSub, f16NegMulAdd, f16NegMulSub,
+  f16Eq, f16Lt, f16Le, f16MinMax, f16Class, f16ToF32, f32ToF16, f16FromInt, f16ToDouble,
+  isNaN16, isSignalingNaN16, F16_CANONICAL_NAN,
+} from './f16.js';
+export { F16, F32, F64, roundPackTo, roundDoubleTo, type FloatFormat } from './round.js';

@@ -1,6 +1,8 @@
 // The one exact rounding routine every slow path ends in: a sign, an exponent and a 64-bit significand
-// (two unsigned 32-bit halves) are rounded to binary32 or binary64 under a RISC-V rounding mode, with
-// IEEE flags (tininess detected after rounding, as RISC-V requires).
+// (two unsigned 32-bit halves) are rounded to binary16, binary32 or binary64 under a RISC-V rounding mode, with
+// IEEE flags (tininess detected after rounding, as RISC-V requires). The destination is a FloatFormat
+// (precision, exponent range, where the fields sit), so one routine serves every width; roundPack is the
+// binary32/binary64 spelling the older callers use.
 //
 // "Jamming": callers that had to drop low-order bits OR a 1 into the least significant bit instead
 // (sticky). Such a value must arrive already normalized (top bit of hi set) so that the jam bit stays
@@ -61,17 +63,36 @@ function roundAt(hi: number, lo: number, s: number, sign: number, rm: number): n
   return up ? q + 1 : q;
 }
 
+/** An IEEE binary interchange format as the rounding routine needs it. */
+export interface FloatFormat {
+  /** precision in bits, the implicit bit included */
+  readonly p: number;
+  readonly emin: number;
+  readonly emax: number;
+  /** bit position of the exponent field in the word holding it (binary64: the high word) */
+  readonly expShift: number;
+  /** the format's width: 16, 32 or 64 */
+  readonly bits: 16 | 32 | 64;
+}
+export const F16: FloatFormat = { p: 11, emin: -14, emax: 15, expShift: 10, bits: 16 };
+export const F32: FloatFormat = { p: 24, emin: -126, emax: 127, expShift: 23, bits: 32 };
+export const F64: FloatFormat = { p: 53, emin: -1022, emax: 1023, expShift: 20, bits: 64 };
+
+/**
+ * Write a result to fpOut from its sign and its magnitude bits (binary64: high word `top`, low word `low`; the
+ * narrower formats: `top` alone), NaN-boxed as a 64-bit f register holds it (binary16: upper 48 bits ones).
+ */
+function put(fmt: FloatFormat, sign: number, top: number, low: number): void {
+  if (fmt.bits === 64) { fpOut[0] = low; fpOut[1] = (sign << 31) | top; return; }
+  fpOut[0] = fmt.bits === 32 ? (sign << 31) | top : 0xffff0000 | (sign << 15) | top;
+  fpOut[1] = -1;
+}
+
 /** Write the overflow result for the rounding mode (infinity or the largest finite value) and return OF|NX. */
-function overflowResult(sign: number, is64: boolean, rm: number): number {
+function overflowResult(sign: number, fmt: FloatFormat, rm: number): number {
   const toInfinity = rm === RM_RNE || rm === RM_RMM || (rm === RM_RDN && sign !== 0) || (rm === RM_RUP && sign === 0);
-  const s = sign << 31;
-  if (is64) {
-    fpOut[0] = toInfinity ? 0 : -1;
-    fpOut[1] = s | (toInfinity ? 0x7ff00000 : 0x7fefffff);
-  } else {
-    fpOut[0] = s | (toInfinity ? 0x7f800000 : 0x7f7fffff);
-    fpOut[1] = -1;
-  }
+  const inf = (2 * fmt.emax + 1) << fmt.expShift;
+  put(fmt, sign, toInfinity ? inf : inf - 1, toInfinity ? 0 : -1);
   return FLAG_OF | FLAG_NX;
 }
 
@@ -80,12 +101,16 @@ function overflowResult(sign: number, is64: boolean, rm: number): number {
  * flags. hi/lo may be given as int32 or uint32.
  */
 export function roundPack(sign: number, e: number, hi: number, lo: number, is64: boolean, rm: number): number {
+  return roundPackTo(is64 ? F64 : F32, sign, e, hi, lo, rm);
+}
+
+/** roundPack to any FloatFormat. */
+export function roundPackTo(fmt: FloatFormat, sign: number, e: number, hi: number, lo: number, rm: number): number {
   hi >>>= 0;
   lo >>>= 0;
   if (hi === 0 && lo === 0) {
     // not produced by any caller; a signed zero keeps the routine total
-    fpOut[0] = is64 ? 0 : sign << 31;
-    fpOut[1] = is64 ? sign << 31 : -1;
+    put(fmt, sign, 0, 0);
     return 0;
   }
   if (hi === 0) {
@@ -100,10 +125,8 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, is64:
     e -= n;
   }
   let exp = e + 63; // exponent of the leading bit
-  const p = is64 ? 53 : 24;
-  const emin = is64 ? -1022 : -126;
-  const emax = is64 ? 1023 : 127;
-  if (exp > emax) return overflowResult(sign, is64, rm);
+  const p = fmt.p, emin = fmt.emin, emax = fmt.emax;
+  if (exp > emax) return overflowResult(sign, fmt, rm);
   let q: number;
   let tiny = false;
   if (exp >= emin) {
@@ -111,7 +134,7 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, is64:
     if (q === TWO_POW[p]) {
       q = TWO_POW[p - 1];
       exp++;
-      if (exp > emax) return overflowResult(sign, is64, rm);
+      if (exp > emax) return overflowResult(sign, fmt, rm);
     }
   } else {
     // tiny unless rounding to p bits with an unbounded exponent reaches 2^emin
@@ -122,14 +145,12 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, is64:
   if (roundInexact) flags = tiny ? FLAG_NX | FLAG_UF : FLAG_NX;
   // Biased exponent minus one plus q: q's leading (implicit) bit adds the missing one, and a subnormal
   // that rounded up to 2^emin carries into the exponent field by itself.
-  const expBits = tiny || exp < emin ? 0 : exp + (is64 ? 1022 : 126);
-  if (is64) {
+  const expBits = tiny || exp < emin ? 0 : exp + emax - 1;
+  if (fmt.bits === 64) {
     const qHi = Math.floor(q / 4294967296);
-    fpOut[0] = (q - qHi * 4294967296) | 0;
-    fpOut[1] = (sign << 31) | ((expBits << 20) + qHi);
+    put(fmt, sign, (expBits << 20) + qHi, (q - qHi * 4294967296) | 0);
   } else {
-    fpOut[0] = (sign << 31) | ((expBits << 23) + q);
-    fpOut[1] = -1;
+    put(fmt, sign, (expBits << fmt.expShift) + q, 0);
   }
   return flags;
 }
@@ -140,6 +161,11 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, is64:
  * error. Exact because binary32 rounding points lie 29 bits above the double's last bit.
  */
 export function roundDoubleToF32(x: number, errSign: number, rm: number): number {
+  return roundDoubleTo(F32, x, errSign, rm);
+}
+
+/** roundDoubleToF32 for binary16 (rounding points 42 bits above the double's last bit) or binary32. */
+export function roundDoubleTo(fmt: FloatFormat, x: number, errSign: number, rm: number): number {
   sF64[0] = x;
   const lo = sI32[0] >>> 0;
   const hiWord = sI32[1];
@@ -151,8 +177,7 @@ export function roundDoubleToF32(x: number, errSign: number, rm: number): number
   const e = (expField !== 0 ? expField : 1) - 1086;
   if (x === 0) {
     // an exact zero (an operation whose double result is 0 has no rounding error)
-    fpOut[0] = sign << 31;
-    fpOut[1] = -1;
+    put(fmt, sign, 0, 0);
     return 0;
   }
   // jam the error into the last bit: below x in magnitude -> one unit less, above -> one unit more
@@ -162,5 +187,5 @@ export function roundDoubleToF32(x: number, errSign: number, rm: number): number
     if (lo64 === 0) hi64 = (hi64 - 1) >>> 0;
     lo64 = (lo64 - 1) >>> 0;
   }
-  return roundPack(sign, e, hi64, lo64, false, rm);
+  return roundPackTo(fmt, sign, e, hi64, lo64, rm);
 }

@@ -3,13 +3,14 @@
 // routine (IEEE 754 rounding, RISC-V flags, tininess after rounding). Slow, simple, and obviously right.
 
 export interface Fmt {
-  readonly width: 32 | 64;
+  readonly width: 16 | 32 | 64;
   readonly p: number; // precision including the implicit bit
   readonly emin: number;
   readonly emax: number;
 }
 export const F32: Fmt = { width: 32, p: 24, emin: -126, emax: 127 };
 export const F64: Fmt = { width: 64, p: 53, emin: -1022, emax: 1023 };
+export const F16: Fmt = { width: 16, p: 11, emin: -14, emax: 15 };
 
 export const NV = 16, DZ = 8, OF = 4, UF = 2, NX = 1;
 export const RNE = 0, RTZ = 1, RDN = 2, RUP = 3, RMM = 4;
@@ -41,7 +42,7 @@ export function decode(bits: bigint, f: Fmt): Val {
 }
 
 export function canonicalNaN(f: Fmt): bigint {
-  return f.width === 32 ? 0x7fc00000n : 0x7ff8000000000000n;
+  return f.width === 32 ? 0x7fc00000n : f.width === 16 ? 0x7e00n : 0x7ff8000000000000n;
 }
 export function infinity(f: Fmt, neg: boolean): bigint {
   const b = ((1n << BigInt(expBits(f))) - 1n) << BigInt(fracBits(f));
@@ -397,7 +398,7 @@ export function randomFloat(rng: Rng, f: Fmt): bigint {
     case 4: return enc(1 + rng.int(3), frac()); // just above the subnormal range
     case 5: return enc(maxExp - 1 - rng.int(3), frac()); // near overflow
     case 6: return enc(bias(f) + rng.int(5) - 2, frac()); // around 1
-    case 7: return enc(bias(f) + rng.int(70) - 35, frac());
+    case 7: return enc(Math.min(maxExp - 1, Math.max(1, bias(f) + rng.int(70) - 35)), frac());
     default: return enc(1 + rng.int(maxExp - 1), frac());
   }
 }
