@@ -116,6 +116,10 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=1 zcmop=1/);
     assert.match(r.stdout, /c\.mop\.n: 8 executed, 0 trapped/);
     assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 40 executed, 0 trapped, 0 wrote a non-zero rd/);
+    // the vector extensions of issue #17: listed, in key 4 of hwprobe, and executed (Zvbb vandn, a FIPS-197 block)
+    for (const n of ['v', 'zvbb', 'zvkb', 'zvkt', 'zvfhmin', 'zvkned', 'zvknhb', 'zvkg', 'zvbc']) assert.ok(isa.includes(n), `isa line lacks ${n}`);
+    assert.match(r.stdout, /hwprobe: v=1 zvbb=1 zvkt=1 zvfhmin=1 zvkned=1 zvknhb=1/);
+    assert.match(r.stdout, /vector crypto: 2 executed, 0 trapped; zvbb vandn ok; zvkned FIPS-197 AES-128 ok/);
     assert.match(r.stdout, /PING-OK/);
     assert.match(r.stderr, /rvkvm: stats: instructions=\d+/);
     // the boot ran through the translator to WebAssembly, and V8 took every module it made
@@ -131,8 +135,8 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
   }
 });
 
-test('strict mode, 2 vCPUs: with Zimop and Zcmop disabled the guest lists neither and the hart traps them', { skip: !prerequisites }, () => {
-  const r = boot(['--smp', '2', '--allow-disable-any', '--disable-zimop', '--disable-zcmop'], 'echo CPUS=$(nproc); cat /proc/cpuinfo; /bin/rvkvm-probe');
+test('strict mode, 2 vCPUs: with Zimop, Zcmop and Zvkned disabled the guest lists none of them and the hart traps them', { skip: !prerequisites }, () => {
+  const r = boot(['--smp', '2', '--allow-disable-any', '--disable-zimop', '--disable-zcmop', '--disable-zvkned'], 'echo CPUS=$(nproc); cat /proc/cpuinfo; /bin/rvkvm-probe');
   assert.match(r.stdout, /CPUS=2/);
   assert.equal(r.stdout.split('\n').filter((l) => /^isa\s*:/.test(l)).length, 2, 'one isa line per hart');
   assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout.slice(-3000)}`);
@@ -142,4 +146,7 @@ test('strict mode, 2 vCPUs: with Zimop and Zcmop disabled the guest lists neithe
   assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=0 zcmop=0/);
   assert.match(r.stdout, /c\.mop\.n: 0 executed, 8 trapped/);
   assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 0 executed, 40 trapped/);
+  assert.ok(!isa.includes('zvkned') && isa.includes('zvbb'), 'Zvkned disabled alone');
+  assert.match(r.stdout, /hwprobe: v=1 zvbb=1 zvkt=1 zvfhmin=1 zvkned=0 zvknhb=1/);
+  assert.match(r.stdout, /vector crypto: 1 executed, 1 trapped; zvbb vandn ok; zvkned FIPS-197 AES-128 wrong/);
 });
