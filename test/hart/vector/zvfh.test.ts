@@ -131,3 +131,26 @@ test('Zvfhmin alone: only vfwcvt.f.f.v and vfncvt.f.f.w at SEW 16; vfwcvt.f.x.v 
   assert.equal(runs(['v'], 16, opv(0x12, 1, 2, 12, FVV, 4)), false, 'vfwcvt.f.f.v at SEW 16 without Zvfhmin');
   assert.equal(runs(['v'], 32, opv(0x12, 1, 2, 12, FVV, 4)), true, 'vfwcvt.f.f.v at SEW 32 is V');
 });
+
+test('Zvfh: vfrec7 / vfrsqrt7 at SEW 16 give the estimate SEW 32 gives for the same value (normal inputs and results)', () => {
+  const rng = new Rng(1619);
+  for (const sel of [5, 4]) { // vfrec7, vfrsqrt7
+    for (let rep = 0; rep < 40; rep++) {
+      // binary16 normals with exponents 3..27 (reciprocals and reciprocal square roots stay normal)
+      const hs = Array.from({ length: 4 }, () => BigInt((sel === 4 ? 0 : rng.int(2)) << 15 | ((3 + rng.int(25)) << 10) | rng.int(1024)));
+      const est = (sew: number, vals: bigint[]) => {
+        const { h } = vectorHart([vsetvli(0, 5, Math.log2(sew / 8) << 3), opv(0x13, 1, 2, sel, FVV, 4)], ISA);
+        h.setCsr(CSR_MSTATUS, (1n << 9n) | (1n << 13n));
+        h.setX(5, 4n);
+        const b = new Uint8Array(16);
+        vals.forEach((v, i) => { for (let k = 0; k < sew / 8; k++) b[i * sew / 8 + k] = Number((v >> BigInt(8 * k)) & 0xffn); });
+        h.vec!.writeReg(2, b);
+        step(h, 2);
+        const out = h.vec!.readReg(4);
+        return vals.map((_, i) => (sew === 16 ? w16(out, i) : w32(out, i)));
+      };
+      const narrow = est(16, hs), wide = est(32, hs.map((x) => cvt(x).bits));
+      narrow.forEach((r, i) => assert.equal(cvt(r).bits, wide[i], `sel ${sel} of ${hs[i]!.toString(16)}`));
+    }
+  }
+});
