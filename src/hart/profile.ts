@@ -58,17 +58,24 @@ export function profileLabels(isa: ReadonlySet<string>): Map<string, string> {
 }
 
 let decodeAnything: Decoder | null = null;
+let anyLabels: Map<string, string> | null = null;
 const anyScratch = new Int32Array(3);
 
-/** The extension whose encoding table decodes `insn` with every extension enabled, or 'unknown'. */
+/**
+ * The extension whose encoding table decodes `insn` with every extension enabled, or 'unknown', named by the
+ * counting rule over the whole catalogue (vector bits: v, compressed: c).
+ */
 export function classifyAnyIsa(insn: number): string {
-  if (decodeAnything === null) {
+  if (decodeAnything === null || anyLabels === null) {
     const every = new Set<string>();
     for (const row of ALL_ENCODINGS) for (const e of row.ext.split('+')) every.add(e);
     decodeAnything = new Decoder(ALL_ENCODINGS, every);
+    anyLabels = profileLabels(new Set(CATALOGUE.filter((r) => !r.shorthand).map((r) => r.name)));
   }
   const def = decodeAnything.decode(insn | 0, anyScratch, 0);
-  return def ? extensionOfRow(def) : UNKNOWN_EXTENSION;
+  if (!def) return UNKNOWN_EXTENSION;
+  const ext = extensionOfRow(def);
+  return anyLabels.get(ext) ?? ext;
 }
 
 /** Counts of one hart (mutable; the hart feeds it). */

@@ -39,7 +39,8 @@ test('classification of other encodings and of bits no table knows', () => {
   const rows: [number, string][] = [
     [addi(1, 2, 3), 'i'], [R(1, 3, 2, 0, 1, 0x33), 'm'] /* mul */, [R(0x20, 3, 2, 7, 1, 0x33), 'zbb'] /* andn */,
     [R(0x10, 3, 2, 2, 1, 0x33), 'zba'] /* sh1add */, [R(0x07, 3, 2, 5, 1, 0x33), 'zicond'] /* czero.eqz */,
-    [0x10fd, 'zca'] /* c.addi x1,-1 */, [0x3002a073, 'zicsr'] /* csrs mstatus,t0 */,
+    [0x10fd, 'c'] /* c.addi x1,-1 */, [0x3002a073, 'zicsr'] /* csrs mstatus,t0 */,
+    [opv(0, 1, 2, 3, 0, 1), 'v'] /* vadd.vv */, [opv(0x01, 1, 2, 3, 0, 1), 'zvbb'] /* vandn.vv */,
     [0xffffffff, 'unknown'], [0x0000, 'unknown'] /* the defined-illegal all-zero halfword */,
   ];
   for (const [bits, ext] of rows) assert.equal(classifyAnyIsa(bits), ext, `0x${bits.toString(16)}`);
