@@ -20,8 +20,9 @@
 // - Hot path: no BigInt, no allocation, nothing thrown.
 // - How: binary64 add/sub/mul/div/sqrt/fma use native doubles plus exact error terms (f64.ts, finish.ts);
 //   operands that could make those inexact (extreme exponents, subnormal or overflowing results) take the
-//   exact 32-bit-limb paths (wide.ts) that end in the single rounding routine (round.ts). binary32 goes
-//   through doubles (f32.ts). Tests: BigInt reference (test/hart/fp/reference.ts) and QEMU's FPU.
+//   exact 32-bit-limb paths (wide.ts) that end in the single rounding routine (round.ts, parametrised by a
+//   FloatFormat: F16, F32, F64). binary32 and binary16 go through doubles (f32.ts, f16.ts). Tests: BigInt
+//   reference (test/hart/fp/reference.ts) and QEMU's FPU.
 
 export {
   fpOut,
