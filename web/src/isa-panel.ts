@@ -1,7 +1,7 @@
 // The vCPU ISA toggles, generated from the catalogue: one per extension the hart implements that has a KVM
 // ISA_EXT register (hasToggle), grouped for
 // display, each with KVM's disable rule. Pure data and functions (no DOM), so Node tests can check them.
-import { CATALOGUE, IMPLEMENTED_EXTENSIONS, type Extension, type KvmRule } from '../../src/isa/index.js';
+import { CATALOGUE, IMPLEMENTED_EXTENSIONS, splitImplemented, type Extension, type KvmRule } from '../../src/isa/index.js';
 
 /** Display groups, in page order. An implemented extension no group names lands in 'other'. */
 export const ISA_GROUPS: readonly { id: string; title: string; names: readonly string[] }[] = [
@@ -11,6 +11,8 @@ export const ISA_GROUPS: readonly { id: string; title: string; names: readonly s
   { id: 'bitmanip', title: 'Bit manipulation', names: ['zba', 'zbb', 'zbs', 'zbc'] },
   { id: 'cache', title: 'Cache-block operations', names: ['zicbom', 'zicboz', 'zicbop'] },
   { id: 'vector', title: 'Vector', names: ['v'] },
+  { id: 'vector-ext', title: 'Vector bit manipulation, half precision and crypto',
+    names: ['zvbb', 'zvkb', 'zvbc', 'zvfhmin', 'zvfh', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh'] },
   { id: 'atomics', title: 'Atomics and waits', names: ['zacas', 'zawrs'] },
   { id: 'privileged', title: 'Privileged (supervisor)', names: ['sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu'] },
   { id: 'virtualization', title: 'H (nested virtualization)', names: ['h'] },
@@ -54,12 +56,15 @@ function toggleFor(row: Extension, group: string): IsaToggle {
   };
 }
 
+/** What the default host has: the implemented extensions whose requirements they meet (Zvfh needs Zfhmin). */
+const HOST_EXTENSIONS = splitImplemented(IMPLEMENTED_EXTENSIONS).implemented;
+
 /**
- * Whether an implemented extension gets a toggle: it has a KVM ISA_EXT register (Zve* come with V and have
- * none) and is not a profile-defined property of the machine (Ziccrse, Svade, ...: those stay as they are).
+ * Whether an extension of the default host gets a toggle: it has a KVM ISA_EXT register (Zve* come with V and
+ * have none) and is not a property of the machine with a guarantee (Ziccrse, Svade, Zvkt, ...: those stay as they are).
  */
 export function hasToggle(r: Extension): boolean {
-  return !r.shorthand && IMPLEMENTED_EXTENSIONS.has(r.name) && r.kvm !== null && r.guarantee === null;
+  return !r.shorthand && HOST_EXTENSIONS.has(r.name) && r.kvm !== null && r.guarantee === null;
 }
 
 /** Every extension with a toggle (catalogue order inside each group), exactly once. */
