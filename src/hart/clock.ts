@@ -15,6 +15,22 @@ export class GuestClock {
     if (!(timebaseHz > 0)) throw new Error(`timebaseHz ${timebaseHz} must be positive`);
   }
 
+  /** The clock's state for a snapshot: the instruction count and offset, and the time it shows now. */
+  saveState(): { icountNs: number; offsetTicks: number; ticks: number } {
+    return { icountNs: this.icountNs, offsetTicks: this.offsetTicks, ticks: this.ticks(0) };
+  }
+
+  /**
+   * Resumes a saved clock: under icount exactly as it was; under the wall clock from the time it showed when saved,
+   * so the guest's time goes on from there instead of jumping by the time the snapshot lay on disk.
+   */
+  loadState(s: { icountNs: number; offsetTicks: number; ticks: number }): void {
+    this.icountNs = s.icountNs;
+    if (this.kind === 'icount') { this.offsetTicks = s.offsetTicks; return; }
+    this.offsetTicks = 0;
+    this.offsetTicks = s.ticks - this.ticks(0);
+  }
+
   /** Current time in ticks, given the running hart's instructions not yet folded in. */
   ticks(unfoldedInstructions: number): number {
     const base = this.kind === 'wall'

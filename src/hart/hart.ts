@@ -38,6 +38,7 @@ import { runSlice, storeDecoded } from './interp.js';
 import { csrRead, csrWrite } from './csrfile.js';
 import { effectiveMip, nextTimerDeadline, takeInterrupt } from './trap.js';
 import { debugTranslate, flushTlb, selectTlb, fetchHostPageOf, load, store } from './mmu.js';
+import { loadHartState, saveHartState, type StateObject } from './snapshot.js';
 
 export { Exit, HartError, DEST_X, DEST_F32, DEST_F64 } from './defs.js';
 
@@ -777,6 +778,11 @@ export class Hart implements CodeCacheOwner {
       vector: pairToBig(this.lastTrapPcLo, this.lastTrapPcHi), vectorCause: this.lastTrapCause, repeats: this.trapRepeats,
     };
   }
+
+  /** Everything of this hart a snapshot keeps (src/hart/snapshot.ts); only between run() calls. */
+  saveState(): StateObject { return saveHartState(this); }
+  /** Takes a saveState() of a hart with the same ISA set (set it first) and configuration; caches are rebuilt. */
+  loadState(s: StateObject): void { loadHartState(this, s); }
 
   /** drop every TLB entry and the page-walk cache (satp writes, remote SFENCE.VMA) */
   flushTlb(): void { flushTlb(this); }

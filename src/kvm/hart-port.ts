@@ -18,7 +18,12 @@ export interface HartTrapLoop {
   readonly repeats: number;
 }
 
+import type { StateObject } from '../hart/snapshot.js';
+
 export interface HartPort {
+  /** the hart's whole state for a snapshot, and its restore (same ISA set and configuration; caches rebuilt) */
+  saveState(): StateObject;
+  loadState(s: StateObject): void;
   run(maxInstructions: number): number;
   readonly instret: number;
   /** instret plus traps entered: what run()'s budget counts, so a hart that only traps still uses it up */

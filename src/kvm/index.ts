@@ -12,6 +12,7 @@
 //   vcpu.interrupt(level)                              // KVM_INTERRUPT: the guest's S-level external interrupt
 //   vcpu.kick()                                        // make a running run() return INTR
 //   vm.runAll()                                        // SMP in one JS thread: round-robin time slices
+//   vm.saveState() / vm.loadState(s)                   // rvkvm's own: every vCPU and the clock, for snapshots
 //
 // Choices where KVM depends on the host (all documented at their definition):
 //  - Idle: a guest in WFI (or HSM retentive suspend) makes run() return INTR with idle.sleepNs = nanoseconds
@@ -35,3 +36,4 @@ export { regIdName } from './names.js';
 export { ABI_PROFILES, DEFAULT_ABI, KVM_ABIS, abiProfile, KVM_SBI_EXT_NAMES, SbiEid, type KvmAbi, type AbiProfile } from './abi.js';
 export { kvmIsaTable, kvmIsaExt, type KvmIsaExt } from './isa-rules.js';
 export { SbiErr, HsmState } from './sbi.js';
+export type { StateValue, StateObject } from '../hart/snapshot.js';

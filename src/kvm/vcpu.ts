@@ -16,6 +16,7 @@ import type { Vm } from './vm.js';
 import type { ProfileReport } from '../hart/profile.js';
 import type { InstructionTracer } from '../hart/trace.js';
 import type { JitStats } from '../hart/index.js';
+import type { StateObject, StateValue } from '../hart/snapshot.js';
 
 // The profile and trace types travel with the vCPU API, so user space (src/vmm) needs nothing from src/hart.
 export type { ProfileReport } from '../hart/profile.js';
@@ -766,6 +767,76 @@ export class Vcpu {
     this.hart.requestStop();
   }
 
+  /**
+   * rvkvm's own (KVM has no single call for it): the vCPU's whole state for a snapshot, between run() calls. What
+   * KVM would migrate through ONE_REG and its other ioctls (registers, CSRs, FP and vector state, the timer, SBI
+   * and HSM state, mp_state) plus what the software hart holds beyond them (M-level and H state, a pending MMIO or
+   * SBI completion, the LR reservation). Debugger state (KVM_SET_GUEST_DEBUG) is not state of the guest.
+   */
+  saveState(): StateObject {
+    return {
+      id: this.id,
+      enabled: [...this.enabled].sort((a, b) => a - b),
+      ran: this.ran, mvendorid: this.mvendorid, marchid: this.marchid, mimpid: this.mimpid,
+      sbiStatus: this.sbiStatus.map((v) => (v === undefined ? null : v)),
+      timer: { compare: this.timer.compare, armed: this.timer.armed },
+      staShmem: this.staShmem,
+      fwft: this.fwft.map((f) => ({ enable: f.enable, flags: f.flags, value: f.value })),
+      power: this.power, waiting: this.waiting,
+      pendingSbi: this.pendingSbi ? [this.pendingSbi.sbi.ret[0], this.pendingSbi.sbi.ret[1]] : null,
+      pendingReset: this.pendingReset ? { pc: this.pendingReset.pc, a1: this.pendingReset.a1 } : null,
+      pendingMmio: this.pendingMmio,
+      aiaCsrs: [...this.aiaCsrs], sstateen0: this.sstateen0, ssp: this.ssp,
+      hart: this.hart.saveState(),
+    };
+  }
+
+  /** Restores a saveState() into a vCPU of a VM built the same way; checks the record before changing anything. */
+  loadState(s: StateObject): void {
+    const bad = (what: string): never => { throw new KvmError('EINVAL', `vcpu ${this.id} state: ${what}`); };
+    const big = (v: StateValue | undefined, what: string): bigint => (typeof v === 'bigint' ? v : bad(`${what} is not a 64-bit value`));
+    const list = (v: StateValue | undefined, what: string): StateValue[] => (Array.isArray(v) ? v : bad(`${what} is not a list`));
+    const rec = (v: StateValue | undefined, what: string): StateObject =>
+      (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? v : bad(`${what} is not a record`));
+    if (s['id'] !== this.id) bad(`saved for vcpu ${String(s['id'])}`);
+    const enabled = list(s['enabled'], 'enabled').map((v) => (typeof v === 'number' ? v : bad('enabled holds a non-number')));
+    const sbi = list(s['sbiStatus'], 'sbiStatus');
+    if (sbi.length !== this.sbiStatus.length) bad(`${sbi.length} SBI extensions, this ABI has ${this.sbiStatus.length}`);
+    const fwft = list(s['fwft'], 'fwft').map((v) => rec(v, 'fwft entry'));
+    if (fwft.length !== this.fwft.length) bad(`${fwft.length} FWFT features, this ABI has ${this.fwft.length}`);
+    const timer = rec(s['timer'], 'timer');
+    const aia = list(s['aiaCsrs'], 'aiaCsrs').map((v) => big(v, 'an AIA CSR'));
+    if (aia.length !== this.aiaCsrs.length) bad('AIA CSR count');
+    const power = s['power'];
+    if (power !== 'on' && power !== 'off') bad('power is not on or off');
+    const ps = s['pendingSbi'], pr = s['pendingReset'];
+    const pendingSbi = ps === null ? null : list(ps, 'pendingSbi').map((v) => big(v, 'an SBI return value'));
+    const pendingReset = pr === null ? null : rec(pr, 'pendingReset');
+    const hart = rec(s['hart'], 'hart');
+    // checked: apply. The ISA first, since the hart's state is that of a hart running this ISA.
+    this.enabled.clear();
+    for (const id of enabled) this.enabled.add(id);
+    this.ran = s['ran'] === true;
+    if (this.ran) this.hart.setIsa(this.hartIsa());
+    this.mvendorid = big(s['mvendorid'], 'mvendorid'); this.marchid = big(s['marchid'], 'marchid'); this.mimpid = big(s['mimpid'], 'mimpid');
+    sbi.forEach((v, i) => { this.sbiStatus[i] = v === null ? undefined : (v as SbiStatus); });
+    this.timer = { compare: big(timer['compare'], 'timer compare'), armed: timer['armed'] === true };
+    this.staShmem = big(s['staShmem'], 'staShmem');
+    this.fwft = fwft.map((f) => ({ enable: big(f['enable'], 'fwft enable'), flags: big(f['flags'], 'fwft flags'), value: f['value'] === null ? null : big(f['value'], 'fwft value') }));
+    this.power = power as PowerState;
+    this.waiting = s['waiting'] === true;
+    this.pendingSbi = pendingSbi === null ? null : { reason: 'riscv_sbi', code: KVM_EXIT.RISCV_SBI, sbi: { extensionId: 0n, functionId: 0n, args: [], ret: [pendingSbi[0]!, pendingSbi[1]!] } } as unknown as SbiExit;
+    this.pendingReset = pendingReset === null ? null : { pc: big(pendingReset['pc'], 'reset pc'), a1: big(pendingReset['a1'], 'reset a1') };
+    this.pendingMmio = s['pendingMmio'] === true;
+    aia.forEach((v, i) => { this.aiaCsrs[i] = v; });
+    this.sstateen0 = big(s['sstateen0'], 'sstateen0'); this.ssp = big(s['ssp'], 'ssp');
+    this.kicked = false;
+    this.lastRunEnd = null;
+    this.debugStopPc = null;
+    this.stepEndsOnEntry = false;
+    this.hart.loadState(hart);
+  }
+
   /** @internal wake from WFI (IPI, interrupt). */
   wake(): void {
     this.waiting = false;
@@ -910,7 +981,8 @@ export class Vcpu {
   /** STA: bump sequence (odd), add steal time, bump again (even), as KVM's record_steal_time does. */
   private recordStealTime(): void {
     if (this.staShmem === INVALID_GPA || !this.sbiEnabled('STA')) return;
-    const stolenNs = this.lastRunEnd === null || this.waiting ? 0 : Math.max(0, Math.round((now() - this.lastRunEnd) * 1e6));
+    // under icount the guest sees no host time at all (a reproducible run), so nothing is ever stolen
+    const stolenNs = this.lastRunEnd === null || this.waiting || this.vm.clock === 'icount' ? 0 : Math.max(0, Math.round((now() - this.lastRunEnd) * 1e6));
     let bytes: Uint8Array;
     try { bytes = this.vm.memory.ram(Number(this.staShmem), 64); } catch { return; }
     const dv = new DataView(bytes.buffer, bytes.byteOffset, 64);

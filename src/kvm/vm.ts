@@ -5,6 +5,7 @@ import { KvmError } from './errors.js';
 import type { VcpuExit } from './exits.js';
 import type { KvmHost } from './host.js';
 import { Vcpu, mergeProfileReports, type ProfileReport } from './vcpu.js';
+import type { StateObject } from '../hart/snapshot.js';
 
 export interface VmOptions {
   /** Which Linux KVM ABI to model: '7.3' (7.3-rc7, default) or '6.12' (6.12.107). */
@@ -132,6 +133,24 @@ export class Vm {
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);
     return vcpu;
+  }
+
+  /** rvkvm's own: the VM's state for a snapshot (its clock, the SMP round robin, every vCPU), between runs. */
+  saveState(): StateObject {
+    return { clock: this.clock, guestClock: this.guestClock.saveState(), roundRobinNext: this.roundRobinNext, vcpus: this.vcpuList.map((v) => v.saveState()) };
+  }
+
+  /** Restores a saveState() into a VM built the same way (same vCPUs, clock kind and RAM); RAM is the caller's. */
+  loadState(s: StateObject): void {
+    const vcpus = s['vcpus'], clock = s['guestClock'] as StateObject | undefined;
+    if (s['clock'] !== this.clock) throw new KvmError('EINVAL', `VM state: saved with --clock ${String(s['clock'])}, this VM has ${this.clock}`);
+    if (!Array.isArray(vcpus) || vcpus.length !== this.vcpuList.length) throw new KvmError('EINVAL', `VM state: ${Array.isArray(vcpus) ? vcpus.length : '?'} vCPUs saved, this VM has ${this.vcpuList.length}`);
+    const num = (v: unknown): number => { if (typeof v !== 'number') throw new KvmError('EINVAL', 'VM state: the clock record is damaged'); return v; };
+    const c = { icountNs: num(clock?.['icountNs']), offsetTicks: num(clock?.['offsetTicks']), ticks: num(clock?.['ticks']) };
+    const rr = num(s['roundRobinNext']);
+    vcpus.forEach((v, i) => this.vcpuList[i]!.loadState(v as StateObject));
+    this.guestClock.loadState(c);
+    this.roundRobinNext = rr % this.vcpuList.length;
   }
 
   /** The execution profile summed over every vCPU that is profiling; null when none is. */

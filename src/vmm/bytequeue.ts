@@ -54,6 +54,14 @@ export class ByteQueue {
     return n;
   }
 
+  /** A copy of everything queued, in order (for snapshots; the queue is unchanged). */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.count);
+    let n = 0;
+    this.chunks.forEach((c, i) => { const part = i === 0 ? c.subarray(this.head) : c; out.set(part, n); n += part.length; });
+    return out;
+  }
+
   clear(): void {
     this.chunks = [];
     this.head = 0;

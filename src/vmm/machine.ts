@@ -18,13 +18,15 @@ import { Uart16550 } from './devices/uart16550.js';
 import { GoldfishRtc } from './devices/goldfish-rtc.js';
 import { VirtioMmio, type VirtioDeviceModel } from './devices/virtio-mmio.js';
 import { VirtioBlk, type BlockBackend } from './devices/virtio-blk.js';
-import { VirtioRng } from './devices/virtio-rng.js';
+import { ReproducibleEntropy, VirtioRng } from './devices/virtio-rng.js';
 import { VirtioNet, type NetBackend } from './devices/virtio-net.js';
 import { UserNetBackend } from './devices/usernet.js';
 import { VirtioConsole, type ConsolePort } from './devices/virtio-console.js';
 import { Virtio9p } from './devices/virtio-9p.js';
 import { NinepServer } from './ninep/server.js';
 import type { FsBackend } from './ninep/backend.js';
+import type { StateObject } from '../kvm/index.js';
+import type { StateReader } from './snapshot/value.js';
 
 /** Guest physical memory map (QEMU virt / kvmtool style). */
 export const MEMORY_MAP = {
@@ -50,6 +52,9 @@ const MiB = 1024 * 1024;
  *  (more with --profile), so this bounds the check interval to about 0.3 s even when a guest only traps; an
  *  instruction costs 10..50 ns, so ordinary code pays nothing measurable for the finer round robin. */
 const VCPU_SLICE = 50_000;
+/** Under --clock icount, runUntilDone's step: a fixed number of instructions with no host-time bound, so where the
+ *  guest is interrupted depends on its instructions alone and a run is reproducible (and so is a restored one). */
+const ICOUNT_STEP = 2_000_000;
 
 export interface MachineConfig {
   kernel: Uint8Array;
@@ -162,6 +167,8 @@ export class Machine {
   readonly isaString: string;
   readonly isaExtensions: readonly string[];
   readonly kernelEntry: number;
+  /** guest RAM: MEMORY_MAP.ram.base and this many bytes */
+  readonly memBytes: number;
   private readonly consoleOut: (bytes: Uint8Array) => void;
   /** the console's current unfinished line (for the kernel panic watch) */
   private consoleLine = '';
@@ -181,6 +188,7 @@ export class Machine {
     }
     if (!Number.isInteger(smp) || smp < 1 || smp > 32) throw new VmmError(`--smp ${smp}: must be 1..32`);
     this.consoleOut = cfg.console;
+    this.memBytes = memBytes;
 
     let hostExtensions = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa).extensions : undefined;
     const hostSpec = cfg.hostIsa !== undefined ? parseIsaString(cfg.hostIsa) : undefined;
@@ -236,7 +244,9 @@ export class Machine {
       models.push('backend' in disk ? new VirtioBlk(disk.backend, disk.serial) : new VirtioBlk(disk));
     }
     if (cfg.netBackend || cfg.net) models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
-    if (cfg.rng ?? true) models.push(new VirtioRng());
+    // under icount the guest's entropy is reproducible too (ReproducibleEntropy): its random pool steers its code
+    const entropy = cfg.clock === 'icount' ? new ReproducibleEntropy() : null;
+    if (cfg.rng ?? true) models.push(new VirtioRng(entropy ?? undefined));
     this.consoleDevice = cfg.consoleDevice ?? 'serial';
     const channels = cfg.channels ?? [];
     this.virtioConsole = this.consoleDevice === 'virtio' || channels.length > 0
@@ -297,7 +307,7 @@ export class Machine {
         uart: { base: MEMORY_MAP.uart.base, irq: MEMORY_MAP.uart.irq, clockHz: UART_CLOCK_HZ },
         virtio: this.virtio.map((d, i) => ({ base: d.base, size: d.size, irq: MEMORY_MAP.virtio.firstIrq + i })),
         rtc: { base: MEMORY_MAP.rtc.base, size: MEMORY_MAP.rtc.size, irq: MEMORY_MAP.rtc.irq },
-        rngSeed: crypto.getRandomValues(new Uint8Array(32)),
+        rngSeed: entropy ? deterministicSeed(entropy) : crypto.getRandomValues(new Uint8Array(32)),
       };
       this.dtb = buildDeviceTree(this.description);
     }
@@ -399,6 +409,22 @@ export class Machine {
     let n = 0;
     for (const v of this.vcpus) n += v.instructionsRetired;
     return n;
+  }
+
+  /** The machine's own state beyond its devices (snapshots): the console's unfinished line and the panic watch. */
+  saveState(): StateObject {
+    return { consoleLine: this.consoleLine, panicked: this.panicked, panicMessage: this.panicMessage, finished: this.finished ? this.finished.kind : null };
+  }
+
+  loadState(r: StateReader): void {
+    this.consoleLine = r.str('consoleLine');
+    this.panicked = r.bool('panicked');
+    this.panicMessage = r.str('panicMessage');
+  }
+
+  /** A restore failed part way: nothing of this machine may run. */
+  markBroken(message: string): void {
+    this.finished = { kind: 'error', message };
   }
 
   /** Host keyboard / pipe input for the guest console. */
@@ -577,22 +603,28 @@ export class Machine {
    * Runs until the guest powers off, resets, fails, or `timeoutMs` passes. Yields to the event loop between
    * slices so console input and timers get in; sleeps while every vCPU waits for an interrupt.
    */
-  async runUntilDone(opts: { timeoutMs?: number; sliceMs?: number; signal?: AbortSignal; debugger?: MachineDebugger } = {}): Promise<MachineState> {
+  async runUntilDone(opts: {
+    timeoutMs?: number; sliceMs?: number; signal?: AbortSignal; debugger?: MachineDebugger;
+    /** called before every step, between run slices: where a snapshot may be taken (Ctrl-A s, a monitor) */
+    betweenSteps?: () => void;
+  } = {}): Promise<MachineState> {
     const start = performance.now();
     const sliceMs = opts.sliceMs ?? 20;
-    let sliceInstructions = 500_000;
+    const icount = this.vm.clock === 'icount';
+    let sliceInstructions = icount ? ICOUNT_STEP : 500_000;
     for (;;) {
       if (opts.signal?.aborted) return { kind: 'error', message: 'stopped by the user' };
+      opts.betweenSteps?.();
       const held = opts.debugger?.hold();
       if (held) { await untilAborted(held, opts.signal); continue; }
       if (opts.timeoutMs !== undefined && performance.now() - start > opts.timeoutMs) {
         return { kind: 'error', message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
       }
       const t0 = performance.now();
-      const state = this.step(sliceInstructions, 2 * sliceMs);
+      const state = this.step(sliceInstructions, icount ? Infinity : 2 * sliceMs);
       const took = performance.now() - t0;
-      // Keep each slice near sliceMs of host time so input stays responsive.
-      if (state.kind === 'running' && took > 0) {
+      // Keep each slice near sliceMs of host time so input stays responsive (not under icount: see ICOUNT_STEP).
+      if (state.kind === 'running' && took > 0 && !icount) {
         sliceInstructions = Math.max(10_000, Math.min(50_000_000, Math.round(sliceInstructions * (sliceMs / took))));
       }
       if (state.kind === 'running') { await yieldToEventLoop(); continue; }
@@ -605,6 +637,13 @@ export class Machine {
       return state;
     }
   }
+}
+
+/** The device tree's rng-seed under icount: fixed, like the rest of a reproducible run's entropy. */
+function deterministicSeed(entropy: ReproducibleEntropy): Uint8Array {
+  const seed = new Uint8Array(32);
+  entropy.source(seed);
+  return seed;
 }
 
 /** Resolves when `p` does or when `signal` aborts (a debugger holding the guest must not block the user's stop). */

@@ -7,6 +7,8 @@
 // The time source is passed in (the host's clock, or the guest's under --clock icount): no host API here.
 import type { IrqLine, MmioDevice } from '../device.js';
 import { NO_IRQ } from '../device.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 
 const TIME_LOW = 0x00;
 const TIME_HIGH = 0x04;
@@ -55,6 +57,20 @@ export class GoldfishRtc implements MmioDevice {
   nowNs(): bigint {
     const t = this.source() + this.offsetNs;
     return t < 0n ? 0n : t & 0xffff_ffff_ffff_ffffn;
+  }
+
+  /** Registers and the alarm (snapshots). The offset from the source is kept: a guest that set its clock keeps it. */
+  saveState(): StateObject {
+    return {
+      offsetNs: this.offsetNs, latchedHigh: this.latchedHigh, writeHigh: this.writeHigh, alarmNs: this.alarmNs,
+      alarmHigh: this.alarmHigh, alarmRunning: this.alarmRunning, irqEnabled: this.irqEnabled, irqPending: this.irqPending, irqLevel: this.irqLevel,
+    };
+  }
+
+  loadState(r: StateReader): void {
+    this.offsetNs = r.big('offsetNs'); this.latchedHigh = r.int('latchedHigh'); this.writeHigh = r.int('writeHigh');
+    this.alarmNs = r.big('alarmNs'); this.alarmHigh = r.int('alarmHigh'); this.alarmRunning = r.bool('alarmRunning');
+    this.irqEnabled = r.bool('irqEnabled'); this.irqPending = r.bool('irqPending'); this.irqLevel = r.bool('irqLevel');
   }
 
   /** Fires the alarm if its time has come (called by the machine between run slices). */

@@ -3,6 +3,9 @@
 // holds it back); completing it re-arms the gateway, and a line still high pends again.
 import type { IrqLine, MmioDevice } from '../device.js';
 import { VmmError } from '../errors.js';
+import { bytesOf } from '../snapshot/value.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 
 const PRIORITY_BASE = 0x0;
 const PENDING_BASE = 0x1000;
@@ -104,6 +107,27 @@ export class Plic implements MmioDevice {
         this.onContextChange(ctx, level === 1);
       }
     }
+  }
+
+  /** Every register and gateway, and the outputs (snapshots). */
+  saveState(): StateObject {
+    return {
+      ndev: this.ndev, contexts: this.contexts, priority: bytesOf(this.priority), level: bytesOf(this.level), pending: bytesOf(this.pending),
+      claimed: bytesOf(this.claimed), enable: this.enable.map(bytesOf), threshold: bytesOf(this.threshold), output: bytesOf(this.output),
+    };
+  }
+
+  /** The outputs are set without calling onContextChange: the harts' pending bits are restored with the harts. */
+  loadState(r: StateReader): void {
+    if (r.int('ndev') !== this.ndev || r.int('contexts') !== this.contexts) throw new VmmError(`PLIC state: saved with ${r.int('ndev')} sources and ${r.int('contexts')} contexts`);
+    const enable = r.list('enable');
+    if (enable.length !== this.contexts) throw new VmmError('PLIC state: enable words damaged');
+    r.into('priority', this.priority); r.into('level', this.level); r.into('pending', this.pending); r.into('claimed', this.claimed);
+    r.into('threshold', this.threshold); r.into('output', this.output);
+    enable.forEach((e, i) => {
+      if (!(e instanceof Uint8Array) || e.length !== this.enable[i]!.byteLength) throw new VmmError('PLIC state: enable words damaged');
+      new Uint8Array(this.enable[i]!.buffer).set(e);
+    });
   }
 
   /** Current output of a context (for tests and the run loop). */

@@ -10,6 +10,8 @@
 // command). A FIFO reset while the guest is not ready puts the unread bytes back at the head of the backlog.
 import type { IrqLine, MmioDevice } from '../device.js';
 import { NO_IRQ } from '../device.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 import { ByteQueue } from '../bytequeue.js';
 
 // Register offsets
@@ -102,6 +104,24 @@ export class Uart16550 implements MmioDevice {
   /** Bytes of host input the guest has not read yet (FIFO + backlog). */
   get pendingInput(): number {
     return this.rxFifo.length + this.backlog.length;
+  }
+
+  /** The registers, the receive FIFO and host input not yet in it (snapshots). */
+  saveState(): StateObject {
+    return {
+      ier: this.ier, lcr: this.lcr, mcr: this.mcr, scr: this.scr, fcr: this.fcr, divisor: this.divisor, overrun: this.overrun,
+      thrInterrupt: this.thrInterrupt, rxFifo: Uint8Array.from(this.rxFifo), backlog: this.backlog.toBytes(),
+      irqLevel: this.irqLevel, modemStatusChanged: this.modemStatusChanged,
+    };
+  }
+
+  /** The interrupt line's level is the interrupt controller's to restore, so it is set here without a call. */
+  loadState(r: StateReader): void {
+    this.ier = r.int('ier'); this.lcr = r.int('lcr'); this.mcr = r.int('mcr'); this.scr = r.int('scr'); this.fcr = r.int('fcr');
+    this.divisor = r.int('divisor'); this.overrun = r.bool('overrun'); this.thrInterrupt = r.bool('thrInterrupt');
+    this.rxFifo = [...r.bytes('rxFifo')];
+    this.backlog.clear(); this.backlog.push(r.bytes('backlog'));
+    this.irqLevel = r.bool('irqLevel'); this.modemStatusChanged = r.bool('modemStatusChanged');
   }
 
   /** The baud-rate divisor the guest programmed (DLL/DLM). */

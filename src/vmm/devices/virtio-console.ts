@@ -11,6 +11,9 @@
 import { ByteQueue } from '../bytequeue.js';
 import type { VirtioDeviceModel, VirtioQueues } from './virtio-mmio.js';
 import { Virtqueue } from './virtqueue.js';
+import { VmmError } from '../errors.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 
 export const VIRTIO_ID_CONSOLE = 3;
 export const VIRTIO_CONSOLE_F_MULTIPORT = 1n;
@@ -59,6 +62,20 @@ export class VirtioConsole implements VirtioDeviceModel {
   reset(): void {
     this.ctrlOut = [];
     this.guestOpen.fill(false);
+  }
+
+  /** Host input not yet taken per port, control messages not yet sent, which ports the guest has open (snapshots). */
+  saveState(): StateObject {
+    return { input: this.input.map((q) => q.toBytes()), ctrlOut: this.ctrlOut.map((m) => m.slice()), guestOpen: [...this.guestOpen] };
+  }
+
+  loadState(r: StateReader): void {
+    const input = r.list('input'), open = r.list('guestOpen'), ctrl = r.list('ctrlOut');
+    if (input.length !== this.ports.length || open.length !== this.ports.length) throw new VmmError(`virtio-console state: ${input.length} ports saved, this device has ${this.ports.length}`);
+    if (!input.every((b) => b instanceof Uint8Array) || !ctrl.every((b) => b instanceof Uint8Array)) throw new VmmError('virtio-console state: damaged queues');
+    input.forEach((b, i) => { this.input[i]!.clear(); this.input[i]!.push(b as Uint8Array); });
+    this.ctrlOut = ctrl.map((b) => (b as Uint8Array).slice());
+    open.forEach((o, i) => { this.guestOpen[i] = o === true; });
   }
 
   /** The driver took MULTIPORT (and so the control queues); without it there is port 0 only. */

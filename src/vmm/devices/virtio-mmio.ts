@@ -4,6 +4,8 @@ import type { GuestRam, IrqLine, MmioDevice } from '../device.js';
 import { NO_IRQ } from '../device.js';
 import { VmmError } from '../errors.js';
 import { Virtqueue } from './virtqueue.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 
 export const VIRTIO_MMIO_MAGIC = 0x74726976; // "virt"
 /** Our vendor id: "RVKM" read as a little-endian u32. */
@@ -54,6 +56,9 @@ export interface VirtioDeviceModel {
   readonly features: bigint;
   /** Maximum size of each queue (the number of queues is the length). */
   readonly queueMaxSizes: readonly number[];
+  /** The device's own state beyond its queues (snapshots); absent: it has none (requests complete at once). */
+  saveState?(): StateObject;
+  loadState?(r: StateReader): void;
   /** The device-specific configuration space (the transport serves reads from it). */
   readonly config: Uint8Array;
   /** A driver write into config space (most devices ignore them). */
@@ -140,6 +145,57 @@ export class VirtioMmio implements MmioDevice, VirtioQueues {
   configChanged(): void {
     this.configGeneration = (this.configGeneration + 1) >>> 0;
     if (this.status & STATUS_DRIVER_OK) this.raise(INTERRUPT_CONFIG_CHANGE);
+  }
+
+  /**
+   * The transport's registers, every queue's layout and ring positions (what the device has taken from the
+   * available ring and given back on the used ring) and the device's own state (snapshots). Requests are always
+   * completed inside the notification, so no descriptor chain is ever held between two: a request the driver
+   * made available but the device has not taken is in guest RAM and is taken after the restore.
+   */
+  saveState(): StateObject {
+    return {
+      deviceId: this.device.deviceId, config: this.device.config.slice(),
+      status: this.status, deviceFeaturesSel: this.deviceFeaturesSel, driverFeaturesSel: this.driverFeaturesSel,
+      driverFeatures: this.driverFeatureBits, queueSel: this.queueSel, interruptStatus: this.interruptStatus,
+      configGeneration: this.configGeneration, irqLevel: this.irqLevel, lastError: this.lastError ?? null,
+      queues: this.queues.map((q) => ({ num: q.num, ready: q.ready, desc: q.desc, driver: q.driver, device: q.device, indexes: q.vq ? [...q.vq.indexes] : null })),
+      model: this.device.saveState?.() ?? null,
+    };
+  }
+
+  /** Checks that a saved state is of this device (type, queues, configuration) before loadState changes anything. */
+  checkState(r: StateReader): void {
+    const fail = (m: string): never => { throw new VmmError(`${this.name}: ${m}`); };
+    if (r.int('deviceId') !== this.device.deviceId) fail(`the snapshot has virtio device type ${r.int('deviceId')} here, this machine ${this.device.deviceId}`);
+    const cfg = r.bytes('config');
+    if (cfg.length !== this.device.config.length || cfg.some((b, i) => b !== this.device.config[i])) {
+      fail('its configuration differs from the snapshot\'s (a disk of another size, another MAC address or other ports?)');
+    }
+    if (r.list('queues').length !== this.queues.length) fail(`the snapshot has ${r.list('queues').length} queues, this device ${this.queues.length}`);
+  }
+
+  /** Restores a saveState() after guest RAM (the rings live there); the interrupt line is the PLIC's to restore. */
+  loadState(r: StateReader): void {
+    this.checkState(r);
+    this.status = r.int('status'); this.deviceFeaturesSel = r.int('deviceFeaturesSel'); this.driverFeaturesSel = r.int('driverFeaturesSel');
+    this.driverFeatureBits = r.big('driverFeatures'); this.queueSel = r.int('queueSel'); this.interruptStatus = r.int('interruptStatus');
+    this.configGeneration = r.int('configGeneration'); this.irqLevel = r.bool('irqLevel');
+    const err = r.value('lastError');
+    this.lastError = typeof err === 'string' ? err : undefined;
+    r.records('queues').forEach((qr, i) => {
+      const q = this.queues[i]!;
+      q.num = qr.int('num'); q.ready = false; q.vq = null;
+      q.desc = qr.num('desc'); q.driver = qr.num('driver'); q.device = qr.num('device');
+      const idx = qr.value('indexes');
+      if (qr.bool('ready')) {
+        this.enableQueue(q, i);
+        const vq = q.vq as Virtqueue | null; // enableQueue set it
+        if (vq && Array.isArray(idx) && idx.length === 3) vq.indexes = idx as [number, number, number];
+      }
+    });
+    const model = r.value('model');
+    if (model !== null) this.device.loadState?.(r.sub('model'));
   }
 
   private raise(bits: number): void {

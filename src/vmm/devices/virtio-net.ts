@@ -4,6 +4,8 @@ import { VmmError } from '../errors.js';
 import type { VirtioDeviceModel, VirtioQueues } from './virtio-mmio.js';
 import { Virtqueue } from './virtqueue.js';
 
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 export const VIRTIO_ID_NET = 1;
 export const VIRTIO_NET_F_GUEST_CSUM = 1n;
 export const VIRTIO_NET_F_MAC = 5n;
@@ -87,6 +89,21 @@ export class VirtioNet implements VirtioDeviceModel {
 
   reset(): void {
     this.backlog = [];
+  }
+
+  /** Frames waiting for receive buffers and the counters; the backend's own state (user-net connections) is not here. */
+  saveState(): StateObject {
+    return { backlog: this.backlog.map((f) => f.slice()), stats: { ...this.stats } };
+  }
+
+  loadState(r: StateReader): void {
+    this.backlog = r.list('backlog').map((f) => {
+      if (!(f instanceof Uint8Array) || f.length < 14 || f.length > MAX_FRAME) throw new VmmError('virtio-net state: a held frame is damaged');
+      return f;
+    }).slice(-RX_BACKLOG);
+    const st = r.sub('stats');
+    this.stats.txFrames = st.num('txFrames'); this.stats.rxFrames = st.num('rxFrames');
+    this.stats.rxDropped = st.num('rxDropped'); this.stats.txDropped = st.num('txDropped');
   }
 
   queueNotify(index: number): void {

@@ -60,6 +60,14 @@ export class Virtqueue {
     this.view(gpa, 2).setUint16(0, v, true);
   }
 
+  /** The device side's ring positions (snapshots): next avail entry to take, next used entry, last signalled. */
+  get indexes(): [number, number, number] {
+    return [this.lastAvail, this.usedIdx, this.lastSignalledUsed];
+  }
+  set indexes(v: [number, number, number]) {
+    [this.lastAvail, this.usedIdx, this.lastSignalledUsed] = v.map((x) => x & 0xffff) as [number, number, number];
+  }
+
   /** True if the driver has made buffers available that were not taken yet. */
   hasAvailable(): boolean {
     return this.u16(this.layout.availAddr + 2) !== this.lastAvail;
