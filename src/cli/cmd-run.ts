@@ -25,6 +25,8 @@ import { fdtProblem } from '../vmm/fdt.js';
 import { finishNet, newNetState, parseNetFlag, NET_USAGE, type NetArgs } from './net-options.js';
 import { hostResolver, NodeSocketProvider } from './net-provider.js';
 import { UserNetBackend } from '../vmm/devices/usernet.js';
+import { restoreSnapshot } from '../vmm/snapshot/machine.js';
+import { captureOverlays, checkDisks, DEFAULT_SNAPSHOT_FILE, loadRunSnapshot, saveRunSnapshot, type RunSnapshot, type RunSnapshotSource } from './snapshot-file.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -45,7 +47,8 @@ const INPUT_LOW_WATER = 64 << 10;
 
 /** Ctrl-A h on an interactive console (raw mode: lines end in CR LF). */
 const ESCAPE_HELP = [
-  '', 'C-a h    print this help', 'C-a x    exit rvkvm (exit status 0; disks are flushed)', 'C-a C-a  send C-a to the guest', '',
+  '', 'C-a h    print this help', 'C-a x    exit rvkvm (exit status 0; disks are flushed)',
+  `C-a s    save the VM (to the --save-on-exit file, else ./${DEFAULT_SNAPSHOT_FILE}); it runs on`, 'C-a C-a  send C-a to the guest', '',
 ].join('\r\n');
 
 const USAGE = `usage: rvkvm run [options]
@@ -112,6 +115,11 @@ ${NET_USAGE}
                        2025-01-01T00:00:00Z so runs are reproducible
   --no-jit             interpret every instruction (no translation of hot code to WebAssembly)
   --timeout SECONDS    stop with an error if the guest has not powered off by then
+  --save-on-exit FILE  save the whole VM to FILE when the run is stopped (Ctrl-A x, SIGINT/SIGTERM/SIGHUP,
+                       --timeout), not when the guest powers off or fails; Ctrl-A s saves there at any time
+  --restore FILE       resume a saved VM where it stopped, with the options it was saved with (only
+                       --save-on-exit, --timeout and --stats may be added); refused if FILE is damaged, from
+                       another rvkvm version, or a disk changed since. User-net connections are reset
   --stats              print "rvkvm: stats: instructions=N wall=S mips=M" and what the translator to
                        WebAssembly did to stderr at exit
   --gdb [HOST:]PORT    GDB remote stub (also --gdb=PORT), on 127.0.0.1 unless HOST is given (0.0.0.0 exposes
@@ -153,6 +161,25 @@ export interface RunArgs {
   params?: string;
   profileTrace: ProfileTraceArgs;
   net: NetArgs | null;
+  /** --save-on-exit FILE */
+  saveOnExit?: string;
+  /** --restore FILE */
+  restore?: string;
+}
+
+/** Options that steer this run rather than describe the machine: a snapshot does not keep them. */
+const RUN_CONTROL: Readonly<Record<string, boolean>> = { '--save-on-exit': true, '--restore': true, '--timeout': true, '--stats': false, '--dump-dtb': true };
+
+/** The machine's options of a command line (what a snapshot keeps), and the run-control ones. */
+export function splitRunControl(args: readonly string[]): { machine: string[]; control: string[] } {
+  const machine: string[] = [], control: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const takesValue = RUN_CONTROL[args[i]!];
+    if (takesValue === undefined) { machine.push(args[i]!); continue; }
+    control.push(args[i]!);
+    if (takesValue && i + 1 < args.length) control.push(args[++i]!);
+  }
+  return { machine, control };
 }
 
 function parseCpus(v: string, flag: string): number {
@@ -246,6 +273,8 @@ export function parseRunArgs(args: string[]): RunArgs {
         continue;
       }
       case '--stats': out.stats = true; continue;
+      case '--save-on-exit': out.saveOnExit = value(i++, a); continue;
+      case '--restore': out.restore = value(i++, a); continue;
       case '--gdb': out.gdb = parseGdbAddress(value(i++, a)); continue;
       case '--gdb-wait': out.gdbWait = true; continue;
       case '-cpu': case '--cpu': {
@@ -285,6 +314,19 @@ export function parseRunArgs(args: string[]): RunArgs {
     }
   }
   return out;
+}
+
+/** A restored run's options name files as its command line did: relative to the directory it was started in. */
+function withPathsFrom(o: RunArgs, cwd: string): RunArgs {
+  const abs = (p: string): string => resolve(cwd, p);
+  return {
+    ...o,
+    ...(o.kernel !== undefined ? { kernel: abs(o.kernel) } : {}), ...(o.initrd !== undefined ? { initrd: abs(o.initrd) } : {}),
+    ...(o.dtb !== undefined ? { dtb: abs(o.dtb) } : {}),
+    diskFiles: o.diskFiles.map((d) => ({ ...d, path: abs(d.path) })),
+    shares: o.shares.map((s) => ({ ...s, path: abs(s.path) })),
+    channels: o.channels.map((c) => ({ ...c, path: abs(c.path) })),
+  };
 }
 
 /** What bounds an input file read, and how to say so: guest RAM, as nothing larger can be loaded into it. */
@@ -337,7 +379,25 @@ export const command: Command = {
       process.stdout.write(USAGE + '\n');
       return 0;
     }
-    const opts = parseRunArgs(args);
+    let opts = parseRunArgs(args);
+    let machineArgv = splitRunControl(args).machine;
+    let restoring: RunSnapshot | null = null;
+    let restorePath = '';
+    let overlays: (Uint8Array | null)[] = [];
+    if (opts.restore !== undefined) {
+      if (machineArgv.length > 0) {
+        throw new UsageError(`--restore takes the machine's options from the snapshot; only --save-on-exit, --timeout and --stats may be added (not ${machineArgv[0]})`);
+      }
+      restoring = loadRunSnapshot(opts.restore);
+      machineArgv = restoring.argv;
+      const control = opts;
+      restorePath = control.restore!;
+      opts = withPathsFrom(parseRunArgs(restoring.argv), restoring.cwd);
+      if (control.timeoutSec !== undefined) opts.timeoutSec = control.timeoutSec;
+      if (control.saveOnExit !== undefined) opts.saveOnExit = control.saveOnExit;
+      opts.stats = control.stats;
+      overlays = checkDisks(`--restore ${control.restore}`, restoring.disks, opts.diskFiles);
+    }
     if (opts.net && opts.cfg.clock === 'icount') {
       process.stderr.write('rvkvm: warning: --clock icount with a network: guest time skips ahead while the guest waits for the host, ' +
         'so its connections can time out before the host answers (use --clock wall)\n');
@@ -346,8 +406,8 @@ export const command: Command = {
     const warn = (m: string): void => { process.stderr.write(`rvkvm: warning: ${m}\n`); };
     const disks: { backend: BlockBackend; serial?: string }[] = [];
     try {
-      for (const d of opts.diskFiles) {
-        const backend = openDiskImage({ ...d, snapshot: d.snapshot || opts.snapshot === true }, warn);
+      for (const [i, d] of opts.diskFiles.entries()) {
+        const backend = openDiskImage({ ...d, snapshot: d.snapshot || opts.snapshot === true }, warn, overlays[i] ?? undefined);
         disks.push({ backend, ...(d.serial !== undefined ? { serial: d.serial } : {}) });
       }
     } catch (e) {
@@ -393,6 +453,29 @@ export const command: Command = {
       ...(opts.profileTrace.profile !== undefined ? { profile: true } : {}),
       ...(trace ? { tracer: trace.tracer } : {}),
     });
+    if (restoring) {
+      try {
+        restoreSnapshot(machine, restoring.snap);
+      } catch (e) {
+        for (const d of disks) d.backend.close?.();
+        net?.close();
+        throw e;
+      }
+      process.stderr.write(`rvkvm: resumed the VM saved in ${restorePath} (${machine.instructions} instructions in)\n`);
+    }
+    const snapshotSource: RunSnapshotSource = {
+      machine, argv: machineArgv,
+      disks: opts.diskFiles.map((spec, i) => ({ spec: { ...spec, snapshot: spec.snapshot || opts.snapshot === true }, backend: disks[i]?.backend ?? null })),
+    };
+    const saveNow = (): void => {
+      const path = opts.saveOnExit ?? DEFAULT_SNAPSHOT_FILE;
+      try {
+        const r = saveRunSnapshot(snapshotSource, path);
+        process.stderr.write(`\r\nrvkvm: saved the VM to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s); it runs on\r\n`);
+      } catch (e) {
+        process.stderr.write(`\r\nrvkvm: ${(e as Error).message}\r\n`);
+      }
+    };
     if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
     for (const w of machine.warnings) process.stderr.write(`rvkvm: warning: ${w}\n`);
     process.stderr.write(`rvkvm: ${machine.vcpus.length} vCPU(s), ISA ${machine.isaString}\n`);
@@ -417,6 +500,7 @@ export const command: Command = {
             ctrlA = false;
             if (b === 0x78 /* x */) { quitByEscape = true; abort.abort(); return; }
             if (b === 0x68 /* h */) process.stderr.write(ESCAPE_HELP);
+            if (b === 0x73 /* s */) saveNow(); // event-loop callbacks run between run slices: a consistent point
             if (b === 0x01) out.push(0x01);
             continue;
           }
@@ -458,13 +542,16 @@ export const command: Command = {
     }
 
     const t0 = performance.now();
+    const instructionsBefore = machine.instructions; // a resumed VM's count starts where it was saved
     let state: MachineState;
+    let ended: MachineState | null = null; // for the finally block: null when the run loop threw
     try {
       state = await machine.runUntilDone({
         ...(opts.timeoutSec ? { timeoutMs: opts.timeoutSec * 1000 } : {}),
         signal: abort.signal,
         ...(gdb ? { debugger: gdb.stub } : {}),
       });
+      ended = state;
       gdb?.stub.guestExited(state.kind === 'shutdown' || state.kind === 'reset' ? 0 : 1);
     } finally {
       await gdb?.server.close();
@@ -475,6 +562,12 @@ export const command: Command = {
       stdin.pause();
       (stdin as { unref?: () => void }).unref?.();
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      // --save-on-exit: when the run was stopped (not when the guest ended: there is nothing to resume)
+      const stopped = ended !== null && (quitByEscape || stopSignal !== null || (ended.kind === 'error' && /^(timeout|stopped by the user)/.test(ended.message)));
+      let finalOverlays: (Uint8Array | null)[] | null = null;
+      if (opts.saveOnExit !== undefined && stopped) {
+        try { finalOverlays = captureOverlays(snapshotSource); } catch (e) { process.stderr.write(`rvkvm: cannot save the VM: ${(e as Error).message}\n`); }
+      }
       for (const d of disks) {
         try {
           d.backend.flush();
@@ -482,6 +575,17 @@ export const command: Command = {
         } catch (e) {
           process.stderr.write(`rvkvm: closing a disk failed: ${(e as Error).message}\n`);
         }
+      }
+      // after the disks are closed, so the identities recorded are final (closing may still write a qcow2 header)
+      if (finalOverlays !== null) {
+        try {
+          const r = saveRunSnapshot(snapshotSource, opts.saveOnExit!, finalOverlays);
+          process.stderr.write(`rvkvm: saved the VM to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s); resume it with: rvkvm run --restore ${opts.saveOnExit}\n`);
+        } catch (e) {
+          process.stderr.write(`rvkvm: ${(e as Error).message}\n`);
+        }
+      } else if (opts.saveOnExit !== undefined && ended !== null && !stopped) {
+        process.stderr.write(`rvkvm: the guest ended (${ended.kind}); nothing saved to ${opts.saveOnExit}\n`);
       }
       net?.close();
       for (const s of shares) s.backend.close();
@@ -495,7 +599,7 @@ export const command: Command = {
     }
     const wall = (performance.now() - t0) / 1000;
     if (opts.stats) {
-      const n = machine.instructions;
+      const n = machine.instructions - instructionsBefore;
       process.stderr.write(`rvkvm: stats: instructions=${n} wall=${wall.toFixed(3)} mips=${(n / wall / 1e6).toFixed(1)}\n`);
       const jit = machine.translationStats();
       if (jit !== null) {

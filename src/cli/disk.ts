@@ -127,7 +127,7 @@ export function lockImage(fd: number, path: string, readOnly: boolean): void {
  * Every file is locked as it is opened (shared when only read), so the chain is refused as a whole if any
  * member is written by another process.
  */
-export function openDiskImage(spec: DiskSpec, warn: (message: string) => void): BlockBackend {
+export function openDiskImage(spec: DiskSpec, warn: (message: string) => void, overlay?: Uint8Array): BlockBackend {
   const host = nodeBlockHost(warn);
   const plainOpen = host.open;
   if (spec.lock) {
@@ -142,5 +142,7 @@ export function openDiskImage(spec: DiskSpec, warn: (message: string) => void): 
       return f;
     };
   }
-  return openDisk({ path: spec.path, readOnly: spec.readOnly, snapshot: spec.snapshot, ...(spec.format ? { format: spec.format } : {}) }, host);
+  return openDisk({
+    path: spec.path, readOnly: spec.readOnly, snapshot: spec.snapshot, ...(spec.format ? { format: spec.format } : {}), ...(overlay ? { overlay } : {}),
+  }, host);
 }

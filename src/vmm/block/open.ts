@@ -3,7 +3,7 @@
 // fresh qcow2 image whose backing file is the disk, so the disk itself is never written).
 import { VmmError } from '../errors.js';
 import type { BlockBackend } from './backend.js';
-import { MemoryFile, type BlockHost } from './file.js';
+import { MemoryFile, type BlockFile, type BlockHost } from './file.js';
 import { probeFormat, type ImageFormat } from './probe.js';
 import { Qcow2Image, createQcow2, parseQcow2Header } from './qcow2.js';
 import { RawImage } from './raw.js';
@@ -15,6 +15,24 @@ export interface DiskSpec {
   readOnly: boolean;
   /** Writes go to a temporary overlay; the file is opened read-only. */
   snapshot?: boolean;
+  /** With `snapshot`: the overlay to go on with (overlayImage() of a VM snapshot) instead of an empty one. */
+  overlay?: Uint8Array;
+}
+
+/** The scratch file of each snapshot=on overlay openDisk made. */
+const overlayFiles = new WeakMap<BlockBackend, BlockFile>();
+
+/**
+ * A snapshot=on disk's overlay image as it is now, flushed (a VM snapshot carries it, since the overlay goes away
+ * with the process); null for any other disk, whose writes are in its own file.
+ */
+export function overlayImage(disk: BlockBackend): Uint8Array | null {
+  const file = overlayFiles.get(disk);
+  if (!file) return null;
+  disk.flush();
+  const bytes = new Uint8Array(file.size());
+  file.read(0, bytes);
+  return bytes;
 }
 
 const MAX_CHAIN = 16;
@@ -61,8 +79,15 @@ export function openDisk(spec: DiskSpec, host: BlockHost): BlockBackend {
   try {
     const scratch = host.scratch?.() ?? new MemoryFile(`snapshot overlay of '${spec.path}'`);
     const format = base instanceof Qcow2Image ? 'qcow2' : 'raw';
-    createQcow2(scratch, { size: base.size, backingFile: host.absolute(spec.path), backingFormat: format });
-    return new Qcow2Image(scratch, parseQcow2Header(scratch), { readOnly: false, backing: base });
+    if (spec.overlay) scratch.write(0, spec.overlay);
+    else createQcow2(scratch, { size: base.size, backingFile: host.absolute(spec.path), backingFormat: format });
+    const header = parseQcow2Header(scratch);
+    if (spec.overlay && (header.backingFile !== host.absolute(spec.path) || header.size !== base.size)) {
+      throw new VmmError(`disk '${spec.path}': the saved overlay belongs to '${header.backingFile ?? '(none)'}' of ${header.size} bytes, not to this disk of ${base.size}`);
+    }
+    const overlay = new Qcow2Image(scratch, header, { readOnly: false, backing: base });
+    overlayFiles.set(overlay, scratch);
+    return overlay;
   } catch (e) {
     base.close?.();
     throw e;
