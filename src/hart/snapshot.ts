@@ -25,8 +25,8 @@ export const HART_STATE_FIELDS = [
   'htimedeltaLo', 'htimedeltaHi', 'htimedelta', 'vsstatus', 'vstvecLo', 'vstvecHi', 'vsscratchLo', 'vsscratchHi',
   'vsepcLo', 'vsepcHi', 'vscauseLo', 'vscauseHi', 'vstvalLo', 'vstvalHi', 'vsatpLo', 'vsatpHi',
   'vstimecmpLo', 'vstimecmpHi', 'vstimecmp', 'hlv', 'twoStage', 'cycleOffset', 'instretOffset', 'clockMark',
-  'reservation', 'ldHi', 'pendCause', 'pendTvalLo', 'pendTvalHi', 'pendGpa', 'pendTinst', 'trapCause',
-  'mmioDestKind', 'mmioDestReg', 'mmioSigned', 'mmioIlen', 'mmioPending', 'curIlen', 'slowLo', 'csrHi',
+  'reservation', 'pendCause', 'pendTvalLo', 'pendTvalHi', 'pendGpa', 'pendTinst', 'trapCause',
+  'mmioDestKind', 'mmioDestReg', 'mmioSigned', 'mmioIlen', 'mmioPending', 'curIlen',
 ] as const;
 
 /**
@@ -45,7 +45,8 @@ export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   bigLeaves: 'cache', stopRequested: 'a request to the running loop', breakpointPcs: 'debugger',
   breakpointOffsets: 'debugger', instrument: 'instrumentation', profile: 'instrumentation', modeSince: 'instrumentation',
   tracer: 'instrumentation', traceW: 'instrumentation', traceRaw: 'instrumentation', tracePending: 'instrumentation',
-  harvestScratch: 'scratch', decodeScratch: 'scratch', jitCounting: 'cache', jitPages: 'cache', jitHeat: 'cache',
+  harvestScratch: 'scratch', decodeScratch: 'scratch', csrHi: 'scratch within one instruction',
+  ldHi: 'scratch within one instruction', slowLo: 'scratch within one instruction', jitCounting: 'cache', jitPages: 'cache', jitHeat: 'cache',
   jitImports: 'cache', jitState: 'scratch (exit words of translated code)', jitPcLo: 'scratch', jitPcHi: 'scratch',
   jitN: 'scratch', jitPreCounted: 'scratch', jitBase: 'scratch', jitTable: 'cache', jitFreeIndices: 'cache',
   jitEnter: 'cache', jitNextIndex: 'cache', jitStats: 'statistics', jitGeneration: 'cache',
@@ -136,9 +137,11 @@ export function loadHartState(h: Hart, s: StateObject): void {
   }
   h.stopRequested = false;
   // caches: decoded and translated code, TLBs and the page-walk cache
+  const flags = h.flags;
   for (const p of h.decodedPages) { h.decoded[p]!.fill(0); h.dropJit(p); }
   flushTlb(h);
   selectTlb(h);
+  h.flags = flags; // the flushes ask the running slice to look again (F_BREAK): no slice runs, a new one will
   // an LR reservation waits with the memory between run() calls, as it does after any run() (GuestMemory)
   if (h.reservation >= 0) h.mem.parkReservation(h, h.reservation);
   else h.mem.takeReservation(h);
