@@ -82,7 +82,9 @@ export class SnapshotFile {
   private readonly sections = new Map<string, { enc: number; bytes: Uint8Array; length: number }>();
 
   /** Checks the whole file; throws SnapshotError naming `what` (the file's name) and the first problem found. */
-  constructor(bytes: Uint8Array, private readonly what = 'snapshot', private readonly codec: SnapshotCodec = {}) {
+  constructor(file: Uint8Array, private readonly what = 'snapshot', private readonly codec: SnapshotCodec = {}) {
+    // a plain view: Node's Buffer (readFileSync) is a Uint8Array whose slice() shares memory instead of copying
+    const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     const fail = (m: string): never => { throw new SnapshotError(`${what}: ${m}`); };
     if (bytes.length < 30 || fromUtf8.decode(bytes.subarray(0, 8)) !== SNAPSHOT_MAGIC) fail('not an rvkvm snapshot (no RVKVMSNP header)');
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

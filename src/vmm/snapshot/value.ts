@@ -68,7 +68,8 @@ export function encodeState(v: StateValue): Uint8Array {
 }
 
 /** Decodes a state value; `where` names the section in errors. The whole input must be one value. */
-export function decodeState(b: Uint8Array, where: string): StateValue {
+export function decodeState(input: Uint8Array, where: string): StateValue {
+  const b = new Uint8Array(input.buffer, input.byteOffset, input.byteLength); // not a Buffer: its slice() shares memory
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let at = 0;
   const need = (n: number): void => {

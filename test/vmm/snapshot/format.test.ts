@@ -131,3 +131,15 @@ test('RAM is sparse: pages of zeros cost nothing, present pages are kept in orde
   assert.equal(enc[20], 1 << 3); assert.equal(enc[27], 1 << 4);
   assert.equal(enc[28 + 17], 1); assert.equal(enc[28 + 4096 + 4095], 2);
 });
+
+test('a file read as a Node Buffer (at any offset of a larger one) gives bytes that are copies of their own', () => {
+  const file = writeSnapshotFile([{ name: 'machine', data: encodeState({ regs: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) }) }]);
+  const big = Buffer.alloc(file.length + 3);
+  big.set(file, 3);
+  const s = new SnapshotFile(big.subarray(3), 'x.snap');
+  const regs = (decodeState(s.section('machine'), 'machine') as { regs: Uint8Array }).regs;
+  assert.equal(regs.slice().buffer.byteLength, 8, 'slice() copies (a Buffer would share the whole file)');
+  assert.deepEqual(new Float64Array(regs.slice().buffer).length, 1);
+  big.fill(0);
+  assert.deepEqual([...regs], [1, 2, 3, 4, 5, 6, 7, 8]);
+});
