@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { NinepServer, T, MAX_MSIZE, NOFID } from '../../src/vmm/ninep/server.js';
 import { Errno } from '../../src/vmm/ninep/backend.js';
 import { HostDirBackend } from '../../src/cli/ninep-host.js';
+import { decodeState, encodeState, StateReader } from '../../src/vmm/snapshot/value.js';
 
 type Field = ['u8' | 'u16' | 'u32', number] | ['u64', bigint | number] | ['s', string | Uint8Array] | ['raw', Uint8Array];
 
@@ -343,4 +344,30 @@ test('9p: POSIX locks conflict between owners, not within one; getlock names the
     assert.equal(lock(2, 0, 0, 100), 0, 'unlock all');
     assert.equal(lock(1, 0, 10, 200), 0);
   } finally { f.done(); }
+});
+
+test('a 9P session survives a VM snapshot: fids come back by path, open files are opened again, locks kept', () => {
+  const { share, c, done } = fixture();
+  const backend2 = new HostDirBackend(share, false);
+  try {
+    c.start();
+    c.walk(0, 1, 'hello.txt');
+    assert.equal(c.lopen(1, 2 /* O_RDWR */).type, T.lopen + 1);
+    c.walk(0, 2, 'hello.txt'); // walked, not opened
+    writeFileSync(join(share, 'gone.txt'), 'x');
+    c.walk(0, 3, 'gone.txt');
+    assert.equal(c.lopen(3, 0).type, T.lopen + 1);
+    const saved = decodeState(encodeState(c.server.saveState()), '9p');
+    unlinkSync(join(share, 'gone.txt'));
+    const server2 = new NinepServer(backend2);
+    server2.loadState(StateReader.of(saved, '9p'));
+    const c2 = new Client(server2);
+    assert.equal(new TextDecoder().decode(c2.read(1, 0, 100)), 'hello from the host\n', 'the open fid reads again');
+    assert.equal(server2.negotiatedMsize, c.server.negotiatedMsize);
+    assert.equal(c2.lopen(2, 0).type, T.lopen + 1, 'the walked fid opens');
+    assert.equal(c2.err(T.read, [['u32', 3], ['u64', 0], ['u32', 10]]), Errno.EBADF, 'a file deleted since has lost its fid');
+  } finally {
+    backend2.close();
+    done();
+  }
 });

@@ -3,6 +3,8 @@
 // space holds the mount tag (u16 length, then the bytes) the guest names in `mount -t 9p TAG`. Requests are
 // answered synchronously by a NinepServer; the T-message is copied into a buffer of the negotiated msize at most,
 // so a guest's descriptor lengths never size a host allocation.
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 import type { VirtioDeviceModel, VirtioQueues } from './virtio-mmio.js';
 import { Virtqueue } from './virtqueue.js';
 import { MAX_MSIZE, NinepServer } from '../ninep/server.js';
@@ -33,6 +35,15 @@ export class Virtio9p implements VirtioDeviceModel {
 
   attach(queues: VirtioQueues): void {
     this.queues = queues;
+  }
+
+  /** The 9P session (fids by path, locks): NinepServer.saveState. */
+  saveState(): StateObject {
+    return this.server.saveState();
+  }
+
+  loadState(r: StateReader): void {
+    this.server.loadState(r);
   }
 
   /** A driver reset ends the 9P session: fids and host files are closed. */

@@ -9,6 +9,8 @@ import {
   Errno, FsError, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
   type FsBackend, type FsDirReader, type FsHandle, type FsName, type FsOpenFlags, type FsStat,
 } from './backend.js';
+import type { StateObject } from '../../kvm/index.js';
+import type { StateReader } from '../snapshot/value.js';
 
 /** The largest msize the server agrees to (Linux's virtio transport offers up to about 500 KiB). */
 export const MAX_MSIZE = 512 * 1024;
@@ -61,6 +63,8 @@ interface Fid {
   opened: boolean;
   handle: FsHandle | null;
   writable: boolean;
+  /** how the file was opened (to open it again after a snapshot's restore) */
+  flags?: FsOpenFlags;
   dir: DirState | null;
 }
 
@@ -157,6 +161,67 @@ export class NinepServer {
   /** The negotiated msize (0 before Tversion): requests larger than it are refused. */
   get negotiatedMsize(): number {
     return this.msize;
+  }
+
+  /**
+   * The session for a VM snapshot: msize, every fid by its path (whether open, and how) and the POSIX locks. Host
+   * descriptors cannot be saved: loadState opens the files again by path (without truncating). A file that is
+   * gone by then (deleted while open, or since) loses its fid, and the guest's next use of it fails with EBADF.
+   */
+  saveState(): StateObject {
+    return {
+      msize: this.msize,
+      fids: [...this.fids].map(([id, f]) => ({
+        id, path: f.path.map((n) => n.slice()), opened: f.opened, dir: f.dir !== null, writable: f.writable,
+        flags: f.flags ? { ...f.flags } : null,
+      })),
+      locks: [...this.locks].map(([key, list]) => ({
+        key, records: list.map((l) => ({ owner: l.owner, procId: l.procId, clientId: l.clientId.slice(), type: l.type, start: l.start, end: l.end })),
+      })),
+      // the qid paths the guest has seen mix these in: they must mean the same devices after the restore
+      devices: [...this.devices].map(([dev, index]) => [dev, index]),
+    };
+  }
+
+  loadState(r: StateReader): void {
+    this.resetSession();
+    this.msize = r.int('msize');
+    for (const fr of r.records('fids')) {
+      const path = fr.list('path').map((n) => {
+        if (!(n instanceof Uint8Array) || n.length === 0 || n.includes(0x2f) || n.includes(0)) throw new FsError(Errno.EINVAL, 'bad saved name');
+        return n;
+      });
+      const f: Fid = { path, opened: false, handle: null, writable: false, dir: null };
+      if (fr.bool('opened')) {
+        if (fr.bool('dir')) {
+          f.opened = true;
+          f.dir = { reader: null, base: 0, entries: [], done: false }; // a listing in progress starts again
+        } else {
+          const fl = fr.sub('flags');
+          const flags: FsOpenFlags = { read: fl.bool('read'), write: fl.bool('write'), truncate: false, append: fl.bool('append'), sync: fl.bool('sync') };
+          try {
+            f.handle = this.fs.open(path, flags);
+          } catch {
+            continue; // gone: the guest gets EBADF for this fid
+          }
+          this.openCount++;
+          f.opened = true; f.writable = flags.write; f.flags = flags;
+        }
+      }
+      this.fids.set(fr.int('id'), f);
+    }
+    for (const lr of r.records('locks')) {
+      const list: LockRecord[] = lr.records('records').map((l) => ({
+        owner: l.str('owner'), procId: l.int('procId'), clientId: l.bytes('clientId'), type: l.int('type'), start: l.big('start'), end: l.big('end'),
+      }));
+      this.locks.set(lr.big('key'), list);
+      this.lockCount += list.length;
+    }
+    this.devices.clear();
+    for (const d of r.list('devices')) {
+      if (!Array.isArray(d) || typeof d[0] !== 'bigint' || typeof d[1] !== 'bigint') throw new FsError(Errno.EINVAL, 'bad saved device table');
+      this.devices.set(d[0], d[1]);
+    }
   }
 
   /** fids in use (for tests and bounds) */
@@ -402,6 +467,7 @@ export class NinepServer {
       this.openCount++;
       f.opened = true;
       f.writable = flags.write;
+      f.flags = flags;
     }
     this.qid(w, f.handle ? f.handle.stat() : st);
     w.u32(0); // iounit: msize - 24 (Linux's default)
@@ -423,6 +489,7 @@ export class NinepServer {
     f.handle = handle;
     f.opened = true;
     f.writable = flags.write;
+    f.flags = flags;
     this.qid(w, handle.stat());
     w.u32(0);
   }
