@@ -1,6 +1,6 @@
 // End to end in headless Chromium: the page builds and loads, the ISA toggles follow KVM's rules, the Debian
-// guest boots to a busybox shell in a Web Worker, typed commands run, /proc/cpuinfo shows zcmop, and with
-// Zcmop switched off in strict mode a reboot hides it. Writes test/artifacts/web-booted.png.
+// guest boots to a busybox shell in a Web Worker, typed commands run, /proc/cpuinfo shows zcmop, a VM saved in
+// IndexedDB resumes after a reload, and with Zcmop switched off in strict mode a reboot hides it. Writes test/artifacts/web-booted.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -169,6 +169,18 @@ test('pause stops the guest and resume continues it', { skip, timeout: 60_000 },
   const out = await runInGuest('echo after-resume');
   assert.match(out, /\nafter-resume\r?\n/);
   assert.ok(await count() > paused);
+});
+
+test('Save VM keeps the running guest in IndexedDB; after a reload Resume goes on in the same shell', { skip, timeout: BOOT_TIMEOUT_MS }, async () => {
+  await runInGuest('export MARK=before-save-$((6*7))');
+  await page.click('#save-vm');
+  await page.waitForFunction(() => /saved the VM \([\d.]+ MB\)/.test(document.getElementById('stat-state')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS * 2 });
+  await page.reload();
+  await page.waitForSelector('#resume-vm:not([disabled])', { timeout: STEP_TIMEOUT_MS });
+  await page.click('#resume-vm');
+  await page.waitForSelector('#stat-state[data-state=running]', { timeout: STEP_TIMEOUT_MS });
+  const out = await runInGuest('echo $MARK resumed');
+  assert.match(out, /\nbefore-save-42 resumed\r?\n/, 'the shell and its variable came back');
 });
 
 test('strict mode: Zcmop off, reboot, /proc/cpuinfo no longer lists it', { skip, timeout: BOOT_TIMEOUT_MS + 120_000 }, async () => {

@@ -160,6 +160,8 @@ function setRunning(on: boolean): void {
   }
   $<HTMLButtonElement>('reset').disabled = !on;
   $<HTMLButtonElement>('stop').disabled = !on;
+  $<HTMLButtonElement>('save-vm').disabled = !on;
+  $<HTMLButtonElement>('resume-vm').disabled = on || !guestReady.bundled;
   pauseButton.disabled = !on;
   updateBootButton();
 }
@@ -179,6 +181,8 @@ $('boot').addEventListener('click', () => {
 pauseButton.addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
 $('reset').addEventListener('click', () => { term.reset(); $('stat-boot').textContent = '-'; send({ type: 'reset' }); term.focus(); });
 $('stop').addEventListener('click', () => send({ type: 'stop' }));
+$('save-vm').addEventListener('click', () => send({ type: 'save-vm' }));
+$('resume-vm').addEventListener('click', () => { term.reset(); setRunning(true); send({ type: 'resume-vm' }); term.focus(); });
 
 function showStats(s: Stats): void {
   $('stat-mips').textContent = s.mips.toFixed(1);
@@ -196,6 +200,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>): void => {
   switch (m.type) {
     case 'guest-ready':
       guestReady[m.guest] = true;
+      $<HTMLButtonElement>('resume-vm').disabled = running || !guestReady.bundled;
       if (m.guest === 'bundled') $('guest-status').textContent = `ready: ${m.detail}`;
       schedulePreview();
       return;
@@ -229,6 +234,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>): void => {
       return;
     case 'stats':
       showStats(m.stats);
+      return;
+    case 'saved-vm':
+      showStatus(m.message);
       return;
     case 'state':
       state = m.state;

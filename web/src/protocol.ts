@@ -22,7 +22,10 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** save the running VM to IndexedDB / resume the saved one (vm-store.ts) */
+  | { type: 'save-vm' }
+  | { type: 'resume-vm' };
 
 export interface Stats {
   instructions: number;
@@ -48,4 +51,5 @@ export type FromWorker =
   | { type: 'booted'; isaString: string; dts: string }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'stats'; stats: Stats }
-  | { type: 'state'; state: RunState; message?: string };
+  | { type: 'state'; state: RunState; message?: string }
+  | { type: 'saved-vm'; ok: boolean; message: string };

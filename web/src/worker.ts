@@ -3,6 +3,8 @@
 import { Machine, type MachineState } from '../../src/vmm/machine.js';
 import { buildInitramfs, INIT_MARKER } from '../../src/vmm/initramfs.js';
 import { dtbToDts } from './dts.js';
+import { loadVm, resumeInto, saveVm } from './vm-store.js';
+import type { LoadedSnapshot } from '../../src/vmm/snapshot/machine.js';
 import type { BootConfig, FromWorker, RunState, Stats, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -112,7 +114,7 @@ function yieldNow(): Promise<void> {
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function boot(config: BootConfig): void {
+function boot(config: BootConfig, resume?: LoadedSnapshot): void {
   generation++;
   machine = null;
   bootConfig = config;
@@ -121,7 +123,9 @@ function boot(config: BootConfig): void {
   stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0 };
   try {
     machine = buildMachine(config, onConsole);
+    if (resume) resumeInto(machine, resume);
   } catch (e) {
+    machine = null;
     setState('error', (e as Error).message);
     return;
   }
@@ -236,6 +240,20 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
       }
       return;
     case 'reset': if (bootConfig) boot(bootConfig); return;
+    case 'save-vm': {
+      const m = machine, config = bootConfig;
+      if (!m || !config) { post({ type: 'saved-vm', ok: false, message: 'no VM is running' }); return; }
+      saveVm(m, config).then(
+        (n) => post({ type: 'saved-vm', ok: true, message: `saved the VM (${(n / 1e6).toFixed(1)} MB) in this browser` }),
+        (e: Error) => post({ type: 'saved-vm', ok: false, message: `saving failed: ${e.message}` }));
+      return;
+    }
+    case 'resume-vm':
+      loadVm().then((saved) => {
+        if (!saved) { setState('error', 'no saved VM in this browser'); return; }
+        boot(saved.config, saved.snap);
+      }, (e: Error) => setState('error', e.message));
+      return;
     case 'stop':
       generation++;
       machine = null;
