@@ -71,9 +71,11 @@ test('under --clock icount the RTC starts at the documented epoch, 2025-01-01T00
 
 const haveScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A x quits with exit status 0', { skip: skip || (haveScript ? false : 'no script(1) for a pty') }, async () => {
+test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A s saves the VM and it runs on, Ctrl-A x quits with exit status 0', { skip: skip || (haveScript ? false : 'no script(1) for a pty') }, async () => {
   // script(1) gives rvkvm a pseudo-terminal on stdin and stdout, so it runs its raw interactive console.
-  const cmd = [process.execPath, cli, 'run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet']
+  const dir = mkdtempSync(join(tmpdir(), 'rvkvm-escape-'));
+  const snap = join(dir, 'vm.snapshot');
+  const cmd = [process.execPath, cli, 'run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet', '--save-on-exit', snap]
     .map((a) => `'${a}'`).join(' ');
   const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
@@ -89,14 +91,25 @@ test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A x quits with e
     p.stdin!.write('\x01h');
     await seen(/C-a x +exit rvkvm/, 20_000);
     assert.match(out, /C-a h +print this help/);
+    assert.match(out, /C-a s +save the VM/);
+    p.stdin!.write('\x01s');
+    await seen(/rvkvm: saved the VM to \S*vm\.snapshot \([\d.]+ MB in [\d.]+ s\); it runs on/, 60_000);
+    assert.ok(existsSync(snap));
+    p.stdin!.write('echo still-$((6*7))\r');
+    await seen(/still-42/, 30_000);
     const t0 = Date.now();
     p.stdin!.write('\x01x');
     const code = await exited;
     assert.equal(code, 0, out.slice(-2000));
-    assert.ok(Date.now() - t0 < 10_000, 'Ctrl-A x quits promptly');
+    assert.ok(Date.now() - t0 < 20_000, 'Ctrl-A x quits promptly');
     assert.match(out, /terminated \(Ctrl-A x\)/);
+    assert.match(out, /saved the VM to \S*vm\.snapshot .*resume it with: rvkvm run --restore/);
+    const r = rvkvm(['run', '--restore', snap], 'echo resumed-$((6*7)); poweroff -f\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /resumed-42/);
   } finally {
     p.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
