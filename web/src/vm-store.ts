@@ -25,17 +25,29 @@ function run<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T
   }));
 }
 
-/** Takes the snapshot now (between run slices: any worker message handler is) and stores it; returns its size. */
+/** The browser's own raw deflate (asynchronous, so it wraps the whole file rather than serving as the codec). */
+async function transform(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream)).arrayBuffer());
+}
+
+/** Takes the snapshot now (between run slices: any worker message handler is) and stores it; returns its size stored. */
 export async function saveVm(machine: Machine, config: BootConfig): Promise<number> {
   const bytes = captureSnapshot(machine, { host: { page: JSON.stringify(config) } });
-  await run('readwrite', (s) => s.put(bytes, KEY));
-  return bytes.length;
+  const stored = await transform(bytes, new CompressionStream('deflate-raw'));
+  await run('readwrite', (s) => s.put(stored, KEY));
+  return stored.length;
 }
 
 /** The stored snapshot, checked as a whole, with the configuration it was booted with; null when there is none. */
 export async function loadVm(): Promise<{ config: BootConfig; snap: LoadedSnapshot } | null> {
-  const bytes = await run<unknown>('readonly', (s) => s.get(KEY));
-  if (!(bytes instanceof Uint8Array)) return null;
+  const stored = await run<unknown>('readonly', (s) => s.get(KEY));
+  if (!(stored instanceof Uint8Array)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = await transform(stored, new DecompressionStream('deflate-raw'));
+  } catch {
+    throw new Error('the saved VM: the stored data is damaged (it does not decompress)');
+  }
   const snap = readSnapshot(bytes, 'the saved VM');
   const page = snap.host?.['page'];
   if (typeof page !== 'string') throw new Error('the saved VM was not saved by this page');
