@@ -39,7 +39,7 @@ export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   x: 'saved as bytes', fr: 'saved as bytes', fpCsr: 'saved as bytes', pmpcfg: 'saved as bytes', pmpaddr: 'saved as bytes',
   vec: 'saved as its own record', mmio: 'saved as its own record', trapTval: 'saved as a bigint',
   isa: 'the vCPU sets it', decoder: 'derived from the ISA', execTable: 'derived', misalignMask: 'derived from the ISA',
-  hasH: 'derived from the ISA', viewGeneration: 'cache', decoded: 'cache', decodedPages: 'cache',
+  hasH: 'derived from the ISA', labels: 'derived from the ISA (profile labels)', viewGeneration: 'cache', decoded: 'cache', decodedPages: 'cache',
   tlbSets: 'cache', tlbFetchFn: 'cache', tlbLevels: 'cache', tlbSetBase: 'cache', tlbLevel: 'cache', tlbTag: 'cache',
   tlbOff: 'cache', pwcTagLo: 'cache', pwcTagHi: 'cache', pwcTable: 'cache', lastLevel: 'cache', superpageRegions: 'cache',
   bigLeaves: 'cache', stopRequested: 'a request to the running loop', breakpointPcs: 'debugger',
