@@ -27,6 +27,9 @@ import { hostResolver, NodeSocketProvider } from './net-provider.js';
 import { UserNetBackend } from '../vmm/devices/usernet.js';
 import { restoreSnapshot } from '../vmm/snapshot/machine.js';
 import { captureOverlays, checkDisks, DEFAULT_SNAPSHOT_FILE, loadRunSnapshot, saveRunSnapshot, type RunSnapshot, type RunSnapshotSource } from './snapshot-file.js';
+import { Monitor } from '../vmm/monitor.js';
+import { MonitorConsole } from './monitor-console.js';
+import { runSummary, writeRunSummary, type ExitReason } from './run-summary.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -48,7 +51,9 @@ const INPUT_LOW_WATER = 64 << 10;
 /** Ctrl-A h on an interactive console (raw mode: lines end in CR LF). */
 const ESCAPE_HELP = [
   '', 'C-a h    print this help', 'C-a x    exit rvkvm (exit status 0; disks are flushed)',
-  `C-a s    save the VM (to the --save-on-exit file, else ./${DEFAULT_SNAPSHOT_FILE}); it runs on`, 'C-a C-a  send C-a to the guest', '',
+  'C-a c    switch between the console and the monitor (help, info registers, info extensions, stop, cont, savevm, quit)',
+  `C-a s    save the VM (to the --save-on-exit file, else ./${DEFAULT_SNAPSHOT_FILE}); it runs on`,
+  'C-a C-a  send C-a to the guest', '',
 ].join('\r\n');
 
 const USAGE = `usage: rvkvm run [options]
@@ -120,6 +125,9 @@ ${NET_USAGE}
   --restore FILE       resume a saved VM where it stopped, with the options it was saved with (only
                        --save-on-exit, --timeout and --stats may be added); refused if FILE is damaged, from
                        another rvkvm version, or a disk changed since. User-net connections are reset
+  --json[=FILE]        at exit, a machine-readable summary (exit reason and status, instructions, time, the
+                       execution profile per extension, the devices and their counters) as one JSON line on
+                       stdout, or in FILE (--json FILE too); implies the execution profile's counting
   --stats              print "rvkvm: stats: instructions=N wall=S mips=M" and what the translator to
                        WebAssembly did to stderr at exit
   --gdb [HOST:]PORT    GDB remote stub (also --gdb=PORT), on 127.0.0.1 unless HOST is given (0.0.0.0 exposes
@@ -130,7 +138,7 @@ ${NET_USAGE}
                        to stderr; or write them as JSON { perExtension, perMode, illegalTraps, total } to FILE.json
   --trace=FILE         write one Spike-style commit line per retired instruction (slow); filters:
                        --trace-ext E[,E..]  --trace-range LO-HI  --trace-mode m|s|u  --trace-first N | --trace-last N
-On a terminal the console is raw; Ctrl-A h lists the escape keys, Ctrl-A x quits.
+On a terminal the console is raw; Ctrl-A h lists the escape keys, Ctrl-A x quits, Ctrl-A c opens the monitor.
 Exit status: 0 when the guest powers off or on Ctrl-A x (as QEMU); 1 on a guest panic, a VMM fault, a timeout
 or bad input (one line saying what and where); 128 + the signal's number after SIGINT, SIGTERM or SIGHUP (each
 stops the guest as Ctrl-A x does: disks are flushed and closed, --profile and --trace output is written);
@@ -148,6 +156,8 @@ export interface RunArgs {
   dumpDtb?: string;
   timeoutSec?: number;
   stats: boolean;
+  /** --json: '-' for stdout, else a file */
+  json?: string;
   gdb?: { host: string; port: number };
   gdbWait?: boolean;
   initCommands?: string;
@@ -204,7 +214,7 @@ export function parseRunArgs(args: string[]): RunArgs {
     if (v === undefined) throw new UsageError(`${flag} needs a value`);
     return v;
   };
-  args = args.flatMap((x) => (/^--gdb=/.test(x) ? ['--gdb', x.slice(6)] : [x]));
+  args = args.flatMap((x) => (/^--(gdb|json)=/.test(x) ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x]));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     let m: RegExpExecArray | null;
@@ -275,6 +285,11 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--stats': out.stats = true; continue;
       case '--save-on-exit': out.saveOnExit = value(i++, a); continue;
       case '--restore': out.restore = value(i++, a); continue;
+      case '--json': {
+        const next = args[i + 1];
+        out.json = next !== undefined && !next.startsWith('-') ? (i++, next) : '-';
+        continue;
+      }
       case '--gdb': out.gdb = parseGdbAddress(value(i++, a)); continue;
       case '--gdb-wait': out.gdbWait = true; continue;
       case '-cpu': case '--cpu': {
@@ -450,7 +465,7 @@ export const command: Command = {
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
       realTimeMs: () => Date.now(),
-      ...(opts.profileTrace.profile !== undefined ? { profile: true } : {}),
+      ...(opts.profileTrace.profile !== undefined || opts.json !== undefined ? { profile: true } : {}),
       ...(trace ? { tracer: trace.tracer } : {}),
     });
     if (restoring) {
@@ -467,13 +482,13 @@ export const command: Command = {
       machine, argv: machineArgv,
       disks: opts.diskFiles.map((spec, i) => ({ spec: { ...spec, snapshot: spec.snapshot || opts.snapshot === true }, backend: disks[i]?.backend ?? null })),
     };
-    const saveNow = (): void => {
-      const path = opts.saveOnExit ?? DEFAULT_SNAPSHOT_FILE;
+    /** Ctrl-A s and the monitor's savevm: one line saying where the VM went, or why not */
+    const saveNow = (path = opts.saveOnExit ?? DEFAULT_SNAPSHOT_FILE): string => {
       try {
         const r = saveRunSnapshot(snapshotSource, path);
-        process.stderr.write(`\r\nrvkvm: saved the VM to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s); it runs on\r\n`);
+        return `rvkvm: saved the VM to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s); it runs on`;
       } catch (e) {
-        process.stderr.write(`\r\nrvkvm: ${(e as Error).message}\r\n`);
+        return `rvkvm: ${(e as Error).message}`;
       }
     };
     if (opts.dumpDtb) (await import('node:fs')).writeFileSync(opts.dumpDtb, machine.dtb);
@@ -489,23 +504,40 @@ export const command: Command = {
     }
 
     const abort = new AbortController();
+    let gdb: { stub: GdbStub; server: GdbServer } | null = null;
+    if (opts.gdb) {
+      const log = (msg: string): void => { process.stderr.write(`rvkvm: ${msg}\n`); };
+      const stub = new GdbStub(machine, { waitForAttach: opts.gdbWait === true, onKill: () => abort.abort(), log });
+      gdb = { stub, server: await startGdbServer(stub, opts.gdb, log) };
+      log(`gdb: listening on ${gdb.server.host}:${gdb.server.port}${opts.gdbWait ? ' (the guest waits for GDB to continue it)' : ''}`);
+    }
     let ctrlA = false;
-    let quitByEscape = false;
+    let quitBy: 'escape' | 'monitor' | null = null;
+    // the monitor's stop holds the run loop; the GDB stub behind it keeps its own holds and stops
+    const monitor = new Monitor(machine, () => { quitBy ??= 'monitor'; abort.abort(); }, gdb?.stub ?? null);
+    const monitorConsole = new MonitorConsole(monitor, (text) => process.stdout.write(text));
+    monitor.add({
+      name: 'savevm', args: '[FILE]', run: (_m, args) => saveNow(args[0]),
+      help: `save the whole VM to FILE (default: the --save-on-exit file, else ./${DEFAULT_SNAPSHOT_FILE}); the run goes on`,
+    });
     const onData = (chunk: Buffer): void => {
       if (interactive) {
-        // QEMU's escape keys: Ctrl-A x quits (exit 0), Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
+        // QEMU's escape keys: Ctrl-A x quits (exit 0), Ctrl-A h lists the keys, Ctrl-A c switches between the
+        // console and the monitor, Ctrl-A Ctrl-A sends Ctrl-A.
         const out: number[] = [];
         for (const b of chunk) {
           if (ctrlA) {
             ctrlA = false;
-            if (b === 0x78 /* x */) { quitByEscape = true; abort.abort(); return; }
+            if (b === 0x78 /* x */) { quitBy ??= 'escape'; abort.abort(); return; }
             if (b === 0x68 /* h */) process.stderr.write(ESCAPE_HELP);
-            if (b === 0x73 /* s */) saveNow(); // event-loop callbacks run between run slices: a consistent point
-            if (b === 0x01) out.push(0x01);
+            if (b === 0x73 /* s */) process.stderr.write(`\r\n${saveNow()}\r\n`); // event-loop callbacks run between run slices: a consistent point
+            if (b === 0x63 /* c */) monitorConsole.toggle();
+            if (b === 0x01) (monitorConsole.active ? monitorConsole.key(b) : out.push(0x01));
             continue;
           }
           if (b === 0x01) { ctrlA = true; continue; }
-          out.push(b);
+          if (monitorConsole.active) monitorConsole.key(b);
+          else out.push(b);
         }
         machine.input(new Uint8Array(out));
       } else {
@@ -533,13 +565,6 @@ export const command: Command = {
     const onSignal = (sig: (typeof STOP_SIGNALS)[number]): void => { stopSignal ??= sig; abort.abort(); };
     for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
-    let gdb: { stub: GdbStub; server: GdbServer } | null = null;
-    if (opts.gdb) {
-      const log = (msg: string): void => { process.stderr.write(`rvkvm: ${msg}\n`); };
-      const stub = new GdbStub(machine, { waitForAttach: opts.gdbWait === true, onKill: () => abort.abort(), log });
-      gdb = { stub, server: await startGdbServer(stub, opts.gdb, log) };
-      log(`gdb: listening on ${gdb.server.host}:${gdb.server.port}${opts.gdbWait ? ' (the guest waits for GDB to continue it)' : ''}`);
-    }
 
     const t0 = performance.now();
     const instructionsBefore = machine.instructions; // a resumed VM's count starts where it was saved
@@ -549,7 +574,7 @@ export const command: Command = {
       state = await machine.runUntilDone({
         ...(opts.timeoutSec ? { timeoutMs: opts.timeoutSec * 1000 } : {}),
         signal: abort.signal,
-        ...(gdb ? { debugger: gdb.stub } : {}),
+        debugger: monitor,
       });
       ended = state;
       gdb?.stub.guestExited(state.kind === 'shutdown' || state.kind === 'reset' ? 0 : 1);
@@ -563,7 +588,7 @@ export const command: Command = {
       (stdin as { unref?: () => void }).unref?.();
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       // --save-on-exit: when the run was stopped (not when the guest ended: there is nothing to resume)
-      const stopped = ended !== null && (quitByEscape || stopSignal !== null || (ended.kind === 'error' && /^(timeout|stopped by the user)/.test(ended.message)));
+      const stopped = ended !== null && (quitBy !== null || stopSignal !== null || (ended.kind === 'error' && /^(timeout|stopped by the user)/.test(ended.message)));
       let finalOverlays: (Uint8Array | null)[] | null = null;
       if (opts.saveOnExit !== undefined && stopped) {
         try { finalOverlays = captureOverlays(snapshotSource); } catch (e) { process.stderr.write(`rvkvm: cannot save the VM: ${(e as Error).message}\n`); }
@@ -590,7 +615,7 @@ export const command: Command = {
       net?.close();
       for (const s of shares) s.backend.close();
       trace?.close();
-      const report = machine.profile();
+      const report = opts.profileTrace.profile !== undefined ? machine.profile() : null;
       if (report) {
         const path = opts.profileTrace.profile;
         if (path) (await import('node:fs')).writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
@@ -608,25 +633,30 @@ export const command: Command = {
           (jit.failed > 0 ? ` failed=${jit.failed} (${jit.firstFailure ?? ''})` : '') + '\n');
       }
     }
-    if (stopSignal !== null) {
-      process.stderr.write(`rvkvm: stopped by ${stopSignal}\n`);
-      return 128 + osConstants.signals[stopSignal as (typeof STOP_SIGNALS)[number]];
+    const end = exitOf(state, { stopSignal, panicked: machine.panicked, panicMessage: machine.panicMessage, quitBy });
+    if (end.message !== undefined) process.stderr.write(`rvkvm: ${end.message}\n`);
+    if (opts.json !== undefined) {
+      writeRunSummary(opts.json, runSummary(machine, { reason: end.reason, status: end.status, ...(end.message !== undefined ? { message: end.message } : {}), wallSeconds: wall }));
     }
-    if (machine.panicked) {
-      process.stderr.write(`rvkvm: the guest kernel panicked${machine.panicMessage ? `: ${machine.panicMessage}` : ''}\n`);
-      return 1;
-    }
-    if (quitByEscape) {
-      process.stderr.write('rvkvm: terminated (Ctrl-A x)\n');
-      return 0;
-    }
-    switch (state.kind) {
-      case 'shutdown': return 0;
-      case 'reset': process.stderr.write('rvkvm: the guest asked for a reboot; exiting\n'); return 0;
-      case 'error': process.stderr.write(`rvkvm: ${state.message}\n`); return 1;
-      default: return 1;
-    }
+    return end.status;
   },
 };
+
+/** How the run ended: the exit status, its reason (the summary's exitReason) and the line saying so. */
+function exitOf(state: MachineState, how: { stopSignal: (typeof STOP_SIGNALS)[number] | null; panicked: boolean; panicMessage: string; quitBy: 'escape' | 'monitor' | null }):
+  { status: number; reason: ExitReason; message?: string } {
+  if (how.stopSignal !== null) {
+    return { status: 128 + osConstants.signals[how.stopSignal], reason: 'signal', message: `stopped by ${how.stopSignal}` };
+  }
+  if (how.panicked) return { status: 1, reason: 'panic', message: `the guest kernel panicked${how.panicMessage ? `: ${how.panicMessage}` : ''}` };
+  if (how.quitBy === 'escape') return { status: 0, reason: 'escape', message: 'terminated (Ctrl-A x)' };
+  if (how.quitBy === 'monitor') return { status: 0, reason: 'monitor-quit', message: 'terminated (monitor quit)' };
+  switch (state.kind) {
+    case 'shutdown': return { status: 0, reason: 'poweroff' };
+    case 'reset': return { status: 0, reason: 'reset', message: 'the guest asked for a reboot; exiting' };
+    case 'error': return { status: 1, reason: state.timeout ? 'timeout' : 'error', message: state.message };
+    default: return { status: 1, reason: 'error', message: `internal error: the run ended while the machine was ${state.kind}` };
+  }
+}
 
 export { INIT_MARKER };

@@ -163,6 +163,20 @@ export class Vcpu {
     return h as HartPort & InstrumentedHart;
   }
 
+  /**
+   * The hart's V bit (rvkvm's own, for the monitor: KVM has no register for it): true while the guest's own guest
+   * runs (VS/VU, under --nested).
+   */
+  get virtualized(): boolean {
+    const h = this.hart as HartPort & { getVirt?(): boolean };
+    return h.getVirt?.() ?? false;
+  }
+
+  /** True while the guest waits in WFI (or an HSM retentive suspend) for an interrupt. */
+  get waitingForInterrupt(): boolean {
+    return this.waiting;
+  }
+
   get powerState(): PowerState {
     return this.power;
   }

@@ -113,6 +113,18 @@ export interface MachineConfig {
   tracer?: InstructionTracer;
 }
 
+/** One device of the machine as Machine.deviceSummary() reports it. */
+export interface DeviceSummary {
+  name: string;
+  base: number;
+  irq?: number;
+  detail: string;
+  counters: Record<string, number>;
+}
+
+/** virtio device ids (virtio 1.x section 5) as the summary names them */
+const VIRTIO_NAMES: Record<number, string> = { 1: 'virtio-net', 2: 'virtio-blk', 3: 'virtio-console', 4: 'virtio-rng', 9: 'virtio-9p' };
+
 export interface SharedFolder {
   tag: string;
   backend: FsBackend;
@@ -124,7 +136,8 @@ export type MachineState =
   | { kind: 'idle'; sleepMs: number | null }
   | { kind: 'shutdown' }
   | { kind: 'reset' }
-  | { kind: 'error'; message: string }
+  /** `timeout`: runUntilDone's timeoutMs passed (the guest did not fail; it ran too long) */
+  | { kind: 'error'; message: string; timeout?: true }
   /** A vCPU stopped for a debugger (KVM_EXIT_DEBUG): at a breakpoint, before executing pc, or after one step. */
   | { kind: 'debug'; vcpu: number; pc: bigint; cause: 'breakpoint' | 'step' };
 
@@ -240,26 +253,38 @@ export class Machine {
     // DMA view of guest RAM for virtio: writes must drop any code the hart decoded there.
     const dma = { ram: (gpa: number, len: number) => this.vm.ram(gpa, len), invalidate: (gpa: number, len: number) => this.vm.memory.invalidate(gpa, len) };
     const models: VirtioDeviceModel[] = [];
+    /** what the run summary says about each model, beside its type */
+    const details: string[] = [];
     for (const disk of cfg.disks ?? []) {
       models.push('backend' in disk ? new VirtioBlk(disk.backend, disk.serial) : new VirtioBlk(disk));
+      details.push(`serial ${('backend' in disk ? disk.serial : undefined) ?? 'rvkvm-disk'}`);
     }
-    if (cfg.netBackend || cfg.net) models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
+    if (cfg.netBackend || cfg.net) {
+      models.push(new VirtioNet(cfg.netBackend ?? new UserNetBackend(), cfg.netMac));
+      details.push(`mac ${cfg.netMac ?? '52:54:00:12:34:56'}`);
+    }
     // under icount the guest's entropy is reproducible too (ReproducibleEntropy): its random pool steers its code
     const entropy = cfg.clock === 'icount' ? new ReproducibleEntropy() : null;
-    if (cfg.rng ?? true) models.push(new VirtioRng(entropy ?? undefined));
+    if (cfg.rng ?? true) { models.push(new VirtioRng(entropy ?? undefined)); details.push(''); }
     this.consoleDevice = cfg.consoleDevice ?? 'serial';
     const channels = cfg.channels ?? [];
     this.virtioConsole = this.consoleDevice === 'virtio' || channels.length > 0
       ? new VirtioConsole([{ output: (bytes) => this.writeConsole(bytes) }, ...channels])
       : null;
-    if (this.virtioConsole) models.push(this.virtioConsole);
+    if (this.virtioConsole) {
+      models.push(this.virtioConsole);
+      details.push(`${this.consoleDevice === 'virtio' ? 'the console (hvc0)' : 'no console'}${channels.length ? `, ${channels.length} channel(s): ${channels.map((c) => c.name).join(' ')}` : ''}`);
+    }
     for (const share of cfg.shares ?? []) {
       if ((cfg.shares ?? []).filter((s) => s.tag === share.tag).length > 1) throw new VmmError(`9p mount tag '${share.tag}' is used twice`);
       models.push(new Virtio9p(share.tag, new NinepServer(share.backend, { readOnly: share.readOnly === true })));
+      details.push(`mount tag ${share.tag}${share.readOnly ? ', read-only' : ''}`);
     }
+    this.virtioDetails = details;
     if (models.length > MEMORY_MAP.virtio.max) throw new VmmError(`too many virtio devices (${models.length}, at most ${MEMORY_MAP.virtio.max})`);
     this.virtio = models.map((device, i) => {
       const dev = new VirtioMmio({
+        name: VIRTIO_NAMES[device.deviceId] ?? `virtio-${device.deviceId}`,
         base: MEMORY_MAP.virtio.base + i * MEMORY_MAP.virtio.stride, size: MEMORY_MAP.virtio.stride,
         irq: this.plic.irqLine(MEMORY_MAP.virtio.firstIrq + i), ram: dma, device,
       });
@@ -429,6 +454,7 @@ export class Machine {
 
   /** Host keyboard / pipe input for the guest console. */
   input(bytes: Uint8Array): void {
+    this.consoleCounters.bytesIn += bytes.length;
     if (this.consoleDevice === 'virtio') this.virtioConsole!.push(0, bytes);
     else this.uart.push(bytes);
   }
@@ -449,7 +475,30 @@ export class Machine {
     return this.virtioConsole?.pending(n) ?? 0;
   }
 
+  /**
+   * What the machine has, for the run summary (--json) and the monitor's info devices: each device with its
+   * window, interrupt and counters (virtio: chains used, bytes each way, notifications, interrupts).
+   */
+  deviceSummary(): DeviceSummary[] {
+    const out: DeviceSummary[] = [
+      { name: 'uart16550', base: this.uart.base, irq: MEMORY_MAP.uart.irq, detail: this.consoleDevice === 'serial' ? 'the console (ttyS0)' : '',
+        counters: this.consoleDevice === 'serial' ? { ...this.consoleCounters } : {} },
+      { name: 'goldfish-rtc', base: this.rtc.base, irq: MEMORY_MAP.rtc.irq, detail: '', counters: {} },
+      { name: 'plic', base: this.plic.base, detail: `${this.vcpus.length} context(s)`, counters: {} },
+    ];
+    this.virtio.forEach((d, i) => {
+      const console = d.device === this.virtioConsole && this.consoleDevice === 'virtio' ? this.consoleCounters : {};
+      out.push({ name: d.name, base: d.base, irq: MEMORY_MAP.virtio.firstIrq + i, detail: this.virtioDetails[i] ?? '', counters: { ...d.counters, ...console } });
+    });
+    return out;
+  }
+
+  private readonly virtioDetails: readonly string[];
+  /** console bytes (on the device that is the console; SBI debug-console output too): what the guest wrote, what the host gave it */
+  private readonly consoleCounters = { bytesOut: 0, bytesIn: 0 };
+
   private writeConsole(bytes: Uint8Array): void {
+    this.consoleCounters.bytesOut += bytes.length;
     this.consoleOut(bytes);
     const lines = (this.consoleLine + this.consoleDecoder.decode(bytes, { stream: true })).split('\n');
     this.consoleLine = lines.pop()!.slice(-1024);
@@ -618,7 +667,7 @@ export class Machine {
       const held = opts.debugger?.hold();
       if (held) { await untilAborted(held, opts.signal); continue; }
       if (opts.timeoutMs !== undefined && performance.now() - start > opts.timeoutMs) {
-        return { kind: 'error', message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
+        return { kind: 'error', timeout: true, message: `timeout: the guest ran for ${(opts.timeoutMs / 1000).toFixed(1)} s without powering off` };
       }
       const t0 = performance.now();
       const state = this.step(sliceInstructions, icount ? Infinity : 2 * sliceMs);

@@ -3,7 +3,7 @@
 import type { GuestRam, IrqLine, MmioDevice } from '../device.js';
 import { NO_IRQ } from '../device.js';
 import { VmmError } from '../errors.js';
-import { Virtqueue } from './virtqueue.js';
+import { newQueueCounters, Virtqueue, type QueueCounters } from './virtqueue.js';
 import type { StateObject } from '../../kvm/index.js';
 import type { StateReader } from '../snapshot/value.js';
 
@@ -108,6 +108,8 @@ export class VirtioMmio implements MmioDevice, VirtioQueues {
   private configGeneration = 0;
   private queues: QueueState[] = [];
   private irqLevel = false;
+  /** What the queues moved, and the driver's notifications and interrupts raised, since power-on. */
+  readonly counters: QueueCounters & { notifications: number; interrupts: number } = { ...newQueueCounters(), notifications: 0, interrupts: 0 };
   /** Last guest-visible error (a bad ring address etc.): the device sets NEEDS_RESET instead of throwing. */
   lastError: string | undefined;
 
@@ -139,7 +141,7 @@ export class VirtioMmio implements MmioDevice, VirtioQueues {
 
   notifyUsed(index: number): void {
     const vq = this.queue(index);
-    if (vq && vq.shouldInterrupt()) this.raise(INTERRUPT_USED_BUFFER);
+    if (vq && vq.shouldInterrupt()) { this.counters.interrupts++; this.raise(INTERRUPT_USED_BUFFER); }
   }
 
   configChanged(): void {
@@ -331,7 +333,7 @@ export class VirtioMmio implements MmioDevice, VirtioQueues {
         size: q.num, descAddr: q.desc, availAddr: q.driver, usedAddr: q.device,
         eventIdx: (this.driverFeatureBits & (1n << VIRTIO_F_RING_EVENT_IDX)) !== 0n,
         indirect: (this.driverFeatureBits & (1n << VIRTIO_F_INDIRECT_DESC)) !== 0n,
-      });
+      }, this.counters);
       q.ready = true;
     } catch (e) {
       this.deviceError(`queue ${index}: ${(e as Error).message}`);
@@ -340,6 +342,7 @@ export class VirtioMmio implements MmioDevice, VirtioQueues {
 
   private notify(index: number): void {
     if (!this.driverReady || !this.queue(index)) return;
+    this.counters.notifications++;
     try {
       this.device.queueNotify(index);
     } catch (e) {

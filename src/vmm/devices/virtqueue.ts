@@ -33,12 +33,24 @@ export interface QueueLayout {
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
+/** What a device's queues moved, for the run summary and the monitor (summed over its queues; survives resets). */
+export interface QueueCounters {
+  /** chains returned to the driver */
+  buffers: number;
+  /** bytes the driver offered the device (readable descriptors of the chains taken) */
+  bytesFromDriver: number;
+  /** bytes the device wrote into the driver's buffers */
+  bytesToDriver: number;
+}
+
+export const newQueueCounters = (): QueueCounters => ({ buffers: 0, bytesFromDriver: 0, bytesToDriver: 0 });
+
 export class Virtqueue {
   private lastAvail = 0; // next avail ring entry to consume (free-running u16)
   private usedIdx = 0; // next used ring entry to fill (free-running u16)
   private lastSignalledUsed = 0; // used idx at the last interrupt decision
 
-  constructor(private readonly mem: GuestRam, readonly layout: QueueLayout) {
+  constructor(private readonly mem: GuestRam, readonly layout: QueueLayout, private readonly counters: QueueCounters = newQueueCounters()) {
     const { size } = layout;
     if (size === 0 || size > 32768 || (size & (size - 1)) !== 0) throw new VmmError(`virtqueue size ${size} is not a power of 2 in 1..32768`);
     // Touch every ring once so a bad address fails at setup, not in the middle of a request.
@@ -115,7 +127,7 @@ export class Virtqueue {
       this.mem.ram(addr, len); // validates the buffer lies in RAM
       if (flags & VIRTQ_DESC_F_WRITE) chain.writable.push({ addr, len });
       else if (chain.writable.length > 0) throw new VmmError(`virtqueue: readable descriptor after a writable one in chain ${head} (at ${hex(addr)})`);
-      else chain.readable.push({ addr, len });
+      else { chain.readable.push({ addr, len }); this.counters.bytesFromDriver += len; }
       if (!(flags & VIRTQ_DESC_F_NEXT)) return chain;
       index = next;
     }
@@ -129,6 +141,8 @@ export class Virtqueue {
     slot.setUint32(4, written, true);
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
     this.setU16(usedAddr + 2, this.usedIdx); // published after the element
+    this.counters.buffers++;
+    this.counters.bytesToDriver += written;
   }
 
   /** Whether the driver wants an interrupt for the buffers used since the last call. */
