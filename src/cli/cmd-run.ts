@@ -28,6 +28,7 @@ import { UserNetBackend } from '../vmm/devices/usernet.js';
 import { restoreSnapshot } from '../vmm/snapshot/machine.js';
 import { captureOverlays, checkDisks, DEFAULT_SNAPSHOT_FILE, loadRunSnapshot, saveRunSnapshot, type RunSnapshot, type RunSnapshotSource } from './snapshot-file.js';
 import { Monitor } from '../vmm/monitor.js';
+import { finishQemuDevices, newQemuDeviceState, parseQemuDeviceFlag, QEMU_DEVICE_DRIVERS } from './qemu-devices.js';
 import { MonitorConsole } from './monitor-console.js';
 import { runSummary, writeRunSummary, type ExitReason } from './run-summary.js';
 
@@ -93,9 +94,14 @@ built from its busybox and modules.
   --console serial|virtio
                        the guest console on the 16550 UART (ttyS0, default) or on virtio-console (hvc0; the
                        default command line then says console=hvc0), as kvmtool spells it
-  --channel unix:PATH[,name=NAME]
+  --channel unix:PATH[,name=NAME] | file:PATH[,name=NAME]
                        a virtio-console port (in the bundled guest /dev/virtio-ports/NAME; NAME defaults to
-                       rvkvm.N) carried to a Unix socket rvkvm listens on at PATH
+                       rvkvm.N) carried to a Unix socket rvkvm listens on at PATH, or written to the file PATH
+  -chardev socket,id=ID,path=PATH,server=on[,wait=on|off] | -chardev file,id=ID,path=PATH[,append=on|off]
+  -device virtserialport,chardev=ID[,name=NAME] | -device virtconsole,chardev=ID[,name=NAME]
+                       QEMU's spelling of --channel (virtconsole: the port is an hvc terminal too, hvc1...;
+                       wait=on, QEMU's default, starts the guest once a client has connected;
+                       -device virtio-serial-device is accepted and changes nothing)
   --9p DIR[,TAG][,ro]  share the host directory DIR over virtio-9p under mount tag TAG (default kvm_9p), as
                        kvmtool spells it; in the guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt.
                        Nothing outside DIR is reachable (host symlinks are never followed; the guest sees them
@@ -103,6 +109,8 @@ built from its busybox and modules.
                        (QEMU's security_model=none); setuid/setgid bits are dropped; ,ro refuses writes (EROFS)
   -virtfs local,path=DIR,mount_tag=TAG,security_model=none[,readonly=on]
                        QEMU's spelling of --9p (other security models are refused)
+  -fsdev local,id=ID,path=DIR,security_model=none[,readonly=on] -device virtio-9p-device,fsdev=ID,mount_tag=TAG
+                       the same, as a QEMU backend and device
   --mount SRC[:DIR]    (bundled guest) the init mounts SRC at DIR (default /mnt/SRC): a disk (vda, vdb, ...)
                        or a --9p tag, and says so on the console. The bundled init also loads the modules of
                        every device it has (--disk, --net, --9p) in dependency order, in one line
@@ -207,6 +215,7 @@ function knownExtension(name: string, flag: string): string {
 export function parseRunArgs(args: string[]): RunArgs {
   const out: RunArgs = { cfg: {}, stats: false, diskFiles: [], channels: [], shares: [], mounts: [], profileTrace: { filter: {} }, net: null };
   const net = newNetState();
+  const qemuDevices = newQemuDeviceState();
   const enable: string[] = [];
   const disable: string[] = [];
   const value = (i: number, flag: string): string => {
@@ -222,6 +231,11 @@ export function parseRunArgs(args: string[]): RunArgs {
     if (used > 0) { i += used - 1; continue; }
     const netUsed = parseNetFlag(args, i, net);
     if (netUsed > 0) { i += netUsed - 1; continue; }
+    const devUsed = parseQemuDeviceFlag(args, i, qemuDevices);
+    if (devUsed > 0) { i += devUsed - 1; continue; }
+    if (a === '-device' || a === '--device') {
+      throw new UsageError(`${a} '${args[i + 1] ?? ''}': unknown device (rvkvm has virtio-net-device, ${QEMU_DEVICE_DRIVERS.join(', ')})`);
+    }
     switch (a) {
       case '--kernel': case '-kernel': case '-k': out.kernel = value(i++, a); continue;
       case '--initrd': case '-initrd': case '-i': out.initrd = value(i++, a); continue;
@@ -267,7 +281,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       case '--channel': out.channels.push(parseChannelOption(value(i++, a), out.channels.length + 1)); continue;
       case '--no-rng': out.cfg.rng = false; continue;
       case '--no-jit': out.cfg.jit = false; continue;
-      case '--dtb': out.dtb = value(i++, a); continue;
+      case '--dtb': case '-dtb': out.dtb = value(i++, a); continue;
       case '--dump-dtb': out.dumpDtb = value(i++, a); continue;
       case '--init-commands': out.initCommands = value(i++, a); continue;
       case '--clock': {
@@ -317,6 +331,9 @@ export function parseRunArgs(args: string[]): RunArgs {
   if (enable.length) out.cfg.enable = enable;
   if (disable.length) out.cfg.disable = disable;
   out.net = finishNet(net);
+  const fromQemu = finishQemuDevices(qemuDevices, out.channels.length);
+  out.channels.push(...fromQemu.channels);
+  out.shares.push(...fromQemu.shares);
   if (out.gdbWait && !out.gdb) throw new UsageError('--gdb-wait (-S) needs --gdb [HOST:]PORT (or -s)');
   if (out.params !== undefined && out.cfg.cmdline !== undefined) throw new UsageError('-p/--params adds to the default command line: give it or --append, not both');
   if (out.params !== undefined) out.cfg.cmdline = `${out.cfg.consoleDevice === 'virtio' ? VIRTIO_CONSOLE_CMDLINE : DEFAULT_CMDLINE} ${out.params}`;
@@ -459,7 +476,7 @@ export const command: Command = {
     const hostChannels: (HostChannel | null)[] = opts.channels.map(() => null);
     const machine = new Machine({
       ...(opts.channels.length > 0
-        ? { channels: opts.channels.map((c, i) => ({ name: c.name, output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
+        ? { channels: opts.channels.map((c, i) => ({ name: c.name, ...(c.console ? { console: true } : {}), output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
         : {}),
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks, ...(shares.length ? { shares } : {}),
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),

@@ -15,7 +15,7 @@ export interface ShareSpec {
 /** kvmtool's tag when none is given. */
 export const DEFAULT_9P_TAG = 'kvm_9p';
 
-function checkTag(flag: string, text: string, tag: string): string {
+export function checkTag(flag: string, text: string, tag: string): string {
   if (!MOUNT_TAG_RE.test(tag)) throw new UsageError(`${flag} '${text}': mount tag '${tag}' must be 1..31 of A-Z a-z 0-9 _ . -`);
   return tag;
 }
@@ -30,42 +30,42 @@ export function parse9pOption(text: string): ShareSpec {
   return { path, tag, readOnly: o.has('ro') };
 }
 
-const VIRTFS_OPTIONS: readonly SubOptionSpec[] = [
+/** The `local` driver's keys, as -virtfs and -fsdev share them; `own` are the flag's own (mount_tag=, id=). */
+const LOCAL_OPTIONS: readonly SubOptionSpec[] = [
+  { key: 'path', valueName: 'DIR' },
   { key: 'security_model', values: ['none'], notYet: ['mapped-xattr', 'mapped-file', 'passthrough', 'mapped'] },
   { key: 'readonly', values: ['on', 'off'] },
 ];
-/** Keys that take any value (checked here). */
-const VIRTFS_FREE = ['path', 'mount_tag', 'id'] as const;
+
+/** `local,path=DIR,security_model=none[,readonly=on|off]` plus `own` keys: the options, path and read-only flag. */
+function parseLocalFs(flag: string, text: string, own: readonly SubOptionSpec[]): { o: Map<string, string>; path: string; readOnly: boolean } {
+  const [driver, ...parts] = text.split(',');
+  if (driver !== 'local') {
+    throw new UsageError(`${flag} '${text}': only the 'local' file system driver is supported (got '${driver ?? ''}')`);
+  }
+  const o = parseSubOptions(flag, text, parts, [LOCAL_OPTIONS[0]!, ...own, ...LOCAL_OPTIONS.slice(1)]);
+  const path = o.get('path');
+  if (!path) throw new UsageError(`${flag} '${text}': path=DIR is required`);
+  if (!o.has('security_model')) {
+    throw new UsageError(`${flag} '${text}': security_model= is required, as QEMU has it (rvkvm serves security_model=none)`);
+  }
+  return { o, path, readOnly: o.get('readonly') === 'on' };
+}
 
 /** `-virtfs local,path=DIR,mount_tag=TAG,security_model=none[,readonly=on|off][,id=ID]` */
 export function parseVirtfsOption(text: string): ShareSpec {
-  const [driver, ...parts] = text.split(',');
-  if (driver !== 'local') {
-    throw new UsageError(`-virtfs '${text}': only the 'local' file system driver is supported (got '${driver ?? ''}')`);
-  }
-  const free = new Map<string, string>();
-  const rest: string[] = [];
-  for (const p of parts) {
-    const eq = p.indexOf('=');
-    const key = eq < 0 ? p : p.slice(0, eq);
-    if ((VIRTFS_FREE as readonly string[]).includes(key)) {
-      if (eq < 0 || eq === p.length - 1) throw new UsageError(`-virtfs '${text}': '${key}' needs a value`);
-      free.set(key, p.slice(eq + 1));
-    } else rest.push(p);
-  }
-  let o: Map<string, string>;
-  try {
-    o = parseSubOptions('-virtfs', text, rest, VIRTFS_OPTIONS);
-  } catch (e) {
-    const m = (e as Error).message;
-    throw new UsageError(m.includes('unknown option') ? m.replace('(accepted: ', '(accepted: path=DIR, mount_tag=TAG, id=ID, ') : m);
-  }
-  const path = free.get('path');
-  const tag = free.get('mount_tag');
-  if (!path) throw new UsageError(`-virtfs '${text}': path=DIR is required`);
+  const { o, path, readOnly } = parseLocalFs('-virtfs', text, [{ key: 'mount_tag', valueName: 'TAG' }, { key: 'id', valueName: 'ID' }]);
+  const tag = o.get('mount_tag');
   if (!tag) throw new UsageError(`-virtfs '${text}': mount_tag=TAG is required`);
-  if (!o.has('security_model')) {
-    throw new UsageError(`-virtfs '${text}': security_model= is required, as QEMU has it (rvkvm serves security_model=none)`);
-  }
-  return { path, tag: checkTag('-virtfs', text, tag), readOnly: o.get('readonly') === 'on' };
+  return { path, tag: checkTag('-virtfs', text, tag), readOnly };
 }
+
+/** `-fsdev local,id=ID,path=DIR,security_model=none[,readonly=on|off]`: a share without its tag, which the
+ *  `-device virtio-9p-device,fsdev=ID,mount_tag=TAG` that uses it gives. */
+export function parseFsdevOption(text: string): { id: string; path: string; readOnly: boolean } {
+  const { o, path, readOnly } = parseLocalFs('-fsdev', text, [{ key: 'id', valueName: 'ID' }]);
+  const id = o.get('id');
+  if (!id) throw new UsageError(`-fsdev '${text}': id=ID is required (-device virtio-9p-device,fsdev=ID,mount_tag=TAG uses it)`);
+  return { id, path, readOnly };
+}
+

@@ -30,6 +30,8 @@ const CTRL_BACKLOG = 256;
 export interface ConsolePort {
   /** The port's name for the guest (/sys/class/virtio-ports/vport0pN/name); port 0, the console, has none. */
   name?: string;
+  /** A console port as well (QEMU's virtconsole): Linux makes it an hvc terminal (hvc1, ...). Port 0 always is. */
+  console?: boolean;
   /** Every byte the guest writes to this port. */
   output: (bytes: Uint8Array) => void;
 }
@@ -173,8 +175,8 @@ export class VirtioConsole implements VirtioDeviceModel {
         for (let p = 0; p < this.ports.length; p++) this.control(p, CTRL.DEVICE_ADD, 1);
       } else if (event === CTRL.PORT_READY && value === 1 && id < this.ports.length) {
         const name = this.ports[id]!.name;
-        if (id === 0) this.control(0, CTRL.CONSOLE_PORT, 1);
-        else if (name !== undefined) this.control(id, CTRL.PORT_NAME, 1, new TextEncoder().encode(name));
+        if (id === 0 || this.ports[id]!.console === true) this.control(id, CTRL.CONSOLE_PORT, 1);
+        if (id !== 0 && name !== undefined) this.control(id, CTRL.PORT_NAME, 1, new TextEncoder().encode(name));
         this.control(id, CTRL.PORT_OPEN, 1); // the host end is always connected
       } else if (event === CTRL.PORT_OPEN && id < this.ports.length) {
         this.guestOpen[id] = value === 1;
