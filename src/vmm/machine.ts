@@ -488,7 +488,9 @@ export class Machine {
     ];
     this.virtio.forEach((d, i) => {
       const console = d.device === this.virtioConsole && this.consoleDevice === 'virtio' ? this.consoleCounters : {};
-      out.push({ name: d.name, base: d.base, irq: MEMORY_MAP.virtio.firstIrq + i, detail: this.virtioDetails[i] ?? '', counters: { ...d.counters, ...console } });
+      // a model's own counters (virtio-net: frames each way, drops, TSO frames) beside the transport's
+      const own = (d.device as { stats?: Record<string, number> }).stats ?? {};
+      out.push({ name: d.name, base: d.base, irq: MEMORY_MAP.virtio.firstIrq + i, detail: this.virtioDetails[i] ?? '', counters: { ...d.counters, ...own, ...console } });
     });
     return out;
   }

@@ -7,7 +7,7 @@
 // Every table is bounded (connections, UDP flows, DHCP leases) and every buffer too (net/tcp.ts), so a guest
 // that floods gets refusals and drops, never unbounded host memory.
 import { VmmError } from '../errors.js';
-import { parseMac, type NetBackend } from './virtio-net.js';
+import { parseMac, type NetBackend, type NetLink } from './virtio-net.js';
 import { DhcpServer, DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../net/dhcp.js';
 import { DEFAULT_TCP_LIMITS, TcpConnection, type GuestSegment, type TcpHost, type TcpLimits } from '../net/tcp.js';
 import type { AcceptedTcp, HostAddress, HostListener, SocketProvider, UdpSocket } from '../net/provider.js';
@@ -91,6 +91,8 @@ const flowKey = (gip: Ip4, gport: number, rip: Ip4, rport: number): string => `$
 export class UserNetBackend implements NetBackend {
   /** every frame for the guest is built here with its checksums */
   readonly checksummed = true;
+  /** the guest's TCP ends here, so its segments may be of any size and carry partial checksums (TSO) */
+  readonly segmentOffload = true;
   readonly gatewayIp: Uint8Array;
   readonly gatewayMac: Uint8Array;
   readonly stats: UserNetStats = {
@@ -112,11 +114,14 @@ export class UserNetBackend implements NetBackend {
   private readonly listeners: (HostListener | UdpSocket)[] = [];
   private readonly now: () => number;
   private readonly tcpHost: TcpHost;
-  private deliver: ((frame: Uint8Array) => void) | undefined;
+  private deliver: ((frame: Uint8Array, gsoSize?: number) => void) | undefined;
+  private link: NetLink | null = null;
   private guestMac: Uint8Array | null = null;
   private ipId = 0;
   private nextPort = 49152;
   private timer: unknown = null;
+  private readonly acksOwed = new Set<TcpConnection>();
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
   constructor(opts: UserNetOptions = {}) {
@@ -138,7 +143,10 @@ export class UserNetBackend implements NetBackend {
     this.tcpHost = {
       now: () => self.now(),
       limits: this.limits,
-      emit: (seg, len, fill) => self.emitTcp(seg, len, fill),
+      emit: (seg, len, fill, mss) => self.emitTcp(seg, len, fill, mss),
+      maxSegment: (mss) => (self.link?.guestTso ? MAX_TSO_PAYLOAD : mss),
+      // a stack driven by tick() (tests) acknowledges at once: nothing else would run the delayed ACK's timer
+      ...(opts.timers ?? true ? { ackSoon: (conn: TcpConnection) => self.ackSoon(conn) } : {}),
       connections: () => self.tcp.size,
       removed: (conn, reason) => {
         if (self.tcp.get(conn.key) === conn) self.tcp.delete(conn.key);
@@ -182,6 +190,9 @@ export class UserNetBackend implements NetBackend {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer as ReturnType<typeof setInterval>);
     this.timer = null;
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    this.acksOwed.clear();
     for (const c of [...this.tcp.values()]) c.finish('the network was shut down', true);
     for (const f of this.udp.values()) f.close();
     this.udp.clear();
@@ -200,12 +211,13 @@ export class UserNetBackend implements NetBackend {
     return n;
   }
 
-  attach(deliver: (frame: Uint8Array) => void): void {
+  attach(deliver: (frame: Uint8Array, gsoSize?: number) => void, link?: NetLink): void {
     this.deliver = deliver;
+    this.link = link ?? null;
   }
 
-  /** A frame from the guest. */
-  send(frame: Uint8Array): void {
+  /** A frame from the guest; `csumPartial`: its TCP/UDP checksum is the pseudo-header's only (not verified). */
+  send(frame: Uint8Array, csumPartial = false): void {
     if (this.closed || frame.length < ETH_HLEN) return;
     const v = new DataView(frame.buffer, frame.byteOffset, frame.length);
     if (!(frame[6]! & 1)) this.guestMac = frame.slice(6, 12);
@@ -216,8 +228,8 @@ export class UserNetBackend implements NetBackend {
       const ip = parseIpv4Frame(frame, v);
       if (ip) {
         if (ip.proto === IP_PROTO_ICMP) handled = this.icmp(frame, ip);
-        else if (ip.proto === IP_PROTO_UDP) handled = this.udpIn(frame, v, ip);
-        else if (ip.proto === IP_PROTO_TCP) handled = this.tcpIn(frame, v, ip);
+        else if (ip.proto === IP_PROTO_UDP) handled = this.udpIn(frame, v, ip, csumPartial);
+        else if (ip.proto === IP_PROTO_TCP) handled = this.tcpIn(frame, v, ip, csumPartial);
       }
     }
     if (!handled) this.stats.ignored++;
@@ -292,11 +304,11 @@ export class UserNetBackend implements NetBackend {
 
   // --- UDP ---
 
-  private udpIn(frame: Uint8Array, v: DataView, ip: Ipv4View): boolean {
+  private udpIn(frame: Uint8Array, v: DataView, ip: Ipv4View, csumPartial: boolean): boolean {
     if (ip.l4Len < UDP_HLEN) return false;
     const ulen = v.getUint16(ip.l4 + 4);
     if (ulen < UDP_HLEN || ulen > ip.l4Len) return false;
-    if (v.getUint16(ip.l4 + 6) !== 0 && l4Checksum(frame, ETH_HLEN, ip.l4, ulen, IP_PROTO_UDP) !== 0) return false;
+    if (!csumPartial && v.getUint16(ip.l4 + 6) !== 0 && l4Checksum(frame, ETH_HLEN, ip.l4, ulen, IP_PROTO_UDP) !== 0) return false;
     const sport = v.getUint16(ip.l4);
     const dport = v.getUint16(ip.l4 + 2);
     const payload = frame.subarray(ip.l4 + UDP_HLEN, ip.l4 + ulen);
@@ -391,14 +403,16 @@ export class UserNetBackend implements NetBackend {
 
   // --- TCP ---
 
-  private tcpIn(frame: Uint8Array, v: DataView, ip: Ipv4View): boolean {
+  private tcpIn(frame: Uint8Array, v: DataView, ip: Ipv4View, csumPartial: boolean): boolean {
     if (ip.l4Len < TCP_HLEN) return false;
     const hlen = (frame[ip.l4 + 12]! >> 4) * 4;
     if (hlen < TCP_HLEN || hlen > ip.l4Len) return false;
-    if (l4Checksum(frame, ETH_HLEN, ip.l4, ip.l4Len, IP_PROTO_TCP) !== 0) return false;
+    if (!csumPartial && l4Checksum(frame, ETH_HLEN, ip.l4, ip.l4Len, IP_PROTO_TCP) !== 0) return false;
+    const flags = frame[ip.l4 + 13]! & 0x3f;
     const seg: GuestSegment = {
-      seq: v.getUint32(ip.l4 + 4), ack: v.getUint32(ip.l4 + 8), flags: frame[ip.l4 + 13]! & 0x3f, window: v.getUint16(ip.l4 + 14),
-      mss: tcpMssOption(frame, ip.l4 + TCP_HLEN, ip.l4 + hlen),
+      seq: v.getUint32(ip.l4 + 4), ack: v.getUint32(ip.l4 + 8), flags, window: v.getUint16(ip.l4 + 14),
+      mss: flags & TCP_SYN ? tcpOption(frame, ip.l4 + TCP_HLEN, ip.l4 + hlen, TCP_OPT_MSS) : undefined,
+      wscale: flags & TCP_SYN ? tcpOption(frame, ip.l4 + TCP_HLEN, ip.l4 + hlen, TCP_OPT_WSCALE) : undefined,
       payload: frame.subarray(ip.l4 + hlen, ip.l4 + ip.l4Len),
     };
     const sport = v.getUint16(ip.l4);
@@ -432,9 +446,25 @@ export class UserNetBackend implements NetBackend {
     this.emitTcp(s, 0, null);
   }
 
-  private emitTcp(seg: TcpSegment, len: number, fill: ((frame: Uint8Array, at: number) => void) | null): void {
+  /**
+   * Delayed ACKs: owed ones go out from a zero-delay timer, which runs once the vCPU slice that received the data
+   * has returned to the event loop (the guest went idle or used its slice).
+   */
+  private ackSoon(conn: TcpConnection): void {
+    this.acksOwed.add(conn);
+    if (this.ackTimer !== null) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      const owed = [...this.acksOwed];
+      this.acksOwed.clear();
+      for (const c of owed) c.flushAck();
+    }, 0);
+  }
+
+  /** `mss`: the connection's segment size; a longer payload goes to the guest as one TSO frame standing for several. */
+  private emitTcp(seg: TcpSegment, len: number, fill: ((frame: Uint8Array, at: number) => void) | null, mss = Infinity): void {
     if (!this.guestMac) return;
-    this.out(tcpFrame(this.guestMac, this.gatewayMac, seg, len, fill, this.ipId++));
+    this.deliver?.(tcpFrame(this.guestMac, this.gatewayMac, seg, len, fill, this.ipId++), len > mss ? mss : undefined);
   }
 
   private acceptTcp(accepted: AcceptedTcp, guestIp: Ip4, guestPort: number): void {
@@ -473,8 +503,13 @@ function sameHost(a: string, b: string): boolean {
   return strip(a) === strip(b) || (b === 'localhost' && (a === '127.0.0.1' || a === '::1'));
 }
 
-/** The MSS option of a TCP header's options, if present. */
-function tcpMssOption(frame: Uint8Array, at: number, end: number): number | undefined {
+const TCP_OPT_MSS = 2;
+const TCP_OPT_WSCALE = 3;
+/** The most payload one TSO frame to the guest carries: the largest IPv4 packet less IP and TCP headers with options. */
+const MAX_TSO_PAYLOAD = 65535 - 20 - 60;
+
+/** A TCP header option's value (MSS: 16 bits; window scale: 8), if present. */
+function tcpOption(frame: Uint8Array, at: number, end: number, want: number): number | undefined {
   while (at < end) {
     const kind = frame[at]!;
     if (kind === 0) return undefined;
@@ -482,7 +517,8 @@ function tcpMssOption(frame: Uint8Array, at: number, end: number): number | unde
     if (at + 1 >= end) return undefined;
     const len = frame[at + 1]!;
     if (len < 2 || at + len > end) return undefined;
-    if (kind === 2 && len === 4) return (frame[at + 2]! << 8) | frame[at + 3]!;
+    if (kind === want && want === TCP_OPT_MSS && len === 4) return (frame[at + 2]! << 8) | frame[at + 3]!;
+    if (kind === want && want === TCP_OPT_WSCALE && len === 3) return frame[at + 2]!;
     at += len;
   }
   return undefined;

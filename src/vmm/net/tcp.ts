@@ -6,9 +6,10 @@
 // - host -> guest: host data waits in sendQ until the guest acknowledges it; past sndBuf the host stream is
 //   paused, and it resumes when the guest has taken half of it.
 // Retransmission is go-back-N from the oldest unacknowledged byte on a doubling timeout or on three duplicate
-// ACKs (frames to the guest are lost only when its receive ring is full). Window scaling and SACK are not
-// offered, so the guest keeps at most 64 KiB in flight each way; out-of-order segments are dropped and
-// re-acknowledged (the link never reorders). State is a few flags rather than RFC 793's eleven names: each
+// ACKs (frames to the guest are lost only when its receive ring is full). Window scaling (RFC 7323) is offered,
+// so more than 64 KiB can be in flight each way; SACK is not, and out-of-order segments are dropped and
+// re-acknowledged (the link never reorders). Segments to the guest are as large as the host says it takes
+// (maxSegment: 64 KiB ones when the guest's NIC does TSO, each then one frame standing for several MSS). State is a few flags rather than RFC 793's eleven names: each
 // direction is open, finished by a FIN, or acknowledged, and the connection is gone when both are.
 import type { TcpStream, TcpStreamEvents } from './provider.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, seqAdd, seqDiff, type Ip4, type TcpSegment } from './wire.js';
@@ -50,6 +51,8 @@ export interface GuestSegment {
   flags: number;
   window: number;
   mss: number | undefined;
+  /** window scale option (SYN only) */
+  wscale?: number | undefined;
   payload: Uint8Array;
 }
 
@@ -57,8 +60,15 @@ export interface GuestSegment {
 export interface TcpHost {
   now(): number;
   readonly limits: TcpLimits;
-  /** Builds and delivers a segment to the guest; `fill` writes the payload. */
-  emit(seg: TcpSegment, payloadLen: number, fill: ((frame: Uint8Array, at: number) => void) | null): void;
+  /** Builds and delivers a segment to the guest; `fill` writes the payload; `mss` is the connection's segment size. */
+  emit(seg: TcpSegment, payloadLen: number, fill: ((frame: Uint8Array, at: number) => void) | null, mss?: number): void;
+  /** The largest payload one segment to the guest may carry, for a connection of this MSS (default: the MSS). */
+  maxSegment?(mss: number): number;
+  /**
+   * Calls conn.flushAck() soon, once the guest has stopped running for now (the stack's delayed ACK); without it
+   * every segment is acknowledged at once.
+   */
+  ackSoon?(conn: TcpConnection): void;
   /** Connections in the table (for each one's share of sndBudget). */
   connections(): number;
   /** The connection is finished; drop it from the table. */
@@ -111,6 +121,13 @@ class ByteQueue {
 
 let issCounter = 0x1000;
 
+/** The window shift this end offers: the smallest that lets the window field say rcvBuf. */
+function ourShift(rcvBuf: number): number {
+  let s = 0;
+  while (s < 14 && rcvBuf / 2 ** s > 0xffff) s++;
+  return s;
+}
+
 export class TcpConnection {
   state: TcpState;
   stream: TcpStream | null = null;
@@ -120,6 +137,11 @@ export class TcpConnection {
   private sndNxt: number;
   private sndWnd = 0;
   private mss: number;
+  /** window shifts (RFC 7323): the guest's, applied to the windows it sends; ours, to the ones we send. 0 unless both SYNs had the option */
+  private sndShift = 0;
+  private rcvShift = 0;
+  /** the guest's SYN offered window scaling (so our SYN-ACK answers with it) */
+  private guestScales = false;
   private readonly sendQ = new ByteQueue();
   private hostEof = false;
   private finSent = false;
@@ -130,6 +152,8 @@ export class TcpConnection {
   private rcvNxt = 0;
   private guestFin = false;
   private lastAdvWnd = 0;
+  /** guest bytes taken since our last ACK (a delayed ACK is owed while non-zero) */
+  private unacked = 0;
   // timers
   private rtoAt = 0;
   private rto: number;
@@ -159,6 +183,7 @@ export class TcpConnection {
       this.rcvNxt = seqAdd(syn!.seq, 1);
       this.sndWnd = syn!.window;
       this.mss = Math.min(l.mss, syn!.mss ?? 536);
+      if (syn!.wscale !== undefined) { this.guestScales = true; this.sndShift = Math.min(14, syn!.wscale); this.rcvShift = ourShift(l.rcvBuf); }
     } else {
       this.state = 'syn-sent';
       this.sendSyn();
@@ -199,6 +224,7 @@ export class TcpConnection {
           this.sndUna = s.ack;
           this.sndWnd = s.window;
           this.mss = Math.min(this.host.limits.mss, s.mss ?? 536);
+          if (s.wscale !== undefined) { this.sndShift = Math.min(14, s.wscale); this.rcvShift = ourShift(this.host.limits.rcvBuf); }
           this.established();
           this.sendAck();
           this.trySend();
@@ -220,6 +246,7 @@ export class TcpConnection {
     if (!(s.flags & TCP_ACK)) return;
     this.processAck(s);
     let needAck = false;
+    let took = 0;
     const len = s.payload.length;
     if (len > 0 || (s.flags & TCP_FIN)) {
       const d = seqDiff(s.seq, this.rcvNxt);
@@ -237,6 +264,8 @@ export class TcpConnection {
           }
           this.stream.write(s.payload.subarray(off, off + n));
           this.rcvNxt = seqAdd(this.rcvNxt, n);
+          this.unacked += n;
+          took = n;
         }
         if (fin && !this.guestFin) {
           this.rcvNxt = seqAdd(this.rcvNxt, 1);
@@ -247,8 +276,20 @@ export class TcpConnection {
       // else: out of order (the link dropped something) or wholly old: re-acknowledge rcvNxt
     }
     const sent = this.trySend();
-    if (needAck && !sent) this.sendAck();
+    if (needAck && !sent) {
+      // In-order data is acknowledged late, as a receiving TCP may (RFC 9293 3.8.6.3): when the guest stops
+      // running or half the window is owed. A guest writing a little at a time then has data in flight, so its
+      // Nagle and autocorking gather the writes into full (TSO) segments instead of one frame per write; an ACK
+      // for each write, at once, made the guest pay its whole transmit path per kilobyte.
+      if (took > 0 && !this.guestFin && this.host.ackSoon && this.unacked < Math.max(2 * this.mss, this.lastAdvWnd / 2)) this.host.ackSoon(this);
+      else this.sendAck();
+    }
     this.checkDone();
+  }
+
+  /** The delayed ACK, if one is still owed (host.ackSoon's callback). */
+  flushAck(): void {
+    if (this.state === 'established' && this.unacked > 0) this.sendAck();
   }
 
   private processAck(s: GuestSegment): void {
@@ -267,10 +308,10 @@ export class TcpConnection {
         this.hostPaused = false;
         this.stream?.resume();
       }
-    } else if (acked === 0 && outstanding > 0 && s.payload.length === 0 && !(s.flags & TCP_FIN) && s.window === this.sndWnd) {
-      if (++this.dupAcks === 3) this.rewind(); // fast retransmit
+    } else if (acked === 0 && outstanding > 0 && s.payload.length === 0 && !(s.flags & TCP_FIN) && s.window * 2 ** this.sndShift === this.sndWnd) {
+      if (++this.dupAcks === 3) { (globalThis as any).process?.stderr.write(`TCPDBG ${this.host.now().toFixed(0)} ${this.key} fast retransmit\n`); this.rewind(); } // fast retransmit
     }
-    this.sndWnd = s.window;
+    this.sndWnd = s.window * 2 ** this.sndShift;
   }
 
   // --- the host stream's events ---
@@ -330,7 +371,7 @@ export class TcpConnection {
       if (unsent <= 0 || this.finSent) break;
       const room = limitWnd - inFlight;
       if (room <= 0) break;
-      const n = Math.min(unsent, room, this.mss);
+      const n = Math.min(unsent, room, this.host.maxSegment?.(this.mss) ?? this.mss);
       const q = this.sendQ;
       this.emit(TCP_ACK | (n === unsent ? TCP_PSH : 0), this.sndNxt, n, (frame, at) => q.copyOut(inFlight, n, frame, at));
       this.sndNxt = seqAdd(this.sndNxt, n);
@@ -365,18 +406,22 @@ export class TcpConnection {
     return Math.min(l.sndBuf, Math.max(0x10000, Math.floor(l.sndBudget / Math.max(1, this.host.connections()))));
   }
 
+  /** the receive window in bytes (what the host stream has room for), as the window field can say it */
   private rcvWindow(): number {
     const w = this.host.limits.rcvBuf - (this.stream?.buffered ?? 0);
-    return Math.max(0, Math.min(0xffff, w));
+    return Math.max(0, Math.min(0xffff * 2 ** this.rcvShift, w));
   }
 
-  private emit(flags: number, seq: number, len: number, fill: ((frame: Uint8Array, at: number) => void) | null, mss?: number): void {
-    const window = this.rcvWindow();
-    this.lastAdvWnd = window;
+  /** `syn`: a SYN's options (its window is never scaled) */
+  private emit(flags: number, seq: number, len: number, fill: ((frame: Uint8Array, at: number) => void) | null, syn?: { mss: number; wscale?: number }): void {
+    const bytes = syn ? Math.min(0xffff, this.rcvWindow()) : this.rcvWindow();
+    const field = syn ? bytes : Math.floor(bytes / 2 ** this.rcvShift);
+    this.lastAdvWnd = syn ? bytes : field * 2 ** this.rcvShift;
+    if (flags & TCP_ACK) this.unacked = 0;
     this.host.emit({
       src: this.remoteIp, sport: this.remotePort, dst: this.guestIp, dport: this.guestPort,
-      seq, ack: flags & TCP_ACK ? this.rcvNxt : 0, flags, window, ...(mss !== undefined ? { mss } : {}),
-    }, len, fill);
+      seq, ack: flags & TCP_ACK ? this.rcvNxt : 0, flags, window: field, ...(syn ?? {}),
+    }, len, fill, this.mss);
   }
 
   private sendAck(): void {
@@ -384,13 +429,14 @@ export class TcpConnection {
   }
 
   private sendSyn(): void {
-    this.emit(TCP_SYN, this.iss, 0, null, this.host.limits.mss);
+    // our SYN offers window scaling; it is used only if the guest's SYN-ACK offers it back
+    this.emit(TCP_SYN, this.iss, 0, null, { mss: this.host.limits.mss, wscale: ourShift(this.host.limits.rcvBuf) });
     this.sndNxt = seqAdd(this.iss, 1);
     this.rtoAt = this.host.now() + this.rto;
   }
 
   private sendSynAck(): void {
-    this.emit(TCP_SYN | TCP_ACK, this.iss, 0, null, this.host.limits.mss);
+    this.emit(TCP_SYN | TCP_ACK, this.iss, 0, null, { mss: this.host.limits.mss, ...(this.guestScales ? { wscale: this.rcvShift } : {}) });
     this.sndNxt = seqAdd(this.iss, 1);
     this.rtoAt = this.host.now() + this.rto;
   }
@@ -447,6 +493,7 @@ export class TcpConnection {
       this.finish('the guest stopped acknowledging', true);
       return;
     }
+    (globalThis as any).process?.stderr.write(`TCPDBG ${now.toFixed(0)} ${this.key} rto fired probe=${probe} outstanding=${outstanding} sndWnd=${this.sndWnd} q=${this.sendQ.length} rto=${this.rto}\n`);
     this.rto = Math.min(this.rto * 2, l.maxRtoMs);
     this.rtoAt = now + this.rto;
     if (this.state === 'syn-rcvd') this.sendSynAck();

@@ -133,11 +133,13 @@ export interface TcpSegment {
   window: number;
   /** MSS option (SYN segments only) */
   mss?: number;
+  /** window scale option, the shift (SYN segments only; RFC 7323) */
+  wscale?: number;
 }
 
 /** A TCP segment frame; `fill` writes `payloadLen` bytes at the given offset of the frame. */
 export function tcpFrame(dstMac: Uint8Array, srcMac: Uint8Array, s: TcpSegment, payloadLen: number, fill: ((frame: Uint8Array, at: number) => void) | null, id: number): Uint8Array {
-  const optLen = s.mss !== undefined ? 4 : 0;
+  const optLen = (s.mss !== undefined ? 4 : 0) + (s.wscale !== undefined ? 4 : 0);
   const hlen = TCP_HLEN + optLen;
   const len = hlen + payloadLen;
   const { frame, v } = ipv4Frame(dstMac, srcMac, s.src, s.dst, IP_PROTO_TCP, len, id);
@@ -148,10 +150,18 @@ export function tcpFrame(dstMac: Uint8Array, srcMac: Uint8Array, s: TcpSegment, 
   frame[L4 + 12] = (hlen / 4) << 4;
   frame[L4 + 13] = s.flags;
   v.setUint16(L4 + 14, s.window);
+  let opt = L4 + TCP_HLEN;
   if (s.mss !== undefined) {
-    frame[L4 + 20] = 2;
-    frame[L4 + 21] = 4;
-    v.setUint16(L4 + 22, s.mss);
+    frame[opt] = 2;
+    frame[opt + 1] = 4;
+    v.setUint16(opt + 2, s.mss);
+    opt += 4;
+  }
+  if (s.wscale !== undefined) {
+    frame[opt] = 1; // NOP, so the option ends on a 32-bit boundary
+    frame[opt + 1] = 3;
+    frame[opt + 2] = 3;
+    frame[opt + 3] = s.wscale;
   }
   if (fill && payloadLen > 0) fill(frame, L4 + hlen);
   v.setUint16(L4 + 16, l4Checksum(frame, ETH_HLEN, L4, len, IP_PROTO_TCP));
