@@ -309,7 +309,7 @@ export class TcpConnection {
         this.stream?.resume();
       }
     } else if (acked === 0 && outstanding > 0 && s.payload.length === 0 && !(s.flags & TCP_FIN) && s.window * 2 ** this.sndShift === this.sndWnd) {
-      if (++this.dupAcks === 3) { (globalThis as any).process?.stderr.write(`TCPDBG ${this.host.now().toFixed(0)} ${this.key} fast retransmit\n`); this.rewind(); } // fast retransmit
+      if (++this.dupAcks === 3) this.rewind(); // fast retransmit
     }
     this.sndWnd = s.window * 2 ** this.sndShift;
   }
@@ -493,7 +493,6 @@ export class TcpConnection {
       this.finish('the guest stopped acknowledging', true);
       return;
     }
-    (globalThis as any).process?.stderr.write(`TCPDBG ${now.toFixed(0)} ${this.key} rto fired probe=${probe} outstanding=${outstanding} sndWnd=${this.sndWnd} q=${this.sendQ.length} rto=${this.rto}\n`);
     this.rto = Math.min(this.rto * 2, l.maxRtoMs);
     this.rtoAt = now + this.rto;
     if (this.state === 'syn-rcvd') this.sendSynAck();
