@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtioMmio } from '../../../src/vmm/devices/virtio-mmio.js';
-import { VirtioNet, PacketNetBackend, parseMac } from '../../../src/vmm/devices/virtio-net.js';
+import { VirtioNet, PacketNetBackend, parseMac, type NetBackend, type NetLink } from '../../../src/vmm/devices/virtio-net.js';
 import { UserNetBackend, internetChecksum, parseIpv4 } from '../../../src/vmm/devices/usernet.js';
 import { VmmError } from '../../../src/vmm/errors.js';
 import { Driver, FakeRam, R, F_VERSION_1, type Queue } from './virtio-driver.js';
@@ -77,7 +77,7 @@ test('virtio-net: transmit strips the header; receive prepends one with num_buff
   assert.equal(hdr.getUint8(1), 0, 'GSO none');
   assert.equal(hdr.getUint16(10, true), 1, 'num_buffers');
   assert.deepEqual(ram.ram(buf + HDR, 100), incoming);
-  assert.deepEqual(net.stats, { txFrames: 1, rxFrames: 1, rxDropped: 0, txDropped: 0 });
+  assert.deepEqual(net.stats, { txFrames: 1, rxFrames: 1, rxDropped: 0, txDropped: 0, txTso: 0, rxTso: 0 });
 });
 
 test('virtio-net: frames wait for receive buffers; undersized buffers and oversized frames are dropped', () => {
@@ -192,4 +192,79 @@ test('virtio-net: GUEST_CSUM is offered only for a backend that builds its check
   sendTx(drv, tx, echoRequest(GW_IP));
   assert.equal(rx.takeUsed().length, 1);
   assert.equal(ram.view(buf, HDR).getUint8(0), 2, 'VIRTIO_NET_HDR_F_DATA_VALID');
+});
+
+/** A backend that terminates TCP (as the user-mode stack does): the device offers it the segmentation offloads. */
+class OffloadBackend implements NetBackend {
+  readonly checksummed = true;
+  readonly segmentOffload = true;
+  sent: { frame: Uint8Array; csumPartial: boolean }[] = [];
+  deliver!: (frame: Uint8Array, gso?: number) => void;
+  link!: NetLink;
+  attach(deliver: (frame: Uint8Array, gso?: number) => void, link: NetLink): void { this.deliver = deliver; this.link = link; }
+  send(frame: Uint8Array, csumPartial = false): void { this.sent.push({ frame: frame.slice(), csumPartial }); }
+}
+
+test('virtio-net offloads (a TCP-terminating backend): CSUM and TSO both ways are offered; GSO frames cross with their header', () => {
+  assert.equal(new VirtioNet(new PacketNetBackend(() => {})).features & (bit(0) | bit(7) | bit(11)), 0n, 'a wire-like backend gets none');
+  const backend = new OffloadBackend();
+  const ram = new FakeRam(0x80000000, 1 << 20);
+  const net = new VirtioNet(backend);
+  assert.equal(net.features & (bit(0) | bit(1) | bit(7) | bit(11)), bit(0) | bit(1) | bit(7) | bit(11));
+  const dev = new VirtioMmio({ base: 0x10003000, ram, device: net });
+  const drv = new Driver(dev, ram);
+  assert.equal(backend.link.guestTso, false, 'nothing negotiated yet');
+  drv.negotiate(bit(F_VERSION_1) | bit(0) | bit(1) | bit(5) | bit(7) | bit(11));
+  const rx = drv.setupQueue(0, 16);
+  const tx = drv.setupQueue(1, 16);
+  drv.driverOk();
+  assert.equal(backend.link.guestTso, true);
+  // transmit: a 20000-byte TCPv4 GSO frame with a partial checksum; a UDP GSO frame is refused
+  const gsoTx = (gsoType: number, len: number, flags: number): void => {
+    const a = drv.alloc(HDR + len);
+    ram.ram(a, 2).set([flags, gsoType]);
+    ram.ram(a + HDR, len).fill(0x42);
+    tx.add([{ addr: a, len: HDR + len, write: false }]);
+    drv.w(R.QueueNotify, 1);
+  };
+  gsoTx(1, 20000, 1);
+  gsoTx(3, 3000, 1);
+  gsoTx(0, 20000, 0); // no GSO: larger than a frame may be
+  assert.deepEqual(backend.sent.map((s) => [s.frame.length, s.csumPartial]), [[20000, true]]);
+  assert.equal(net.stats.txTso, 1);
+  assert.equal(net.stats.txDropped, 2);
+  // receive: a 30000-byte TCP segment for the guest, standing for MSS-1460 ones, into a big buffer
+  const frame = new Uint8Array(30000);
+  frame[14] = 0x45; // IHL 5
+  frame[14 + 20 + 12] = 0x80; // TCP data offset 8 (32 bytes: options)
+  const big = drv.alloc(HDR + 65550);
+  rx.add([{ addr: big, len: HDR + 65550, write: true }]);
+  drv.w(R.QueueNotify, 0);
+  backend.deliver(frame, 1460);
+  const [[, len]] = rx.takeUsed() as [number, number][];
+  assert.equal(len, HDR + 30000);
+  const h = ram.view(big, HDR);
+  assert.equal(h.getUint8(0), 2, 'DATA_VALID');
+  assert.equal(h.getUint8(1), 1, 'GSO TCPv4');
+  assert.equal(h.getUint16(2, true), 14 + 20 + 32, 'hdr_len: Ethernet, IP and TCP headers');
+  assert.equal(h.getUint16(4, true), 1460, 'gso_size');
+  assert.equal(net.stats.rxTso, 1);
+});
+
+test('virtio-net offloads: a guest that did not take GUEST_TSO4 never gets a frame larger than the MTU', () => {
+  const backend = new OffloadBackend();
+  const ram = new FakeRam(0x80000000, 1 << 20);
+  const net = new VirtioNet(backend);
+  const drv = new Driver(new VirtioMmio({ base: 0x10003000, ram, device: net }), ram);
+  drv.negotiate(bit(F_VERSION_1) | bit(1) | bit(5));
+  const rx = drv.setupQueue(0, 16);
+  drv.setupQueue(1, 16);
+  drv.driverOk();
+  assert.equal(backend.link.guestTso, false);
+  const big = drv.alloc(HDR + 65550);
+  rx.add([{ addr: big, len: HDR + 65550, write: true }]);
+  drv.w(R.QueueNotify, 0);
+  backend.deliver(new Uint8Array(30000), 1460);
+  assert.equal(rx.takeUsed().length, 0);
+  assert.equal(net.stats.rxDropped, 1);
 });

@@ -106,9 +106,12 @@ function setup(opts: UserNetOptions = {}) {
 function guestTcp(net: UserNetBackend, sport: number, dst: number, dport: number, isn = 1000) {
   const c = {
     seq: isn, ack: 0,
-    send(flags: number, payload: Uint8Array = new Uint8Array(0), extra: { seq?: number; window?: number; mss?: number; ack?: number } = {}) {
-      const seg = { src: GUEST, sport, dst, dport, seq: extra.seq ?? c.seq, ack: extra.ack ?? c.ack, flags, window: extra.window ?? 65535, ...(extra.mss ? { mss: extra.mss } : {}) };
-      net.send(tcpFrame(GW_MAC, GUEST_MAC, seg, payload.length, (f, at) => f.set(payload, at), 1));
+    send(flags: number, payload: Uint8Array = new Uint8Array(0), extra: { seq?: number; window?: number; mss?: number; ack?: number; wscale?: number; csumPartial?: boolean } = {}) {
+      const seg = { src: GUEST, sport, dst, dport, seq: extra.seq ?? c.seq, ack: extra.ack ?? c.ack, flags, window: extra.window ?? 65535,
+        ...(extra.mss ? { mss: extra.mss } : {}), ...(extra.wscale !== undefined ? { wscale: extra.wscale } : {}) };
+      const frame = tcpFrame(GW_MAC, GUEST_MAC, seg, payload.length, (f, at) => f.set(payload, at), 1);
+      if (extra.csumPartial) frame[50] ^= 0xff; // the checksum field holds something else: offload leaves it to the device
+      net.send(frame, extra.csumPartial === true);
       if (extra.seq === undefined) c.seq = seqAdd(c.seq, payload.length + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0));
     },
   };
@@ -469,4 +472,105 @@ test('udp host forwarder: a host datagram reaches the guest port from a gateway 
   // a second host client gets its own gateway port
   fwd.onMessage(Uint8Array.of(1), { host: '127.0.0.1', port: 41001 });
   assert.notEqual(new DataView(t.frames.shift()!.buffer).getUint16(34), gwPort);
+});
+
+/** The window scale option in a SYN frame's TCP options, if any. */
+function wscaleOption(f: Uint8Array): number | undefined {
+  const end = 34 + (f[46]! >> 4) * 4;
+  for (let at = 54; at < end;) {
+    if (f[at] === 0) return undefined;
+    if (f[at] === 1) { at++; continue; }
+    if (f[at] === 3) return f[at + 2];
+    at += f[at + 1]!;
+  }
+  return undefined;
+}
+
+test('tcp: window scaling (RFC 7323) when the guest offers it: both shifts apply after the SYNs, not before; none without it', () => {
+  const t = setup();
+  const g = guestTcp(t.net, 33000, GW, 80);
+  g.send(TCP_SYN, undefined, { mss: 1460, wscale: 7 });
+  t.host.streams[0]!.ev.connect();
+  const synAckFrame = t.frames[0]!;
+  const [sa] = t.tcpOut();
+  assert.equal(wscaleOption(synAckFrame), 2, 'the smallest shift that says the 128 KiB receive buffer');
+  assert.equal(sa!.window, 65535, 'a SYN\'s window is never scaled');
+  g.ack = seqAdd(sa!.seq, 1);
+  g.send(TCP_ACK, undefined, { window: 100 }); // 100 << 7 = 12800 bytes
+  g.send(TCP_ACK | TCP_PSH, new Uint8Array(10).fill(1), { window: 100 });
+  const [ack] = t.tcpOut();
+  assert.equal(ack!.window, (128 * 1024) >> 2, 'our window, scaled by our shift');
+  t.host.streams[0]!.ev.data(new Uint8Array(20000).fill(3));
+  const segs = t.tcpOut();
+  assert.equal(segs.reduce((n, x) => n + x.payload.length, 0), 12800, 'the guest\'s window, scaled by its shift');
+  // a guest that does not offer it: no option in the SYN-ACK and unscaled windows
+  const t2 = setup();
+  const g2 = guestTcp(t2.net, 33001, GW, 80);
+  g2.send(TCP_SYN, undefined, { mss: 1460 });
+  t2.host.streams[0]!.ev.connect();
+  assert.equal(wscaleOption(t2.frames[0]!), undefined);
+  const [sa2] = t2.tcpOut();
+  g2.ack = seqAdd(sa2!.seq, 1);
+  g2.send(TCP_ACK | TCP_PSH, new Uint8Array(10), { window: 3000 });
+  assert.equal(t2.tcpOut()[0]!.window, 65535);
+  t2.host.streams[0]!.ev.data(new Uint8Array(20000));
+  assert.equal(t2.tcpOut().reduce((n, x) => n + x.payload.length, 0), 3000);
+});
+
+test('tcp: to a guest that takes TSO, host data goes out in segments of up to 64 KiB, each marked with the MSS it stands for', () => {
+  const t = setup();
+  const gso: (number | undefined)[] = [];
+  t.net.attach((f, size) => { t.frames.push(f); gso.push(size); }, { guestTso: true });
+  const g = guestTcp(t.net, 33000, GW, 80);
+  g.send(TCP_SYN, undefined, { mss: 1460, wscale: 7 });
+  const stream = t.host.streams[0]!;
+  stream.ev.connect();
+  const [sa] = t.tcpOut();
+  g.ack = seqAdd(sa!.seq, 1);
+  g.send(TCP_ACK, undefined, { window: 4096 }); // 512 KiB
+  gso.length = 0;
+  stream.ev.data(new Uint8Array(200_000).fill(9));
+  const segs = t.tcpOut();
+  assert.deepEqual(segs.map((x) => x.payload.length), [65455, 65455, 65455, 3635]);
+  assert.deepEqual(gso, [1460, 1460, 1460, 1460]);
+  assert.ok(segs.every((x) => x.payload.every((b) => b === 9)));
+});
+
+test('tcp: the guest\'s data is acknowledged late: once the event loop runs, or at once when half the window is owed or on FIN', async () => {
+  const t = setup({ timers: true });
+  try {
+    const { g, stream } = established(t);
+    t.tcpOut();
+    for (let i = 0; i < 3; i++) g.send(TCP_ACK | TCP_PSH, new Uint8Array(1000).fill(i));
+    assert.equal(stream.written.length, 3, 'the data went to the host at once');
+    assert.equal(t.tcpOut().length, 0, 'the ACK waits');
+    await new Promise((r) => setTimeout(r, 5));
+    const acks = t.tcpOut();
+    assert.equal(acks.length, 1, 'one ACK for the three segments');
+    assert.equal(acks[0]!.ack, g.seq);
+    // half of the 64 KiB window owed: acknowledged without waiting
+    for (let i = 0; i < 40; i++) g.send(TCP_ACK, new Uint8Array(1000));
+    const early = t.tcpOut();
+    assert.ok(early.length >= 1 && early.length <= 2, `${early.length} ACKs for 40 KB`);
+    assert.ok(seqAdd(early[0]!.ack, 0) !== acks[0]!.ack);
+    await new Promise((r) => setTimeout(r, 5));
+    t.tcpOut();
+    g.send(TCP_ACK | TCP_FIN, new Uint8Array(10));
+    const [finAck] = t.tcpOut();
+    assert.equal(finAck!.ack, g.seq, 'a FIN is acknowledged at once');
+  } finally { t.net.close(); }
+});
+
+test('checksum offload: a segment the device marks as a partial checksum is taken unverified; the same bytes unmarked are dropped', () => {
+  const t = setup();
+  const { g, stream } = established(t);
+  g.send(TCP_ACK | TCP_PSH, new TextEncoder().encode('partial'), { csumPartial: true });
+  assert.equal(stream.text(), 'partial');
+  const before = g.seq;
+  g.send(TCP_ACK | TCP_PSH, new TextEncoder().encode('corrupt'), { seq: before });
+  // the same corruption without the device's mark: a bad checksum
+  const frame = tcpFrame(GW_MAC, GUEST_MAC, { src: GUEST, sport: 33000, dst: GW, dport: 80, seq: before, ack: g.ack, flags: TCP_ACK | TCP_PSH, window: 65535 }, 3, (f, at) => f.set([1, 2, 3], at), 1);
+  frame[50] ^= 0xff;
+  t.net.send(frame);
+  assert.equal(stream.text(), 'partialcorrupt', 'only the well-formed segment was taken');
 });
