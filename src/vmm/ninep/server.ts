@@ -130,6 +130,9 @@ class Writer {
   u16(v: number): void { this.need(2); this.dv.setUint16(this.pos, v, true); this.pos += 2; }
   u32(v: number): void { this.need(4); this.dv.setUint32(this.pos, v >>> 0, true); this.pos += 4; }
   u64(v: bigint): void { this.need(8); this.dv.setBigUint64(this.pos, BigInt.asUintN(64, v), true); this.pos += 8; }
+  /** consecutive fields of one width, as the reply layouts list them */
+  u32s(...vs: number[]): void { for (const v of vs) this.u32(v); }
+  u64s(...vs: bigint[]): void { for (const v of vs) this.u64(v); }
   bytes(b: Uint8Array): void { this.need(b.length); this.buf.set(b, this.pos); this.pos += b.length; }
   str(b: Uint8Array): void { this.u16(b.length); this.bytes(b); }
 }
@@ -533,20 +536,10 @@ export class NinepServer {
     const st = this.statOf(f);
     w.u64(GETATTR_BASIC);
     this.qid(w, st);
-    w.u32(st.mode);
-    w.u32(st.uid);
-    w.u32(st.gid);
-    w.u64(st.nlink);
-    w.u64(st.rdev);
-    w.u64(st.size);
-    w.u64(st.blksize);
-    w.u64(st.blocks);
-    for (const ns of [st.atimeNs, st.mtimeNs, st.ctimeNs, 0n]) {
-      w.u64(ns / 1_000_000_000n);
-      w.u64(ns % 1_000_000_000n);
-    }
-    w.u64(0n); // gen
-    w.u64(0n); // data_version
+    w.u32s(st.mode, st.uid, st.gid);
+    w.u64s(st.nlink, st.rdev, st.size, st.blksize, st.blocks);
+    for (const ns of [st.atimeNs, st.mtimeNs, st.ctimeNs, 0n]) w.u64s(ns / 1_000_000_000n, ns % 1_000_000_000n); // atime mtime ctime btime
+    w.u64s(0n, 0n); // gen, data_version
   }
 
   private setattr(r: Reader): void {
@@ -578,14 +571,8 @@ export class NinepServer {
   private statfs(r: Reader, w: Writer): void {
     const f = this.fid(r.u32());
     const s = this.fs.statfs(f.path);
-    w.u32(s.type);
-    w.u32(s.bsize);
-    w.u64(s.blocks);
-    w.u64(s.bfree);
-    w.u64(s.bavail);
-    w.u64(s.files);
-    w.u64(s.ffree);
-    w.u64(0n); // fsid
+    w.u32s(s.type, s.bsize);
+    w.u64s(s.blocks, s.bfree, s.bavail, s.files, s.ffree, 0n); // ..., fsid
     w.u32(s.namelen);
   }
 
@@ -651,25 +638,29 @@ export class NinepServer {
     return d.entries[i - d.base]!;
   }
 
-  private mkdir(r: Reader, w: Writer): void {
+  /** `dfid[4] name[s]`: a directory fid and a checked name in it, as every request that makes or removes a name starts */
+  private entry(r: Reader): { dir: FsName[]; name: FsName } {
     const dir = this.dirOf(this.fid(r.u32()));
-    const name = this.name(r.str());
+    return { dir, name: this.name(r.str()) };
+  }
+
+  private mkdir(r: Reader, w: Writer): void {
+    const { dir, name } = this.entry(r);
     const mode = r.u32();
     r.u32();
     this.writable();
     this.fs.mkdir(dir, name, mode & MODE_MASK);
-    this.qid(w, this.fs.lstat([...dir, name]));
+    this.qid(w, this.fs.lstat([...dir, name])); // the new node
   }
 
   private symlink(r: Reader, w: Writer): void {
-    const dir = this.dirOf(this.fid(r.u32()));
-    const name = this.name(r.str());
+    const { dir, name } = this.entry(r);
     const target = r.str();
     r.u32();
     this.writable();
     if (target.length === 0 || target.length > MAX_SYMLINK || target.includes(0)) throw new FsError(Errno.EINVAL, 'symlink target');
     this.fs.symlink(dir, name, target.slice());
-    this.qid(w, this.fs.lstat([...dir, name]));
+    this.qid(w, this.fs.lstat([...dir, name])); // the new node
   }
 
   private readlink(r: Reader, w: Writer): void {
@@ -688,20 +679,17 @@ export class NinepServer {
 
   private rename(r: Reader): void {
     const f = this.fid(r.u32());
-    const dir = this.dirOf(this.fid(r.u32()));
-    const name = this.name(r.str());
+    const { dir, name } = this.entry(r);
     this.writable();
     if (f.path.length === 0) throw new FsError(Errno.EBUSY, 'the root');
     this.doRename(f.path.slice(0, -1), f.path[f.path.length - 1]!, dir, name);
   }
 
   private renameat(r: Reader): void {
-    const oldDir = this.dirOf(this.fid(r.u32()));
-    const oldName = this.name(r.str());
-    const newDir = this.dirOf(this.fid(r.u32()));
-    const newName = this.name(r.str());
+    const from = this.entry(r);
+    const to = this.entry(r);
     this.writable();
-    this.doRename(oldDir, oldName, newDir, newName);
+    this.doRename(from.dir, from.name, to.dir, to.name);
   }
 
   /** Renames on the host, then moves every fid under the old name along (fids are paths). */
@@ -715,8 +703,7 @@ export class NinepServer {
   }
 
   private unlinkat(r: Reader): void {
-    const dir = this.dirOf(this.fid(r.u32()));
-    const name = this.name(r.str());
+    const { dir, name } = this.entry(r);
     const flags = r.u32();
     this.writable();
     this.fs.unlink(dir, name, (flags & AT_REMOVEDIR) !== 0);
