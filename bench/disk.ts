@@ -5,13 +5,12 @@
 // a busybox process in the guest, which on a software hart costs more than the I/O; the per-operation time is
 // printed beside it. The guest's clock is /proc/uptime (10 ms steps) under a wall clock on both VMs.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildInitramfs } from '../src/vmm/initramfs.js';
 import { guestFiles, KERNEL_APPEND, timeUntilMarker } from './boot.js';
-import { formatNumber, formatTable, gitCommit, machineInfo, resultFileName } from './report.js';
+import { finishSideBench, runAsScript } from './side.js';
 import { projectRoot } from './workloads.js';
 
 /** the disk bench's reference: the system QEMU (Debian's qemu-system-misc), as the boot bench's first reference */
@@ -116,21 +115,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return [t, rv?.mbPerSecond ?? null, rv?.msPerOp ?? null, q?.mbPerSecond ?? null, q?.msPerOp ?? null,
       rv && q ? rv.mbPerSecond / q.mbPerSecond : null];
   });
-  const m = machineInfo();
-  console.log(`rvkvm disk bench, ${format} image, ${seqBlocks * 4} KiB sequential, ${randOps} random 4 KiB operations`);
-  console.log(`host: ${m.cpuModel}, ${m.cores} cores, load ${formatNumber(m.loadAverage1m)}\n`);
-  console.log(formatTable(['test', 'rvkvm MB/s', 'rvkvm ms/op', 'QEMU MB/s', 'QEMU ms/op', 'rvkvm / QEMU'], rows));
-  for (const e of errors) console.log(`ERROR: ${e}`);
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `disk-${resultFileName(new Date())}`);
-  writeFileSync(file, JSON.stringify({ schema: 'rvkvm-disk-bench/1', gitCommit: gitCommit(projectRoot), machine: m, format, seqBlocks, randOps, entries, errors }, null, 2) + '\n');
-  console.log(`results: ${file}`);
-  return errors.length ? 1 : 0;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    process.stderr.write(`bench: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+  return finishSideBench({
+    kind: 'disk', title: `rvkvm disk bench, ${format} image, ${seqBlocks * 4} KiB sequential, ${randOps} random 4 KiB operations`,
+    headers: ['test', 'rvkvm MB/s', 'rvkvm ms/op', 'QEMU MB/s', 'QEMU ms/op', 'rvkvm / QEMU'], rows, errors, resultsDir, fields: { format, seqBlocks, randOps, entries },
   });
 }
+
+runAsScript(import.meta.url, main);

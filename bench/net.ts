@@ -4,17 +4,15 @@
 // `nc -l` in the guest stores in its tmpfs; timed from the connect to the guest's "received" console line.
 // guest -> host: busybox `nc` sends that file to a host server on 127.0.0.1 (10.0.2.2 in the guest), which hashes
 // it; timed from the first byte to the last. Both directions are one TCP connection through the whole stack.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { buildInitramfs } from '../src/vmm/initramfs.js';
 import { guestFiles, KERNEL_APPEND } from './boot.js';
-import { formatNumber, formatTable, gitCommit, machineInfo, resultFileName } from './report.js';
+import { finishSideBench, runAsScript } from './side.js';
 import { projectRoot } from './workloads.js';
 
 const QEMU_BINARY = 'qemu-system-riscv64';
@@ -94,7 +92,8 @@ async function startSink(): Promise<Sink> {
   };
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now (for a hostfwd). */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const p = (s.address() as AddressInfo).port;
@@ -207,21 +206,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const q = entries.find((e) => e.vm === 'qemu' && e.direction === d);
     return [d, rv?.mbPerSecond ?? null, rv?.mbPerCpuSecond ?? null, q?.mbPerSecond ?? null, q?.mbPerCpuSecond ?? null, rv && q ? rv.mbPerSecond / q.mbPerSecond : null];
   });
-  const m = machineInfo();
-  console.log(`rvkvm network bench: ${mib} MiB over TCP each way, busybox nc in the guest, SHA-256 checked`);
-  console.log(`host: ${m.cpuModel}, ${m.cores} cores, load ${formatNumber(m.loadAverage1m)}\n`);
-  console.log(formatTable(['direction', 'rvkvm MB/s', 'rvkvm MB/CPU-s', 'QEMU slirp MB/s', 'QEMU MB/CPU-s', 'rvkvm / QEMU (MB/s)'], rows));
-  for (const e of errors) console.log(`ERROR: ${e}`);
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `net-${resultFileName(new Date())}`);
-  writeFileSync(file, JSON.stringify({ schema: 'rvkvm-net-bench/1', gitCommit: gitCommit(projectRoot), machine: m, mib, entries, errors }, null, 2) + '\n');
-  console.log(`results: ${file}`);
-  return errors.length ? 1 : 0;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    process.stderr.write(`bench: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+  return finishSideBench({
+    kind: 'net', title: `rvkvm network bench: ${mib} MiB over TCP each way, busybox nc in the guest, SHA-256 checked`,
+    headers: ['direction', 'rvkvm MB/s', 'rvkvm MB/CPU-s', 'QEMU slirp MB/s', 'QEMU MB/CPU-s', 'rvkvm / QEMU (MB/s)'], rows, errors, resultsDir, fields: { mib, entries },
   });
 }
+
+runAsScript(import.meta.url, main);

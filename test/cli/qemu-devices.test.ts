@@ -2,7 +2,6 @@
 // every unknown or unjoined piece gets, and one boot of the real guest that uses all of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,9 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRunArgs } from '../../src/cli/cmd-run.js';
 import { parseChannelOption } from '../../src/cli/channel.js';
+import { spawnRvkvm } from '../integration/rvkvm-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = join(root, 'dist/src/cli/main.js');
 const guest = resolve(root, '../shared/guest');
 
 test('-chardev socket|file with -device virtconsole|virtserialport is --channel', () => {
@@ -78,35 +77,29 @@ test('QEMU spellings on the guest: a virtconsole on a socket (hvc1), a virtseria
     const share = join(dir, 'share');
     mkdirSync(share);
     writeFileSync(join(share, 'hello.txt'), 'HELLO-FROM-HOST\n');
-    const p = spawn(process.execPath, [cli, 'run', '--clock', 'icount', '--timeout', '280', '--append', 'console=ttyS0 panic=-1 quiet',
+    const { p, out, err, exited } = spawnRvkvm(['run', '--clock', 'icount', '--timeout', '280', '--append', 'console=ttyS0 panic=-1 quiet',
       '-device', 'virtio-serial-device',
       '-chardev', `socket,id=c0,path=${sock},server=on,wait=on`, '-device', 'virtconsole,chardev=c0',
       '-chardev', `file,id=f1,path=${log}`, '-device', 'virtserialport,chardev=f1,name=org.rvkvm.log',
       '-fsdev', `local,id=fs0,path=${share},security_model=none,readonly=on`, '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=host0',
       '--mount', 'host0',
       '--init-commands', 'cat /sys/class/virtio-ports/vport*/name; echo TO-HVC1 > /dev/hvc1; echo TO-LOG > /dev/virtio-ports/org.rvkvm.log; ' +
-        'cat /mnt/host0/hello.txt; touch /mnt/host0/new 2>/dev/null || echo RO-REFUSED'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+        'cat /mnt/host0/hello.txt; touch /mnt/host0/new 2>/dev/null || echo RO-REFUSED']);
     // wait=on: the guest does not start until this client connects
-    while (!/waiting for a client on/.test(err) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    while (!/waiting for a client on/.test(err()) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
-    assert.doesNotMatch(out, /Linux version|rvkvm-init/, 'the guest waits for the client');
+    assert.doesNotMatch(out(), /Linux version|rvkvm-init/, 'the guest waits for the client');
     const c = connect(sock);
     let got = '';
     c.on('data', (d: Buffer) => { got += d.toString(); });
     c.on('error', () => {});
     const code = await exited;
     c.destroy();
-    assert.equal(code, 0, err);
-    assert.match(out, /^org\.rvkvm\.log\r?$/m, out);
-    assert.match(out, /^HELLO-FROM-HOST\r?$/m);
-    assert.match(out, /^RO-REFUSED\r?$/m);
-    assert.match(out, /rvkvm-init: mounted 9p folder host0 on \/mnt\/host0 \(read-only\)/);
+    assert.equal(code, 0, err());
+    assert.match(out(), /^org\.rvkvm\.log\r?$/m, out());
+    assert.match(out(), /^HELLO-FROM-HOST\r?$/m);
+    assert.match(out(), /^RO-REFUSED\r?$/m);
+    assert.match(out(), /rvkvm-init: mounted 9p folder host0 on \/mnt\/host0 \(read-only\)/);
     assert.match(got, /TO-HVC1/);
     assert.equal(readFileSync(log, 'utf8'), 'TO-LOG\n');
   } finally { rmSync(dir, { recursive: true, force: true }); }

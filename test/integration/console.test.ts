@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnRvkvm } from './rvkvm-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -136,15 +137,9 @@ test('--channel unix:PATH: a second virtio-console port carries bytes both ways 
   const sock = join(dir, 'chan.sock');
   try {
     // One open for both directions: Linux drops what reached a port when the program that had it open closes it.
-    const p = spawn(process.execPath, [cli, 'run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet',
+    const { p, out: stdout, err: stderr, exited } = spawnRvkvm(['run', '--clock', 'icount', '--timeout', '200', '--append', 'console=ttyS0 panic=-1 quiet',
       '--channel', `unix:${sock},name=org.rvkvm.test`, '--init-commands',
-      'ls -l /dev/virtio-ports/; exec 3<>/dev/virtio-ports/org.rvkvm.test; echo FROM-GUEST >&3; echo GOT=$(head -c 9 <&3)'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+      'ls -l /dev/virtio-ports/; exec 3<>/dev/virtio-ports/org.rvkvm.test; echo FROM-GUEST >&3; echo GOT=$(head -c 9 <&3)']);
     while (!existsSync(sock) && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     // The host connects and sends at once, long before the guest has the port open: the bytes must wait for it.
     const c = connect(sock);
@@ -154,9 +149,9 @@ test('--channel unix:PATH: a second virtio-console port carries bytes both ways 
     c.on('error', () => {});
     const code = await exited;
     c.destroy();
-    assert.equal(code, 0, err);
-    assert.match(out, /org\.rvkvm\.test -> \/dev\/vport\d+p1/, out);
-    assert.match(out, /^GOT=FROM-HOST$/m, out);
+    assert.equal(code, 0, stderr());
+    assert.match(stdout(), /org\.rvkvm\.test -> \/dev\/vport\d+p1/, stdout());
+    assert.match(stdout(), /^GOT=FROM-HOST$/m, stdout());
     assert.equal(got, 'FROM-GUEST\n');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

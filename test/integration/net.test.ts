@@ -12,6 +12,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { buildInitramfs } from '../../src/vmm/initramfs.js';
+import { freePort, payload } from '../../bench/net.js';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -44,16 +45,8 @@ const UP = 4 << 20;
 const TEST_NAME = 'rvkvm-test.example';
 const TEST_ADDR = [10, 1, 2, 3];
 
-/** Deterministic pseudo-random bytes (xorshift32), so the checksum means something. */
-function bigPayload(): Buffer {
-  const b = Buffer.alloc(BIG);
-  let x = 0x12345678;
-  for (let i = 0; i < BIG; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    b.writeInt32LE(x | 0, i);
-  }
-  return b;
-}
+/** Deterministic pseudo-random bytes, so the checksum means something (the network bench's). */
+const bigPayload = (): Buffer => payload(BIG);
 
 interface Guest {
   stdout: () => string;
@@ -127,14 +120,6 @@ function within<T>(p: Promise<T>, ms: number, what: string, g: Guest): Promise<T
     const t = setTimeout(() => rej(new Error(`${what}: nothing after ${ms / 1000} s; guest console:\n${g.stdout().slice(-3000)}`)), ms);
     p.then((v) => { clearTimeout(t); res(v); }, (e: unknown) => { clearTimeout(t); rej(e as Error); });
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
 }
 
 test('user-mode network on the real guest: DHCP, wget, nslookup, nc through host forwarders, 64 MiB with its checksum', { skip: !prerequisites, timeout: 700_000 }, async () => {
