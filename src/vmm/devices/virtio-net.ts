@@ -135,17 +135,22 @@ export class VirtioNet implements VirtioDeviceModel {
 
   /** Frames waiting for receive buffers and the counters; the backend's own state (user-net connections) is not here. */
   saveState(): StateObject {
-    return { backlog: this.backlog.map((f) => f.slice()), stats: { ...this.stats } };
+    return { backlog: this.backlog.map((f) => ({ frame: f.frame.slice(), gso: f.gso })), stats: { ...this.stats } };
   }
 
   loadState(r: StateReader): void {
-    this.backlog = r.list('backlog').map((f) => {
-      if (!(f instanceof Uint8Array) || f.length < 14 || f.length > MAX_FRAME) throw new VmmError('virtio-net state: a held frame is damaged');
-      return f;
+    this.backlog = r.list('backlog').map((held) => {
+      const f = held !== null && typeof held === 'object' && !Array.isArray(held) && !(held instanceof Uint8Array) ? held['frame'] : undefined;
+      const gso = f !== undefined ? (held as StateObject)['gso'] : undefined;
+      if (!(f instanceof Uint8Array) || typeof gso !== 'number' || f.length < 14 || f.length > (gso !== VIRTIO_NET_HDR_GSO_NONE ? MAX_GSO_FRAME : MAX_FRAME)) {
+        throw new VmmError('virtio-net state: a held frame is damaged');
+      }
+      return { frame: f, gso };
     }).slice(-RX_BACKLOG);
     const st = r.sub('stats');
     this.stats.txFrames = st.num('txFrames'); this.stats.rxFrames = st.num('rxFrames');
     this.stats.rxDropped = st.num('rxDropped'); this.stats.txDropped = st.num('txDropped');
+    this.stats.txTso = st.num('txTso'); this.stats.rxTso = st.num('rxTso');
   }
 
   queueNotify(index: number): void {
