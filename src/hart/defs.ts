@@ -39,7 +39,7 @@ export const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
 export const INSTR_COUNT = 1, INSTR_TRACE = 2;
 
 // pending-MMIO load destinations
-export const DEST_X = 0, DEST_F32 = 1, DEST_F64 = 2;
+export const DEST_X = 0, DEST_F32 = 1, DEST_F64 = 2, DEST_F16 = 3;
 
 // A translated page is translated again once the interpreter has decoded this many new instructions in it
 // (doubling each time) and has run a quarter of JIT_HOT instructions there since.

@@ -32,7 +32,7 @@ import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
 import { translatePage, dispatcherModule, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
-  DEST_X, DEST_F32, pairToBig,
+  DEST_X, DEST_F32, DEST_F16, pairToBig,
 } from './defs.js';
 import { runSlice, storeDecoded } from './interp.js';
 import { csrRead, csrWrite } from './csrfile.js';
@@ -888,8 +888,9 @@ export class Hart implements CodeCacheOwner {
       if (this.mmioDestKind === DEST_X) {
         if (this.mmioDestReg !== 0 && this.mmioDestReg !== X_SCRATCH) { this.x[this.mmioDestReg * 2] = lo; this.x[this.mmioDestReg * 2 + 1] = hi; }
       } else {
-        this.fr[this.mmioDestReg * 2] = lo;
-        this.fr[this.mmioDestReg * 2 + 1] = this.mmioDestKind === DEST_F32 ? -1 : hi;
+        // binary32 and binary16 loads are NaN-boxed
+        this.fr[this.mmioDestReg * 2] = this.mmioDestKind === DEST_F16 ? lo | 0xffff0000 : lo;
+        this.fr[this.mmioDestReg * 2 + 1] = this.mmioDestKind === DEST_F32 || this.mmioDestKind === DEST_F16 ? -1 : hi;
         this.markFsDirty();
       }
     }

@@ -5,7 +5,7 @@ import { Op } from '../ops.js';
 import type { InsnDef } from '../decode.js';
 import { i, exact, rdOf, rs1Of, rs2Of, type Semantics, type ExecFn } from './enc.js';
 import type { Hart } from '../hart.js';
-import { DEST_F32, DEST_F64 } from '../defs.js';
+import { DEST_F16, DEST_F32, DEST_F64 } from '../defs.js';
 import { load, store } from '../mmu.js';
 import * as fp from '../fp/index.js';
 
@@ -14,7 +14,7 @@ const fmtExt = (fmt: number): string => (fmt === 0 ? 'f' : 'd');
 const sfx = (fmt: number): string => (fmt === 0 ? 's' : 'd');
 
 /** OP-FP row: funct5, fmt, optional rs2 / funct3 fixed */
-function opfp(name: string, ext: string, op: Op, funct5: number, fmt: number, opts: { rs2?: number; funct3?: number; frd?: boolean }): InsnDef {
+export function opfp(name: string, ext: string, op: Op, funct5: number, fmt: number, opts: { rs2?: number; funct3?: number; frd?: boolean }): InsnDef {
   let match = (funct5 << 27) | (fmt << 25) | OPFP, mask = 0xfe00007f;
   if (opts.rs2 !== undefined) { match |= opts.rs2 << 20; mask |= 0x01f00000; }
   if (opts.funct3 !== undefined) { match |= opts.funct3 << 12; mask |= 0x7000; }
@@ -75,7 +75,7 @@ const isD = (raw: number): boolean => ((raw >>> 25) & 3) === 1;
 const s32 = (h: Hart, reg: number): number => (h.fr[reg * 2 + 1] === -1 ? h.fr[reg * 2]! : fp.F32_CANONICAL_NAN);
 
 /** check FS and resolve the rounding mode (raw bits 14:12; 7 = dynamic from frm); illegal for reserved values */
-function prologue(h: Hart, raw: number, needsRm: boolean): number {
+export function prologue(h: Hart, raw: number, needsRm: boolean): number {
   if (h.fsOff()) h.illegal(raw);
   if (!needsRm) return 0;
   let rm = (raw >>> 12) & 7;
@@ -84,13 +84,13 @@ function prologue(h: Hart, raw: number, needsRm: boolean): number {
   return rm;
 }
 
-function writeF(h: Hart, w: number, flags: number): void {
+export function writeF(h: Hart, w: number, flags: number): void {
   const d = rdOf(w) * 2;
   h.fr[d] = fp.fpOut[0]!; h.fr[d + 1] = fp.fpOut[1]!;
   h.fflags |= flags;
   h.markFsDirty();
 }
-function writeX(h: Hart, w: number, flags: number): void {
+export function writeX(h: Hart, w: number, flags: number): void {
   const d = rdOf(w) * 2;
   h.x[d] = fp.fpOut[0]!; h.x[d + 1] = fp.fpOut[1]!;
   if (flags) { h.fflags |= flags; h.markFsDirty(); }
@@ -158,19 +158,21 @@ function fromInt(f32: (lo: number, hi: number, rm: number) => number, f64: (lo: 
   };
 }
 
-function fpLoad(size: 4 | 8): ExecFn {
+/** flh / flw / fld: binary16 and binary32 values are NaN-boxed */
+export function fpLoad(size: 2 | 4 | 8): ExecFn {
   return (h, w, imm, raw) => {
     if (h.fsOff()) h.illegal(raw);
     const a = rs1Of(w) * 2, base = h.x[a]!;
     const lo = (base + imm) | 0;
     const hi = (h.x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (base >>> 0) ? 1 : 0)) | 0;
     const d = rdOf(w) * 2;
-    const v = load(h, lo, hi, size, size === 4 ? DEST_F32 : DEST_F64, rdOf(w));
-    h.fr[d] = v; h.fr[d + 1] = size === 4 ? -1 : h.ldHi;
+    const v = load(h, lo, hi, size, size === 2 ? DEST_F16 : size === 4 ? DEST_F32 : DEST_F64, rdOf(w));
+    h.fr[d] = size === 2 ? v | 0xffff0000 : v; h.fr[d + 1] = size === 8 ? h.ldHi : -1;
     h.markFsDirty();
   };
 }
-function fpStore(size: 4 | 8): ExecFn {
+/** fsh / fsw / fsd: the low bits of the register, boxed or not */
+export function fpStore(size: 2 | 4 | 8): ExecFn {
   return (h, w, imm, raw) => {
     if (h.fsOff()) h.illegal(raw);
     const a = rs1Of(w) * 2, base = h.x[a]!;

@@ -15,6 +15,7 @@ import * as zbc from './zbc.js';
 import * as zicond from './zicond.js';
 import * as system from './system.js';
 import * as fd from './fd.js';
+import * as zfh from './zfh.js';
 import * as hyp from './h.js';
 import * as vmem from './v-mem.js';
 import * as vint from './v-int.js';
@@ -29,12 +30,12 @@ import * as zvksh from './v-zvksh.js';
 export const ALL_ENCODINGS: readonly InsnDef[] = [
   ...rv64i.encodings, ...m.encodings, ...a.encodings, ...zca.encodings, ...zcb.encodings, ...zcmop.encodings,
   ...zimop.encodings, ...zba.encodings, ...zbb.encodings, ...zbs.encodings, ...zbc.encodings, ...zicond.encodings,
-  ...system.encodings, ...fd.encodings, ...hyp.encodings, ...vmem.encodings, ...vint.encodings, ...vfp.encodings,
+  ...system.encodings, ...fd.encodings, ...zfh.encodings, ...hyp.encodings, ...vmem.encodings, ...vint.encodings, ...vfp.encodings,
   ...zvbb.encodings, ...zvkned.encodings, ...zvknh.encodings, ...zvkg.encodings, ...zvksed.encodings, ...zvksh.encodings,
 ];
 
 export const ALL_SEMANTICS: Semantics = [
   ...m.semantics, ...a.semantics, ...zimop.semantics, ...zba.semantics, ...zbb.semantics, ...zbs.semantics,
-  ...zbc.semantics, ...zicond.semantics, ...system.semantics, ...fd.semantics, ...hyp.semantics, ...vmem.semantics, ...vint.semantics, ...vfp.semantics,
+  ...zbc.semantics, ...zicond.semantics, ...system.semantics, ...fd.semantics, ...zfh.semantics, ...hyp.semantics, ...vmem.semantics, ...vint.semantics, ...vfp.semantics,
   ...zvbb.semantics, ...zvkned.semantics, ...zvknh.semantics, ...zvkg.semantics, ...zvksed.semantics, ...zvksh.semantics,
 ];

@@ -294,7 +294,7 @@ function toInt(a: number, ah: number, fsew: number, isew: number, signed: boolea
 }
 /** integer (isew, extended in (a, ah)) -> float (fsew) */
 function fromInt(a: number, ah: number, isew: number, fsew: number, signed: boolean): number {
-  if (fsew === 16) return fp.f16FromInt(signed ? a : a >>> 0, rm); // at most 32 bits: exact as a double
+  if (fsew === 16) return fp.f16FromInt(a, ah, signed, rm);
   if (isew <= 32) return fsew === 32 ? (signed ? fp.f32FromI32(a, rm) : fp.f32FromU32(a, rm)) : signed ? fp.f64FromI32(a, rm) : fp.f64FromU32(a, rm);
   return fsew === 32 ? (signed ? fp.f32FromI64(a, ah, rm) : fp.f32FromU64(a, ah, rm)) : signed ? fp.f64FromI64(a, ah, rm) : fp.f64FromU64(a, ah, rm);
 }

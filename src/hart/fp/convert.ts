@@ -5,7 +5,7 @@
 
 import { isNaN32, isSignalingNaN32 } from './f32.js';
 import { isNaN64, isSignalingNaN64 } from './f64.js';
-import { roundPack } from './round.js';
+import { F16, roundDoubleTo, roundPack, roundPackTo } from './round.js';
 import {
   FLAG_NV, FLAG_NX, RM_RDN, RM_RMM, RM_RNE, RM_RUP,
   f32FromBits, f64FromBits, fpOut, outF32, outF32CanonicalNaN, outF64, outF64CanonicalNaN,
@@ -54,8 +54,8 @@ function outInteger(v: number, kind: number): void {
   fpOut[1] = hi | 0;
 }
 
-/** x rounded to an integer of the given kind with saturation; NaN -> largest value; NV or NX. */
-function floatToInteger(x: number, nan: boolean, rm: number, kind: number): number {
+/** x rounded to an integer of the given kind (0 w, 1 wu, 2 l, 3 lu) with saturation; NaN -> largest value; NV or NX. */
+export function floatToInteger(x: number, nan: boolean, rm: number, kind: number): number {
   const min = MIN_BY_KIND[kind];
   const max = MAX_BY_KIND[kind];
   if (nan) {
@@ -104,8 +104,8 @@ function f32ToInteger(a: number, rm: number, kind: number): number {
   return floatToInteger(nan ? 0 : f32FromBits(a), nan, rm, kind);
 }
 
-/** The integer (lo, hi) (two's complement when signed) rounded to binary64 / binary32. */
-function integerToFloat(lo: number, hi: number, signed: boolean, is64: boolean, rm: number): number {
+/** The integer (lo, hi) (two's complement when signed) rounded to binary64 / binary32 / (half) binary16. */
+export function integerToFloat(lo: number, hi: number, signed: boolean, is64: boolean, rm: number, half = false): number {
   let mLo = lo >>> 0;
   let mHi = hi >>> 0;
   let sign = 0;
@@ -118,6 +118,7 @@ function integerToFloat(lo: number, hi: number, signed: boolean, is64: boolean, 
     // below 2^53: exact as a double
     const v = mHi * 4294967296 + mLo;
     const signed_v = sign !== 0 ? -v : v;
+    if (half) return v === 0 ? roundDoubleTo(F16, 0, 0, rm) : roundDoubleTo(F16, signed_v, 0, rm);
     if (is64) {
       outF64(v === 0 ? 0 : signed_v);
       return 0;
@@ -128,7 +129,7 @@ function integerToFloat(lo: number, hi: number, signed: boolean, is64: boolean, 
       return 0;
     }
   }
-  return roundPack(sign, 0, mHi, mLo, is64, rm);
+  return half ? roundPackTo(F16, sign, 0, mHi, mLo, rm) : roundPack(sign, 0, mHi, mLo, is64, rm);
 }
 
 // fcvt.d.{w,wu,l,lu}: 32-bit sources take the register's low word

@@ -1,207 +1,284 @@
-// binary16 (IEEE half precision) for Zvfh/Zvfhmin (and Zfh): arithmetic, compares, classify, conversions.
-// Every binary16 value is an exact double, and so are sums, differences and products of two (at most 40 and 22
-// significant bits in range); a quotient or square root in double plus the sign of its residual, and a fused
-// multiply-add's double sum plus its TwoSum error sign, are rounded exactly by roundDoubleTo(F16) (the rounding
-// points lie 42 bits above the double's last bit). Conventions are the library's (index.ts): operands are raw
-// bits (the low 16 bits count), results in fpOut NaN-boxed (fpOut[0] = 0xffff0000 | bits, fpOut[1] = -1),
-// flags returned.
+// binary16 (Zfh, Zfhmin, and the half-precision Zfa instructions) through doubles, as binary32 is in f32.ts.
+// A binary16 operand is its 16 bits (the hart checks NaN-boxing first and passes the canonical NaN 0x7e00 for
+// an improperly boxed value); every result is NaN-boxed: fpOut[0] = 0xffff0000 | bits, fpOut[1] = -1.
+// Why doubles suffice: binary16 values span 2^-24 .. 2^16, so a sum of two is exact in a double (41 bits),
+// a product exact (22 bits); a quotient, a square root and the sum of an FMA are the double result plus the
+// sign of its exact error, which roundDoubleTo(F16, ...) rounds exactly (its rounding points lie at least 42 bits
+// above the double's last bit). Comparisons and fclass work on the bits.
+
 import { F16, roundDoubleTo } from './round.js';
 import { productError, SPLIT } from './exact.js';
-import { FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RTZ, fpOut, outF32, pow2 } from './state.js';
+import { floatToInteger, integerToFloat, integralInexact, roundToIntegral } from './convert.js';
+import {
+  FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RTZ, f32FromBits, f64FromBits, fpOut, outF32, outF32CanonicalNaN, outF64,
+  outF64CanonicalNaN,
+} from './state.js';
 import { isNaN32, isSignalingNaN32 } from './f32.js';
+import { isNaN64, isSignalingNaN64 } from './f64.js';
 
 export const F16_CANONICAL_NAN = 0x7e00;
 
 export function isNaN16(a: number): boolean {
   return (a & 0x7c00) === 0x7c00 && (a & 0x3ff) !== 0;
 }
+
 export function isSignalingNaN16(a: number): boolean {
   return isNaN16(a) && (a & 0x200) === 0;
 }
-const isInf16 = (a: number): boolean => (a & 0x7fff) === 0x7c00;
-const isZero16 = (a: number): boolean => (a & 0x7fff) === 0;
 
-/** the double a binary16 (not NaN) stands for */
-export function f16ToDouble(a: number): number {
-  const e = (a >>> 10) & 31, f = a & 0x3ff;
-  const m = e === 0 ? f * pow2(-24) : e === 31 ? Infinity : (1024 + f) * pow2(e - 25);
+const isZero16 = (a: number): boolean => (a & 0x7fff) === 0;
+const isSpecial16 = (a: number): boolean => (a & 0x7c00) === 0x7c00;
+
+/** The double equal to the binary16 bits (not NaN). */
+export function f16Value(a: number): number {
+  const e = (a >>> 10) & 0x1f, f = a & 0x3ff;
+  const m = e === 0 ? f * 5.960464477539063e-8 /* 2^-24 */ : e === 0x1f ? Infinity : (f + 1024) * 2 ** (e - 25);
   return (a & 0x8000) !== 0 ? -m : m;
 }
 
-function put(bits: number): void {
-  fpOut[0] = 0xffff0000 | bits;
+/** a binary16 result, NaN-boxed */
+function out16(bits: number): void {
+  fpOut[0] = 0xffff0000 | (bits & 0xffff);
   fpOut[1] = -1;
 }
-function canonicalNaN(): void {
-  put(F16_CANONICAL_NAN);
+function outNaN(): void { out16(F16_CANONICAL_NAN); }
+
+function nanResult2(a: number, b: number): number {
+  outNaN();
+  return isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0;
 }
-/** a NaN result from NaN operands: canonical, NV when one is signaling */
-function nanResult(a: number, b: number, c = 0): number {
-  canonicalNaN();
-  return isSignalingNaN16(a) || isSignalingNaN16(b) || isSignalingNaN16(c) ? FLAG_NV : 0;
+
+/** round the exact value x + err (err its exact error, or just its sign) to binary16 */
+function finish(x: number, err: number, rm: number): number {
+  return roundDoubleTo(F16, x, err > 0 ? 1 : err < 0 ? -1 : 0, rm);
 }
-/** the nonzero exact x + err (err's sign given) rounded to binary16 */
-const round = (x: number, err: number, rm: number): number => roundDoubleTo(F16, x, err > 0 ? 1 : err < 0 ? -1 : 0, rm);
 
 export function f16Add(a: number, b: number, rm: number): number {
-  if (isNaN16(a) || isNaN16(b)) return nanResult(a, b);
-  if (isInf16(a) || isInf16(b)) {
-    if (isInf16(a) && isInf16(b) && ((a ^ b) & 0x8000) !== 0) { canonicalNaN(); return FLAG_NV; }
-    put((isInf16(a) ? a : b) & 0xfc00);
+  if (isSpecial16(a) || isSpecial16(b)) {
+    if (isNaN16(a) || isNaN16(b)) return nanResult2(a, b);
+    const aInf = isSpecial16(a), bInf = isSpecial16(b);
+    if (aInf && bInf && ((a ^ b) & 0x8000) !== 0) { outNaN(); return FLAG_NV; }
+    out16(((aInf ? a : b) & 0x8000) | 0x7c00);
     return 0;
   }
-  const x = f16ToDouble(a) + f16ToDouble(b); // exact
+  const x = f16Value(a) + f16Value(b); // exact
   if (x === 0) {
-    // an exact zero: -0 only when both are -0, or under RDN when the operands were not both +0
-    put(rm === RM_RDN && !(isZero16(a) && isZero16(b) && ((a | b) & 0x8000) === 0) ? 0x8000 : a & b & 0x8000);
+    if (rm === RM_RDN && ((a | b) & 0xffff) !== 0) out16(0x8000);
+    else out16(a & b & 0x8000);
     return 0;
   }
-  return round(x, 0, rm);
+  return finish(x, 0, rm);
 }
+
 export function f16Sub(a: number, b: number, rm: number): number {
   return f16Add(a, b ^ 0x8000, rm);
 }
 
 export function f16Mul(a: number, b: number, rm: number): number {
   const sign = (a ^ b) & 0x8000;
-  if (isNaN16(a) || isNaN16(b)) return nanResult(a, b);
-  if (isInf16(a) || isInf16(b)) {
-    if (isZero16(a) || isZero16(b)) { canonicalNaN(); return FLAG_NV; }
-    put(sign | 0x7c00);
+  if (isSpecial16(a) || isSpecial16(b)) {
+    if (isNaN16(a) || isNaN16(b)) return nanResult2(a, b);
+    if (isZero16(a) || isZero16(b)) { outNaN(); return FLAG_NV; }
+    out16(sign | 0x7c00);
     return 0;
   }
-  if (isZero16(a) || isZero16(b)) { put(sign); return 0; }
-  return round(f16ToDouble(a) * f16ToDouble(b), 0, rm); // 22-bit product: exact
+  if (isZero16(a) || isZero16(b)) { out16(sign); return 0; }
+  return finish(f16Value(a) * f16Value(b), 0, rm); // exact
 }
 
 export function f16Div(a: number, b: number, rm: number): number {
   const sign = (a ^ b) & 0x8000;
-  if (isNaN16(a) || isNaN16(b)) return nanResult(a, b);
-  if (isInf16(a)) {
-    if (isInf16(b)) { canonicalNaN(); return FLAG_NV; }
-    put(sign | 0x7c00);
+  if (isSpecial16(a) || isSpecial16(b)) {
+    if (isNaN16(a) || isNaN16(b)) return nanResult2(a, b);
+    if (isSpecial16(a) && isSpecial16(b)) { outNaN(); return FLAG_NV; }
+    out16(isSpecial16(a) ? sign | 0x7c00 : sign);
     return 0;
   }
-  if (isInf16(b)) { put(sign); return 0; }
   if (isZero16(b)) {
-    if (isZero16(a)) { canonicalNaN(); return FLAG_NV; }
-    put(sign | 0x7c00);
+    if (isZero16(a)) { outNaN(); return FLAG_NV; }
+    out16(sign | 0x7c00);
     return FLAG_DZ;
   }
-  if (isZero16(a)) { put(sign); return 0; }
-  const av = f16ToDouble(a), bv = f16ToDouble(b);
-  const q = av / bv, p = q * bv;
+  if (isZero16(a)) { out16(sign); return 0; }
+  const av = f16Value(a), bv = f16Value(b);
+  const q = av / bv;
+  const p = q * bv;
   const residual = (av - p) - productError(q, bv, p);
-  return round(q, residual === 0 ? 0 : (residual > 0) === (bv > 0) ? 1 : -1, rm);
+  return finish(q, residual === 0 ? 0 : (residual > 0) === (bv > 0) ? 1 : -1, rm);
 }
 
 export function f16Sqrt(a: number, rm: number): number {
-  if (isNaN16(a)) return nanResult(a, a);
-  if (isZero16(a)) { put(a & 0x8000); return 0; }
-  if ((a & 0x8000) !== 0) { canonicalNaN(); return FLAG_NV; }
-  if (isInf16(a)) { put(0x7c00); return 0; }
-  const v = f16ToDouble(a);
+  if (isNaN16(a)) { outNaN(); return isSignalingNaN16(a) ? FLAG_NV : 0; }
+  if (isZero16(a)) { out16(a & 0x8000); return 0; }
+  if ((a & 0x8000) !== 0) { outNaN(); return FLAG_NV; }
+  if (isSpecial16(a)) { out16(0x7c00); return 0; }
+  const v = f16Value(a);
   const s = Math.sqrt(v);
-  const t = SPLIT * s, sh = t - (t - s), sl = s - sh;
+  const t = SPLIT * s;
+  const sh = t - (t - s);
+  const sl = s - sh;
   const p = s * s;
-  return round(s, (v - p) - (((sh * sh - p) + 2 * sh * sl) + sl * sl), rm);
+  const residual = (v - p) - (((sh * sh - p) + 2 * sh * sl) + sl * sl);
+  return finish(s, residual, rm);
 }
 
-/** round(a * b + c) once: the product is exact in double, TwoSum gives the sum's error */
+/** fmadd.h: round(a*b + c) once; the product is exact, TwoSum gives the sum's error. */
 export function f16MulAdd(a: number, b: number, c: number, rm: number): number {
   const sp = (a ^ b) & 0x8000;
-  const invalidProduct = (isInf16(a) && isZero16(b)) || (isInf16(b) && isZero16(a));
-  if (isNaN16(a) || isNaN16(b) || isNaN16(c)) {
-    const f = nanResult(a, b, c);
-    return invalidProduct ? FLAG_NV : f;
-  }
-  if (invalidProduct) { canonicalNaN(); return FLAG_NV; }
-  if (isInf16(a) || isInf16(b)) {
-    if (isInf16(c) && (c & 0x8000) !== sp) { canonicalNaN(); return FLAG_NV; }
-    put(sp | 0x7c00);
+  const aS = isSpecial16(a), bS = isSpecial16(b), cS = isSpecial16(c);
+  if (aS || bS || cS) {
+    const invalidProduct = (aS && !isNaN16(a) && isZero16(b)) || (bS && !isNaN16(b) && isZero16(a));
+    if (isNaN16(a) || isNaN16(b) || isNaN16(c)) {
+      outNaN();
+      return isSignalingNaN16(a) || isSignalingNaN16(b) || isSignalingNaN16(c) || invalidProduct ? FLAG_NV : 0;
+    }
+    if (invalidProduct) { outNaN(); return FLAG_NV; }
+    if (aS || bS) {
+      if (cS && (c & 0x8000) !== sp) { outNaN(); return FLAG_NV; }
+      out16(sp | 0x7c00);
+      return 0;
+    }
+    out16((c & 0x8000) | 0x7c00);
     return 0;
   }
-  if (isInf16(c)) { put(c & 0xfc00); return 0; }
-  const p = f16ToDouble(a) * f16ToDouble(b), cv = f16ToDouble(c);
+  const p = f16Value(a) * f16Value(b);
+  const cv = f16Value(c);
   const x = p + cv;
   if (x === 0) {
-    const exactZeros = p === 0 && cv === 0;
-    if (rm === RM_RDN && !(exactZeros && sp === 0 && (c & 0x8000) === 0)) put(0x8000);
-    else put(exactZeros ? sp & c & 0x8000 : 0);
+    const productPositiveZero = p === 0 && sp === 0;
+    if (rm === RM_RDN && !(productPositiveZero && (c & 0xffff) === 0)) out16(0x8000);
+    else out16(p === 0 && cv === 0 ? sp & c : 0);
     return 0;
   }
   const cPart = x - p;
-  return round(x, (p - (x - cPart)) + (cv - cPart), rm);
+  const err = (p - (x - cPart)) + (cv - cPart);
+  return finish(x, err, rm);
 }
-export const f16MulSub = (a: number, b: number, c: number, rm: number): number => f16MulAdd(a, b, c ^ 0x8000, rm);
-export const f16NegMulAdd = (a: number, b: number, c: number, rm: number): number => f16MulAdd(a ^ 0x8000, b, c ^ 0x8000, rm);
-export const f16NegMulSub = (a: number, b: number, c: number, rm: number): number => f16MulAdd(a ^ 0x8000, b, c, rm);
+export function f16MulSub(a: number, b: number, c: number, rm: number): number { return f16MulAdd(a, b, c ^ 0x8000, rm); }
+export function f16NegMulSub(a: number, b: number, c: number, rm: number): number { return f16MulAdd(a ^ 0x8000, b, c, rm); }
+export function f16NegMulAdd(a: number, b: number, c: number, rm: number): number { return f16MulAdd(a ^ 0x8000, b, c ^ 0x8000, rm); }
 
-// ---- compares (fpOut[0] = 0 or 1), min/max, classify
+// ---------------------------------------------------------------- comparisons, min/max, fclass
 
-function compareOut(r: boolean): void { fpOut[0] = r ? 1 : 0; fpOut[1] = 0; }
-/** feq: quiet (NV only for signaling NaNs) */
+function outBool(v: boolean): void {
+  fpOut[0] = v ? 1 : 0;
+  fpOut[1] = 0;
+}
+
+/** feq.h: quiet */
 export function f16Eq(a: number, b: number): number {
-  if (isNaN16(a) || isNaN16(b)) { compareOut(false); return isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0; }
-  compareOut(f16ToDouble(a) === f16ToDouble(b));
+  if (isNaN16(a) || isNaN16(b)) { outBool(false); return isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0; }
+  outBool(f16Value(a) === f16Value(b));
   return 0;
 }
-/** flt / fle: signaling (NV for any NaN) */
-export function f16Lt(a: number, b: number): number {
-  if (isNaN16(a) || isNaN16(b)) { compareOut(false); return FLAG_NV; }
-  compareOut(f16ToDouble(a) < f16ToDouble(b));
+/** flt.h (signaling) or, quiet, fltq.h */
+export function f16Lt(a: number, b: number, quiet = false): number {
+  if (isNaN16(a) || isNaN16(b)) { outBool(false); return !quiet || isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0; }
+  outBool(f16Value(a) < f16Value(b));
   return 0;
 }
-export function f16Le(a: number, b: number): number {
-  if (isNaN16(a) || isNaN16(b)) { compareOut(false); return FLAG_NV; }
-  compareOut(f16ToDouble(a) <= f16ToDouble(b));
+/** fle.h (signaling) or, quiet, fleq.h */
+export function f16Le(a: number, b: number, quiet = false): number {
+  if (isNaN16(a) || isNaN16(b)) { outBool(false); return !quiet || isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0; }
+  outBool(f16Value(a) <= f16Value(b));
   return 0;
 }
-/** fmin / fmax: IEEE 754-2019 minimumNumber / maximumNumber, -0 < +0 */
-export function f16MinMax(a: number, b: number, max: boolean): number {
-  const flags = isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0;
-  if (isNaN16(a) && isNaN16(b)) canonicalNaN();
-  else if (isNaN16(a)) put(b & 0xffff);
-  else if (isNaN16(b)) put(a & 0xffff);
-  else {
-    const av = f16ToDouble(a), bv = f16ToDouble(b);
-    const aWins = av === bv ? ((a & 0x8000) !== 0) !== max : (av < bv) !== max;
-    put((aWins ? a : b) & 0xffff);
+
+/** fmin.h / fmax.h, or with propagateNaN fminm.h / fmaxm.h (as f32MinMax) */
+export function f16MinMax(a: number, b: number, isMax: boolean, propagateNaN = false): number {
+  const aNaN = isNaN16(a), bNaN = isNaN16(b);
+  if (aNaN || bNaN) {
+    const flags = isSignalingNaN16(a) || isSignalingNaN16(b) ? FLAG_NV : 0;
+    if ((aNaN && bNaN) || propagateNaN) outNaN();
+    else out16(aNaN ? b : a);
+    return flags;
   }
-  return flags;
-}
-/** fclass's 10-bit mask */
-export function f16Class(a: number): number {
-  const neg = (a & 0x8000) !== 0, e = (a >>> 10) & 31, f = a & 0x3ff;
-  if (e === 31) return f === 0 ? (neg ? 1 : 1 << 7) : (f & 0x200) !== 0 ? 1 << 9 : 1 << 8;
-  if (e === 0) return f === 0 ? (neg ? 1 << 3 : 1 << 4) : neg ? 1 << 2 : 1 << 5;
-  return neg ? 1 << 1 : 1 << 6;
-}
-
-// ---- conversions
-
-/** binary16 -> binary32 (exact; a NaN becomes the canonical NaN, NV when signaling) */
-export function f16ToF32(a: number): number {
-  if (isNaN16(a)) { fpOut[0] = 0x7fc00000; fpOut[1] = -1; return isSignalingNaN16(a) ? FLAG_NV : 0; }
-  outF32(f16ToDouble(a));
+  const av = f16Value(a), bv = f16Value(b);
+  let o = av < bv ? -1 : av > bv ? 1 : 0;
+  if (o === 0) o = (a & 0x8000) === (b & 0x8000) ? 0 : (a & 0x8000) !== 0 ? -1 : 1; // -0 < +0
+  out16((isMax ? o >= 0 : o <= 0) ? a : b);
   return 0;
 }
 
-/** binary32 -> binary16 under rm; odd = round to odd (vfncvt.rod: truncate, then set the last bit if inexact) */
+/** fclass.h: the 10-bit class mask */
+export function f16Class(a: number): number {
+  const negative = (a & 0x8000) !== 0;
+  const exp = (a >>> 10) & 0x1f;
+  const fractionZero = (a & 0x3ff) === 0;
+  if (exp === 0x1f) {
+    if (fractionZero) return negative ? 1 << 0 : 1 << 7;
+    return (a & 0x200) !== 0 ? 1 << 9 : 1 << 8;
+  }
+  if (exp === 0) {
+    if (fractionZero) return negative ? 1 << 3 : 1 << 4;
+    return negative ? 1 << 2 : 1 << 5;
+  }
+  return negative ? 1 << 1 : 1 << 6;
+}
+
+// ---------------------------------------------------------------- conversions
+
+/** fcvt.{w,wu,l,lu}.h: kind 0 w, 1 wu, 2 l, 3 lu */
+export function f16ToInt(a: number, rm: number, kind: number): number {
+  const nan = isNaN16(a);
+  return floatToInteger(nan ? 0 : f16Value(a), nan, rm, kind);
+}
+/** fcvt.h.{w,wu,l,lu}: the integer (lo, hi), 32-bit sources already extended by the caller */
+export function f16FromInt(lo: number, hi: number, signed: boolean, rm: number): number {
+  return integerToFloat(lo, hi, signed, false, rm, true);
+}
+
+/** fcvt.s.h: exact; NaN -> canonical NaN (NV for a signaling one) */
+export function f16ToF32(a: number): number {
+  if (isNaN16(a)) { outF32CanonicalNaN(); return isSignalingNaN16(a) ? FLAG_NV : 0; }
+  outF32(f16Value(a));
+  return 0;
+}
+/** fcvt.d.h: exact */
+export function f16ToF64(a: number): number {
+  if (isNaN16(a)) { outF64CanonicalNaN(); return isSignalingNaN16(a) ? FLAG_NV : 0; }
+  outF64(f16Value(a));
+  return 0;
+}
+/**
+ * fcvt.h.s (and vfncvt.f.f.w): rounded per rm; odd = round to odd (vfncvt.rod.f.f.w: truncate, then set the
+ * last bit when inexact, so a second rounding cannot round twice)
+ */
 export function f32ToF16(a: number, rm: number, odd = false): number {
-  if (isNaN32(a)) { canonicalNaN(); return isSignalingNaN32(a) ? FLAG_NV : 0; }
-  const sign = (a >>> 16) & 0x8000;
-  if ((a & 0x7fffffff) === 0x7f800000) { put(sign | 0x7c00); return 0; }
-  if ((a & 0x7fffffff) === 0) { put(sign); return 0; }
-  const e = (a >>> 23) & 255, f = a & 0x7fffff;
-  const m = (e === 0 ? f * pow2(-149) : (0x800000 + f) * pow2(e - 150));
-  const flags = round(sign ? -m : m, 0, odd ? RM_RTZ : rm);
+  if (isNaN32(a)) { outNaN(); return isSignalingNaN32(a) ? FLAG_NV : 0; }
+  if ((a & 0x7fffffff) === 0x7f800000) { out16(((a >>> 16) & 0x8000) | 0x7c00); return 0; }
+  const flags = roundDoubleTo(F16, f32FromBits(a), 0, odd ? RM_RTZ : rm);
   if (odd && (flags & FLAG_NX) !== 0 && (fpOut[0]! & 0x7c00) !== 0x7c00) fpOut[0] = fpOut[0]! | 1;
   return flags;
 }
+/** fcvt.h.d: rounded per rm */
+export function f64ToF16(lo: number, hi: number, rm: number): number {
+  if (isNaN64(lo, hi)) { outNaN(); return isSignalingNaN64(lo, hi) ? FLAG_NV : 0; }
+  if ((hi & 0x7fffffff) === 0x7ff00000 && lo === 0) { out16(((hi >>> 16) & 0x8000) | 0x7c00); return 0; }
+  return roundDoubleTo(F16, f64FromBits(lo, hi), 0, rm);
+}
 
-/** a signed or unsigned integer of at most 53 bits (as a double) -> binary16 under rm */
-export function f16FromInt(v: number, rm: number): number {
-  if (v === 0) { put(0); return 0; }
-  return round(v, 0, rm);
+// ---------------------------------------------------------------- Zfa
+
+// fli.h (ratified Zfa table; entries 2 and 3, 2^-16 and 2^-15, are binary16 subnormals; entry 29, 2^16, is
+// above binary16's range and loads +inf, as the table says for fli.h), by rs1
+const FLI_H = [
+  0xbc00, 0x0400, 0x0100, 0x0200, 0x1c00, 0x2000, 0x2c00, 0x3000,
+  0x3400, 0x3500, 0x3600, 0x3700, 0x3800, 0x3900, 0x3a00, 0x3b00,
+  0x3c00, 0x3d00, 0x3e00, 0x3f00, 0x4000, 0x4100, 0x4200, 0x4400,
+  0x4800, 0x4c00, 0x5800, 0x5c00, 0x7800, 0x7c00, 0x7c00, 0x7e00,
+];
+export function f16Fli(index: number): number {
+  out16(FLI_H[index & 31]!);
+  return 0;
+}
+
+/** fround.h / froundnx.h (exact: NX when the value changed) */
+export function f16Round(a: number, rm: number, exact: boolean): number {
+  if (isNaN16(a)) { outNaN(); return isSignalingNaN16(a) ? FLAG_NV : 0; }
+  if (((a >>> 10) & 0x1f) >= 15 + 10) { out16(a); return 0; } // integral already (or infinite)
+  const r = roundToIntegral(f16Value(a), rm);
+  out16(r === 0 ? a & 0x8000 : 0); // the zero keeps the operand's sign
+  if (r !== 0) roundDoubleTo(F16, r, 0, rm); // integral and below 2^10: exact
+  return exact && integralInexact ? FLAG_NX : 0;
 }

@@ -1,4 +1,4 @@
-// rvkvm exact IEEE 754 library for the hart's F, D and Zfa instructions.
+// rvkvm exact IEEE 754 library for the hart's F, D, Zfh/Zfhmin and Zfa instructions (binary16: f16.ts).
 //
 // Conventions (the hart's contract with this library):
 // - Operands are raw bits. binary32: one number (int32 or uint32, only the low 32 bits matter; the hart
@@ -59,8 +59,9 @@ export {
 export { f32Fli, f64Fli, f32Round, f64Round, f64CvtModW } from './zfa.js';
 
 export {
+  F16_CANONICAL_NAN, isNaN16, isSignalingNaN16, f16Value,
   f16Add, f16Sub, f16Mul, f16Div, f16Sqrt, f16MulAdd, f16MulSub, f16NegMulAdd, f16NegMulSub,
-  f16Eq, f16Lt, f16Le, f16MinMax, f16Class, f16ToF32, f32ToF16, f16FromInt, f16ToDouble,
-  isNaN16, isSignalingNaN16, F16_CANONICAL_NAN,
+  f16Eq, f16Lt, f16Le, f16MinMax, f16Class,
+  f16ToInt, f16FromInt, f16ToF32, f16ToF64, f32ToF16, f64ToF16, f16Fli, f16Round,
 } from './f16.js';
 export { F16, F32, F64, roundPackTo, roundDoubleTo, type FloatFormat } from './round.js';

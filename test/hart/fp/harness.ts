@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { fpOut } from '../../../src/hart/fp/index.js';
-import { F32, F64, Fmt, Result, Rng, halves, hex, randomFloat } from './reference.js';
+import { F16, F32, F64, Fmt, Result, Rng, halves, hex, randomFloat } from './reference.js';
 
 export function out64(): bigint {
   return (BigInt(fpOut[1] >>> 0) << 32n) | BigInt(fpOut[0] >>> 0);
@@ -15,8 +15,15 @@ export function out32(): bigint {
   return BigInt(fpOut[0] >>> 0);
 }
 
+/** binary16 result: the low 16 bits, and the upper 48 must be the NaN-box */
+export function out16(): bigint {
+  assert.equal(fpOut[1], -1, 'binary16 result must be NaN-boxed (fpOut[1] = -1)');
+  assert.equal(fpOut[0]! >>> 16, 0xffff, 'binary16 result must be NaN-boxed (fpOut[0] bits 31:16 all ones)');
+  return BigInt(fpOut[0]! & 0xffff);
+}
+
 export function outOf(f: Fmt): bigint {
-  return f.width === 32 ? out32() : out64();
+  return f.width === 16 ? out16() : f.width === 32 ? out32() : out64();
 }
 
 export class Mismatches {
@@ -72,4 +79,4 @@ export function pair(rng: Rng, f: Fmt): [bigint, bigint] {
   return rng.int(2) ? [a, b] : [b, a];
 }
 
-export { F32, F64 };
+export { F16, F32, F64 };

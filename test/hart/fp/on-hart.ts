@@ -1,25 +1,27 @@
-// Runs F/D instructions on the software hart itself, interpreted or translated to WebAssembly (jitHot 0: the loop
+// Runs F/D/Zfh instructions on the software hart itself, interpreted or translated to WebAssembly (jitHot 0: the loop
 // below is translated before its second iteration), so the oracle and reference tests check the instructions
 // the guest executes and not only the library behind them. One guest loop per batch: per case it sets frm, clears
 // fflags, loads the operands from memory (fld / flw / ld), executes the instruction, stores the result register
-// and fflags. The instruction word comes from the ISA tables (src/hart/ext/fd.ts) by its name.
+// and fflags. The instruction word comes from the ISA tables (src/hart/ext/fd.ts, zfh.ts) by its name.
 import assert from 'node:assert/strict';
 import { GuestMemory, Hart } from '../../../src/hart/index.js';
-import { encodings } from '../../../src/hart/ext/fd.js';
+import { encodings as fdEncodings } from '../../../src/hart/ext/fd.js';
+import { encodings as zfhEncodings } from '../../../src/hart/ext/zfh.js';
 import { RAM, I, S, B, J, encode, isaSet, addi, ld, sd, csrrw, csrrs, type Insn } from '../asm.js';
 
-export type Shape = 'D2' | 'D1' | 'D3' | 'XDD' | 'XD' | 'DX' | 'S2' | 'S1' | 'S3' | 'XSS' | 'XS' | 'SX';
+export type Shape = 'D2' | 'D1' | 'D3' | 'XDD' | 'XD' | 'DX' | 'S2' | 'S1' | 'S3' | 'XSS' | 'XS' | 'SX'
+  | 'H2' | 'H1' | 'H3' | 'XHH' | 'XH' | 'HX';
 export interface HartCase { a: bigint; b: bigint; c: bigint; rm: number }
 export interface HartRun { results: bigint[]; flags: number[]; translated: number }
 
-const ISA = 'i m a f d c zca zcd zicsr zifencei zicntr';
+const ISA = 'i m a f d c zca zcd zicsr zifencei zicntr zfhmin zfh zfa';
 const CSR_FFLAGS = 1, CSR_FRM = 2, CSR_MSTATUS = 0x300;
 const DATA = RAM + 0x10000, CASE_BYTES = 48;
 const T0 = 5, T1 = 6, T2 = 7, T3 = 28, A0 = 10, A1 = 11;
 
 /** the instruction word of `insn` with rd, rs1, rs2, rs3 and the rounding-mode field rm (7 = dynamic) */
 export function fpWord(insn: string, rd: number, rs1: number, rs2: number, rs3: number, rm: number): number {
-  const e = encodings.find((x) => x.name === insn);
+  const e = [...fdEncodings, ...zfhEncodings].find((x) => x.name === insn);
   if (!e) throw new Error(`no encoding named ${insn}`);
   let w = e.match | (rd << 7) | (rs1 << 15);
   if ((e.mask & 0x01f00000) === 0) w |= rs2 << 20;
@@ -44,10 +46,12 @@ export function runOnHart(insn: string, shape: Shape, cases: readonly HartCase[]
   for (const g of groups) {
     const idx = cases.map((_, k) => k).filter((k) => g === 7 || cases[k]!.rm === g);
     if (idx.length === 0) continue;
-    const intIn = shape === 'DX' || shape === 'SX';
+    const intIn = shape === 'DX' || shape === 'SX' || shape === 'HX';
     const xOut = shape[0] === 'X';
     const load = (shape.startsWith('S') && shape !== 'SX') || shape === 'XSS' || shape === 'XS' ? flw : fld;
-    const nOps = shape.endsWith('3') ? 3 : shape.endsWith('2') || shape === 'XDD' || shape === 'XSS' ? 2 : 1;
+    const nOps = shape.endsWith('3') ? 3 : shape.endsWith('2') || shape === 'XDD' || shape === 'XSS' || shape === 'XHH' ? 2 : 1;
+    // binary16 operands of 16 bits are NaN-boxed here (wider values go in as they are: improperly boxed ones)
+    const half = shape.startsWith('H') && shape !== 'HX' || shape === 'XHH' || shape === 'XH';
     const body: Insn[] = [ld(T2, A0, 24), csrrw(0, CSR_FRM, T2), I(CSR_FFLAGS, 0, 5, 0, 0x73)] // ld t2, rm; csrw frm, t2; csrwi fflags, 0;
     if (intIn) body.push(ld(T0, A0, 0));
     else for (let k = 0; k < nOps; k++) body.push(load(1 + k, A0, 8 * k));
@@ -65,7 +69,7 @@ export function runOnHart(insn: string, shape: Shape, cases: readonly HartCase[]
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     idx.forEach((k, j) => {
       const cs = cases[k]!, at = j * CASE_BYTES;
-      const box = (v: bigint): bigint => (load === flw ? v | 0xffffffff00000000n : v);
+      const box = (v: bigint): bigint => (load === flw ? v | 0xffffffff00000000n : half && v < 0x10000n ? v | 0xffffffffffff0000n : v);
       dv.setBigUint64(at, BigInt.asUintN(64, box(cs.a)), true);
       dv.setBigUint64(at + 8, BigInt.asUintN(64, box(cs.b)), true);
       dv.setBigUint64(at + 16, BigInt.asUintN(64, box(cs.c)), true);

@@ -2,7 +2,7 @@
 // NaNs, tininess after rounding, RISC-V fcvt saturation). A bare-metal program (test/hart/fp/qemu/) runs
 // every case with frm = rm, and its results and fflags must equal the library's bit for bit.
 // Skipped when the RISC-V cross compiler or qemu-system-riscv64 is not installed. QEMU 7.2 has no Zfa,
-// so this covers F and D only (Zfa is checked against the BigInt reference).
+// so this covers F, D and Zfh (-cpu rv64,Zfh=true: QEMU 7.2 spells the property with a capital; Zfa and its .h forms are checked against the BigInt reference).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fp from '../../../src/hart/fp/index.js';
-import { F32, F64, Rng, halves, randomFloat } from './reference.js';
+import { F16, F32, F64, Rng, halves, randomFloat } from './reference.js';
 import { pair } from './harness.js';
 import { runOnHart, type Shape } from './on-hart.js';
 import { QEMU_7, missingTools, runBareMetal } from '../qemu/bare-metal.js';
@@ -25,7 +25,7 @@ function result(): bigint {
 }
 const lo32 = (v: bigint) => Number(BigInt.asIntN(32, v & 0xffffffffn));
 
-type Operands = 'f64' | 'f32' | 'int';
+type Operands = 'f64' | 'f32' | 'f16' | 'int';
 interface OracleOp {
   insn: string;
   shape: Shape;
@@ -37,6 +37,9 @@ interface OracleOp {
 const d = (insn: string, shape: Shape, fn: (a: [number, number], b: [number, number], c: [number, number], rm: number) => number, operands: Operands = 'f64'): OracleOp =>
   ({ insn, shape, operands, run: (a, b, c, rm) => { const flags = fn(halves(a), halves(b), halves(c), rm); return [result(), flags]; } });
 const s = (insn: string, shape: Shape, fn: (a: number, b: number, c: number, rm: number) => number, operands: Operands = 'f32'): OracleOp =>
+  ({ insn, shape, operands, run: (a, b, c, rm) => { const flags = fn(lo32(a), lo32(b), lo32(c), rm); return [result(), flags]; } });
+
+const h = (insn: string, shape: Shape, fn: (a: number, b: number, c: number, rm: number) => number, operands: Operands = 'f16'): OracleOp =>
   ({ insn, shape, operands, run: (a, b, c, rm) => { const flags = fn(lo32(a), lo32(b), lo32(c), rm); return [result(), flags]; } });
 
 const OPS: OracleOp[] = [
@@ -88,6 +91,33 @@ const OPS: OracleOp[] = [
   s('fcvt.s.w', 'SX', (a, _b, _c, rm) => fp.f32FromI32(a, rm), 'int'),
   s('fcvt.s.wu', 'SX', (a, _b, _c, rm) => fp.f32FromU32(a, rm), 'int'),
   { insn: 'fclass.s', shape: 'XS', operands: 'f32', run: (a) => [BigInt(fp.f32Class(lo32(a))), 0] },
+  h('fadd.h', 'H2', (a, b, _c, rm) => fp.f16Add(a, b, rm)),
+  h('fsub.h', 'H2', (a, b, _c, rm) => fp.f16Sub(a, b, rm)),
+  h('fmul.h', 'H2', (a, b, _c, rm) => fp.f16Mul(a, b, rm)),
+  h('fdiv.h', 'H2', (a, b, _c, rm) => fp.f16Div(a, b, rm)),
+  h('fsqrt.h', 'H1', (a, _b, _c, rm) => fp.f16Sqrt(a, rm)),
+  h('fmadd.h', 'H3', (a, b, c, rm) => fp.f16MulAdd(a, b, c, rm)),
+  h('fmsub.h', 'H3', (a, b, c, rm) => fp.f16MulSub(a, b, c, rm)),
+  h('fnmsub.h', 'H3', (a, b, c, rm) => fp.f16NegMulSub(a, b, c, rm)),
+  h('fnmadd.h', 'H3', (a, b, c, rm) => fp.f16NegMulAdd(a, b, c, rm)),
+  h('fmin.h', 'H2', (a, b) => fp.f16MinMax(a, b, false)),
+  h('fmax.h', 'H2', (a, b) => fp.f16MinMax(a, b, true)),
+  h('feq.h', 'XHH', (a, b) => fp.f16Eq(a, b)),
+  h('flt.h', 'XHH', (a, b) => fp.f16Lt(a, b)),
+  h('fle.h', 'XHH', (a, b) => fp.f16Le(a, b)),
+  h('fcvt.w.h', 'XH', (a, _b, _c, rm) => fp.f16ToInt(a, rm, 0)),
+  h('fcvt.wu.h', 'XH', (a, _b, _c, rm) => fp.f16ToInt(a, rm, 1)),
+  h('fcvt.l.h', 'XH', (a, _b, _c, rm) => fp.f16ToInt(a, rm, 2)),
+  h('fcvt.lu.h', 'XH', (a, _b, _c, rm) => fp.f16ToInt(a, rm, 3)),
+  d('fcvt.h.l', 'HX', (a, _b, _c, rm) => fp.f16FromInt(...a, true, rm), 'int'),
+  d('fcvt.h.lu', 'HX', (a, _b, _c, rm) => fp.f16FromInt(...a, false, rm), 'int'),
+  d('fcvt.h.w', 'HX', (a, _b, _c, rm) => fp.f16FromInt(a[0], a[0] >> 31, true, rm), 'int'),
+  d('fcvt.h.wu', 'HX', (a, _b, _c, rm) => fp.f16FromInt(a[0], 0, false, rm), 'int'),
+  h('fcvt.s.h', 'H1', (a) => fp.f16ToF32(a)),
+  h('fcvt.d.h', 'H1', (a) => fp.f16ToF64(a)),
+  s('fcvt.h.s', 'S1', (a, _b, _c, rm) => fp.f32ToF16(a, rm)),
+  d('fcvt.h.d', 'D1', (a, _b, _c, rm) => fp.f64ToF16(...a, rm)),
+  { insn: 'fclass.h', shape: 'XH', operands: 'f16', run: (a) => [BigInt(fp.f16Class(lo32(a))), 0] },
 ];
 
 function operand(rng: Rng, kind: Operands): bigint {
@@ -95,18 +125,18 @@ function operand(rng: Rng, kind: Operands): bigint {
     const v = rng.bits(64);
     return rng.int(2) ? v >> BigInt(rng.int(64)) : v;
   }
-  return randomFloat(rng, kind === 'f64' ? F64 : F32);
+  return randomFloat(rng, kind === 'f64' ? F64 : kind === 'f16' ? F16 : F32);
 }
 
 const missing = missingTools(QEMU_7);
-test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all rounding modes) match bit for bit, in the library and on the hart interpreted and translated`, { skip: missing }, () => {
+test(`QEMU oracle: ${OPS.length} F/D/Zfh instructions x ${PER_OP} cases (all rounding modes) match bit for bit, in the library and on the hart interpreted and translated`, { skip: missing }, () => {
   const rng = new Rng(4242);
   const cases: [number, number, bigint, bigint, bigint][] = [];
   for (const [k, op] of OPS.entries()) {
     for (let i = 0; i < PER_OP; i++) {
       let a: bigint, b: bigint;
       if (op.operands === 'int') [a, b] = [operand(rng, 'int'), 0n];
-      else [a, b] = pair(rng, op.operands === 'f64' ? F64 : F32);
+      else [a, b] = pair(rng, op.operands === 'f64' ? F64 : op.operands === 'f16' ? F16 : F32);
       cases.push([k, i % 5, a, b, operand(rng, op.operands)]);
     }
   }
@@ -116,8 +146,8 @@ test(`QEMU oracle: ${OPS.length} F/D instructions x ${PER_OP} cases (all roundin
     writeFileSync(join(dir, 'cases.h'), `static const unsigned long long CASES[][5] = {\n${
       cases.map((c) => `{${c.map((v) => hexLit(BigInt(v))).join(',')}}`).join(',\n')}\n};\n#define NCASES ${cases.length}\n`);
     writeFileSync(join(dir, 'dispatch.h'), OPS.map((op, k) => `case ${k}: ${op.shape}("${op.insn}"); break;`).join('\n') + '\n');
-    // the UART output: one "<result> <flags>" line per case
-    const lines = runBareMetal(dir, join(SOURCES, 'oracle.c'), QEMU_7, undefined, 60_000).trim().split('\n');
+    // the UART output: one "<result> <flags>" line per case (QEMU 7.2 spells the Zfh property with a capital)
+    const lines = runBareMetal(dir, join(SOURCES, 'oracle.c'), QEMU_7, 'rv64,Zfh=true', 60_000, 'rv64imafd_zfh').trim().split('\n');
     assert.equal(lines.length, cases.length, `qemu printed ${lines.length} result lines for ${cases.length} cases`);
     const bad: string[] = [];
     let count = 0;

@@ -38,12 +38,12 @@ export function qemu10(): { binary: string } | { skip: string } {
 
 /**
  * Compiles `source` (with `includeDir` for its generated headers) against the shared start.S/link.ld into
- * dir/oracle.elf, runs it on `qemu` with `-cpu cpu` and returns what it printed on the UART.
+ * dir/oracle.elf (for `march`), runs it on `qemu` with `-cpu cpu` and returns what it printed on the UART.
  */
-export function runBareMetal(dir: string, source: string, qemu: string, cpu: string | undefined, timeoutMs = 120_000): string {
+export function runBareMetal(dir: string, source: string, qemu: string, cpu: string | undefined, timeoutMs = 120_000, march = 'rv64imafd'): string {
   const elf = join(dir, 'oracle.elf');
   const cc = spawnSync('riscv64-linux-gnu-gcc', [
-    '-march=rv64imafd', '-mabi=lp64d', '-O1', '-nostdlib', '-ffreestanding', '-static', '-fno-pie', '-no-pie',
+    `-march=${march}`, '-mabi=lp64d', '-O1', '-nostdlib', '-ffreestanding', '-static', '-fno-pie', '-no-pie',
     '-mcmodel=medany', '-Wl,--build-id=none', '-Wl,--no-warn-rwx-segments', '-T', join(HERE, 'link.ld'), '-I', dir,
     join(HERE, 'start.S'), source, '-o', elf,
   ], { encoding: 'utf8' });

@@ -17,6 +17,13 @@
 #define XSS(insn) asm volatile("fmv.w.x f0, %1\n fmv.w.x f1, %2\n " insn " %0, f0, f1" : "=r"(r) : "r"(a), "r"(b) : "f0", "f1")
 #define XS(insn) asm volatile("fmv.w.x f0, %1\n " insn " %0, f0" : "=r"(r) : "r"(a) : "f0")
 #define SX(insn) asm volatile(insn " f2, %1\n fmv.x.d %0, f2" : "=r"(r) : "r"(a) : "f2")
+/* H = binary16 (NaN-boxed by fmv.h.x) */
+#define H2(insn) asm volatile("fmv.h.x f0, %1\n fmv.h.x f1, %2\n " insn " f2, f0, f1\n fmv.x.d %0, f2" : "=r"(r) : "r"(a), "r"(b) : "f0", "f1", "f2")
+#define H1(insn) asm volatile("fmv.h.x f0, %1\n " insn " f2, f0\n fmv.x.d %0, f2" : "=r"(r) : "r"(a) : "f0", "f2")
+#define H3(insn) asm volatile("fmv.h.x f0, %1\n fmv.h.x f1, %2\n fmv.h.x f3, %3\n " insn " f2, f0, f1, f3\n fmv.x.d %0, f2" : "=r"(r) : "r"(a), "r"(b), "r"(c) : "f0", "f1", "f2", "f3")
+#define XHH(insn) asm volatile("fmv.h.x f0, %1\n fmv.h.x f1, %2\n " insn " %0, f0, f1" : "=r"(r) : "r"(a), "r"(b) : "f0", "f1")
+#define XH(insn) asm volatile("fmv.h.x f0, %1\n " insn " %0, f0" : "=r"(r) : "r"(a) : "f0")
+#define HX(insn) asm volatile(insn " f2, %1\n fmv.x.d %0, f2" : "=r"(r) : "r"(a) : "f2")
 
 int main(void) {
   for (int i = 0; i < NCASES; i++) {
