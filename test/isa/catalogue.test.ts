@@ -171,7 +171,7 @@ test('every riscv_hwprobe IMA_EXT_0 / IMA_EXT_1 bit and its condition, both vers
   assert.equal(extensionByName('zimop')!.hwprobe!.bit, 42);
 });
 
-test('implemented is exactly the hart list of issue #3, plus H (issue #15)', () => {
+test('implemented is exactly the hart list of issue #3, plus H (issue #15) and the scalar RVA23 rows (issue #17)', () => {
   const expected = ('i m a f d c zca zcd zicsr zifencei zimop zcmop zba zbb zbs zbc zicond zicntr zihpm zihintpause zihintntl zicbom zicboz zicbop zawrs zacas zfa zcb sstc svpbmt svinval svnapot svadu h ' +
     'v zve32x zve32f zve64x zve64f zve64d ' +
     // vector bit manipulation and crypto (issue #17)
@@ -179,7 +179,9 @@ test('implemented is exactly the hart list of issue #3, plus H (issue #15)', () 
     // profile-defined properties the machine guarantees (each row says what)
     'ziccamoa ziccif zicclsm ziccrse za64rs za128rs zic64b ssccptr sstvecd sstvala sscounterenw ssu64xl svbare sv39 sv48 sv57 svade ' +
     // the Sha components H meets (issue #15)
-    'shcounterenw shgatpa shtvala shvsatpa shvstvala shvstvecd').split(' ');
+    'shcounterenw shgatpa shtvala shvsatpa shvstvala shvstvecd ' +
+    // the scalar rest of RVA23 (issue #17)
+    'zfhmin zfh').split(' ');
   assert.deepEqual(new Set(IMPLEMENTED_EXTENSIONS), new Set(expected));
   for (const r of CATALOGUE.filter((x) => !x.shorthand)) assert.equal(r.implemented, expected.includes(r.name), r.name);
   assert.equal(extensionByName('g')!.implemented, true, 'g: every member executes');
