@@ -11,6 +11,7 @@ import { toU64Number } from './int64.js';
 import { F_BREAK, TWO32 } from './defs.js';
 import { effectiveMip, sstcActive } from './trap.js';
 import { flushTlb, flushVirtTlb, selectTlb } from './mmu.js';
+import { LCOFI_BIT, hpmRead, hpmReadEvent, hpmSync, hpmWriteCounter, hpmWriteEvent, scountovf, updateActive } from './hpm.js';
 
 /** CSR writes after which the run loop re-checks interrupts and timers before going on */
 const SLICE_ENDING_CSRS = new Set<number>([
@@ -18,6 +19,9 @@ const SLICE_ENDING_CSRS = new Set<number>([
   CSR.hstatus, CSR.hedeleg, CSR.hideleg, CSR.hie, CSR.hip, CSR.hvip, CSR.htimedelta, CSR.henvcfg, CSR.hgatp,
   CSR.vsstatus, CSR.vsie, CSR.vsip, CSR.vstimecmp, CSR.vsatp,
 ]);
+
+/** mhpmcounter / mhpmevent writes move an overflow point: the run loop must bound the next slice anew */
+const isHpmConfig = (csr: number): boolean => (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) || (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31);
 
 /** the instruction-level CSR access (csrrw/s/c and immediates); raises illegal-instruction on a rule violation */
 export function csrAccess(h: Hart, csr: number, raw: number, write: boolean, kind: 0 | 1 | 2, vlo: number, vhi: number): number {
@@ -47,7 +51,7 @@ export function csrAccess(h: Hart, csr: number, raw: number, write: boolean, kin
     if (!csrWrite(h, csr, nlo, nhi, false)) h.illegal(raw);
     // what can make an interrupt deliverable (or change the timer) ends the run slice, so it is taken at once;
     // translation changes (satp, SUM, MXR, MPRV) end it through flushTlb / selectTlb
-    if (SLICE_ENDING_CSRS.has(csr) || ((h.mstatus ^ oldStatus) & (MSTATUS.SIE | MSTATUS.MIE)) !== 0) h.flags |= F_BREAK;
+    if (SLICE_ENDING_CSRS.has(csr) || isHpmConfig(csr) || ((h.mstatus ^ oldStatus) & (MSTATUS.SIE | MSTATUS.MIE)) !== 0) h.flags |= F_BREAK;
   }
   h.csrHi = oldHi;
   return oldLo;
@@ -90,11 +94,11 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.fcsr: if (!hasF(h)) return undefined; return (h.frm << 5) | h.fflags;
     case CSR.cycle: case CSR.mcycle: {
       if (csr === CSR.cycle && !isa.has('zicntr')) return undefined;
-      return splitNum(h, h.retired() + h.cycleOffset);
+      return splitNum(h, h.mcountinhibit & 1 ? h.cycleHeld : h.retired() + h.cycleOffset);
     }
     case CSR.instret: case CSR.minstret: {
       if (csr === CSR.instret && !isa.has('zicntr')) return undefined;
-      return splitNum(h, h.retired() + h.instretOffset);
+      return splitNum(h, h.mcountinhibit & 4 ? h.instretHeld : h.retired() + h.instretOffset);
     }
     case CSR.time: if (!isa.has('zicntr')) return undefined; return splitNum(h, h.readTime());
     case CSR.sstatus: {
@@ -114,6 +118,7 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.scounteren: return h.scounteren;
     case CSR.mcounteren: return h.mcounteren;
     case CSR.mcountinhibit: return h.mcountinhibit;
+    case CSR.scountovf: if (!isa.has('sscofpmf')) return undefined; return scountovf(h);
     case CSR.senvcfg: return h.senvcfgLo;
     case CSR.menvcfg: h.csrHi = h.menvcfgHi; return h.menvcfgLo;
     case CSR.sscratch: h.csrHi = h.sscratchHi; return h.sscratchLo;
@@ -141,9 +146,9 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return 0;
   }
   if (h.hasH) { const v = hCsrRead(h, csr); if (v !== undefined) return v; }
-  if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? 0 : undefined;
-  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return 0;
-  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return 0;
+  if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? hpmRead(h, csr & 31) : undefined;
+  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return hpmRead(h, csr & 31);
+  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return hpmReadEvent(h, csr & 31);
   if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
     if (csr & 1) return undefined; // odd pmpcfg do not exist on RV64
     const k = (csr - CSR.pmpcfg0) * 2;
@@ -176,8 +181,14 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     case CSR.fflags: if (!hasF(h)) return false; h.fflags = lo & 31; h.markFsDirty(); return true;
     case CSR.frm: if (!hasF(h)) return false; h.frm = lo & 7; h.markFsDirty(); return true;
     case CSR.fcsr: if (!hasF(h)) return false; h.fflags = lo & 31; h.frm = (lo >>> 5) & 7; h.markFsDirty(); return true;
-    case CSR.mcycle: h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1); return true;
-    case CSR.minstret: h.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1); return true;
+    case CSR.mcycle:
+      if (h.mcountinhibit & 1) h.cycleHeld = (hi >>> 0) * TWO32 + (lo >>> 0);
+      else h.cycleOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1);
+      return true;
+    case CSR.minstret:
+      if (h.mcountinhibit & 4) h.instretHeld = (hi >>> 0) * TWO32 + (lo >>> 0);
+      else h.instretOffset = (hi >>> 0) * TWO32 + (lo >>> 0) - h.retired() - (raw ? 0 : 1);
+      return true;
     case CSR.time: if (!raw) return false; h.guestClock.offsetTicks += (hi >>> 0) * TWO32 + (lo >>> 0) - h.readTime(); return true;
     case CSR.cycle: case CSR.instret: return false;
     case CSR.sstatus: writeMstatus(h, (h.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
@@ -191,10 +202,10 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
       return true;
     }
     case CSR.sie: h.mie = (h.mie & ~h.mideleg) | (lo & h.mideleg); return true;
-    case CSR.sip: { const w = h.mideleg & (1 << 1); h.mip = (h.mip & ~w) | (lo & w); return true; }
+    case CSR.sip: { const w = h.mideleg & ((1 << 1) | (isa.has('sscofpmf') ? LCOFI_BIT : 0)); h.mip = (h.mip & ~w) | (lo & w); return true; }
     case CSR.mie: h.mie = lo & (0x2aaa | (h.hasH ? H_IRQ_MASK : 0)); return true;
     case CSR.mip: {
-      let w = (1 << 1) | (1 << 9) | (sstcActive(h) ? 0 : 1 << 5) | (h.hasH ? 1 << 2 : 0);
+      let w = (1 << 1) | (1 << 9) | (sstcActive(h) ? 0 : 1 << 5) | (h.hasH ? 1 << 2 : 0) | (isa.has('sscofpmf') ? LCOFI_BIT : 0);
       if (raw) w = 0xffff;
       h.mip = (h.mip & ~w) | (lo & w);
       return true;
@@ -203,7 +214,20 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     case CSR.mtvec: h.mtvecLo = lo & ~2; h.mtvecHi = hi; return true;
     case CSR.scounteren: h.scounteren = lo; return true;
     case CSR.mcounteren: h.mcounteren = lo; return true;
-    case CSR.mcountinhibit: h.mcountinhibit = lo & ~2; return true;
+    case CSR.mcountinhibit: {
+      // CY (0) and IR (2) hold mcycle / minstret where they are; TM (1) does not exist; 3..31 the hpm counters
+      hpmSync(h);
+      const n = lo & ~2, old = h.mcountinhibit;
+      if ((n ^ old) & 1) {
+        if (n & 1) h.cycleHeld = h.retired() + h.cycleOffset; else h.cycleOffset = h.cycleHeld - h.retired();
+      }
+      if ((n ^ old) & 4) {
+        if (n & 4) h.instretHeld = h.retired() + h.instretOffset; else h.instretOffset = h.instretHeld - h.retired();
+      }
+      h.mcountinhibit = n;
+      updateActive(h);
+      return true;
+    }
     case CSR.senvcfg: h.senvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1); return true;
     case CSR.menvcfg: {
       h.menvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1);
@@ -240,8 +264,8 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     case CSR.mhartid: case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return raw;
   }
   if (h.hasH && hCsrWrite(h, csr, lo, hi)) return true;
-  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) return true;
-  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) return true;
+  if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) { hpmWriteCounter(h, csr & 31, lo, hi, raw); return true; }
+  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) { hpmWriteEvent(h, csr & 31, lo, hi); return true; }
   if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return false;
   if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
     if (csr & 1) return false;

@@ -19,6 +19,7 @@
 // - Address translation caches leaf entries in the TLBs and, per 2 MiB region, the last-level page table (a
 //   page-walk cache). SFENCE.VMA drops the TLB entries of its address (or all) and the whole page-walk cache;
 //   satp writes drop both.
+import { HpmState, hpmDistance, hpmSync } from './hpm.js';
 import { GuestClock } from './clock.js';
 import { GuestMemory, TLB_ACCESS_BYTES, TLB_FN_OFFSET, TLB_SET_BYTES, TLB_SETS, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
@@ -274,6 +275,10 @@ export class Hart implements CodeCacheOwner {
   get profileLabel(): Map<string, string> { return this.labels ??= profileLabels(this.isa); }
   /** retired() when the current privilege mode was entered (for per-mode counts) */
   modeSince = 0;
+  /** Zihpm / Sscofpmf counters (hpm.ts) */
+  readonly hpm = new HpmState();
+  /** mcycle / minstret while mcountinhibit.CY / .IR holds them */
+  cycleHeld = 0; instretHeld = 0;
   tracer: InstructionTracer | null = null;
   traceW = 0; traceRaw = 0;
   // translation to WebAssembly (jit.ts): translated pages by host page, and entries into untranslated pages
@@ -618,8 +623,8 @@ export class Hart implements CodeCacheOwner {
   setProfiling(on: boolean): void {
     if (on && this.profile === null) {
       for (const p of this.decodedPages) { const d = this.decoded[p]!; for (let k = RAW_BASE + 1; k < d.length; k += 2) d[k] = 0; }
+      this.noteModeLeave(this.retired());
       this.profile = new ExecutionProfile();
-      this.modeSince = this.retired();
     } else if (!on && this.profile !== null) {
       this.harvestCounts();
       this.profile = null;
@@ -679,8 +684,10 @@ export class Hart implements CodeCacheOwner {
 
   /** the current mode ends at `boundary` retired instructions: credit it (call before this.mode changes) */
   noteModeLeave(boundary: number): void {
-    if (this.profile === null) return;
-    this.profile.addModeRetired(this.mode, boundary - this.modeSince);
+    // the per-mode-class totals behind mhpmcounter3..31 (hpm.ts) and, with --profile, the per-mode counts
+    const c = this.virt !== 0 ? (this.mode === 0 ? 4 : 2) : this.mode;
+    this.hpm.classRetired[c] = this.hpm.classRetired[c]! + (boundary - this.modeSince);
+    if (this.profile !== null) this.profile.addModeRetired(this.mode, boundary - this.modeSince);
     this.modeSince = boundary;
   }
 
@@ -841,7 +848,11 @@ export class Hart implements CodeCacheOwner {
       }
       const left = maxInstructions - (this.instret - start) - (this.trapsTaken - trapStart);
       if (left <= 0) return Exit.Budget;
-      const r = this.tracer === null ? runSlice(this, left < SLICE ? left : SLICE) : this.runTracedStep();
+      let n = left < SLICE ? left : SLICE;
+      // an active hpm counter: stop where it could overflow, so OF and LCOFI come at that instruction
+      if (this.hpm.active !== 0) { const d = hpmDistance(this); if (d < n) n = d; }
+      const r = this.tracer === null ? runSlice(this, n) : this.runTracedStep();
+      if (this.hpm.active !== 0) hpmSync(this);
       if (r >= 0) return r as Exit;
     }
   }

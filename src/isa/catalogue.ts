@@ -14,7 +14,7 @@ export const KVM_ISA_EXT_MAX: Readonly<Record<KvmVersion, number>> = { '6.12.107
 /** The extensions rvkvm's hart executes. Adjust here, in one place. */
 export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
-  'zfhmin', 'zfh', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
+  'zfhmin', 'zfh', 'sscofpmf', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
   'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh', 'zvfhmin', 'zvfh',
