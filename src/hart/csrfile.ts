@@ -11,6 +11,7 @@ import { toU64Number } from './int64.js';
 import { F_BREAK, TWO32 } from './defs.js';
 import { effectiveMip, sstcActive } from './trap.js';
 import { flushTlb, flushVirtTlb, selectTlb } from './mmu.js';
+import { pmmWarl } from './pointer-masking.js';
 import { LCOFI_BIT, hpmRead, hpmReadEvent, hpmSync, hpmWriteCounter, hpmWriteEvent, scountovf, updateActive } from './hpm.js';
 
 /** CSR writes after which the run loop re-checks interrupts and timers before going on */
@@ -119,7 +120,8 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.mcounteren: return h.mcounteren;
     case CSR.mcountinhibit: return h.mcountinhibit;
     case CSR.scountovf: if (!isa.has('sscofpmf')) return undefined; return scountovf(h);
-    case CSR.senvcfg: return h.senvcfgLo;
+    case CSR.senvcfg: h.csrHi = h.senvcfgHi; return h.senvcfgLo;
+    case CSR.mseccfg: if (!isa.has('smmpm')) return undefined; h.csrHi = h.mseccfgHi; return 0;
     case CSR.menvcfg: h.csrHi = h.menvcfgHi; return h.menvcfgLo;
     case CSR.sscratch: h.csrHi = h.sscratchHi; return h.sscratchLo;
     case CSR.mscratch: h.csrHi = h.mscratchHi; return h.mscratchLo;
@@ -228,10 +230,22 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
       updateActive(h);
       return true;
     }
-    case CSR.senvcfg: h.senvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1); return true;
+    case CSR.senvcfg: {
+      h.senvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1);
+      const pmm = isa.has('ssnpm') ? pmmWarl(hi) : 0; // U / VU pointer masking
+      if (pmm !== h.senvcfgHi) { h.senvcfgHi = pmm; flushTlb(h); }
+      return true;
+    }
+    case CSR.mseccfg: {
+      if (!isa.has('smmpm')) return false;
+      h.mseccfgHi = pmmWarl(hi); // only PMM (M-mode pointer masking); Smepmp and Zkr seeds are not there
+      flushTlb(h);
+      return true;
+    }
     case CSR.menvcfg: {
       h.menvcfgLo = lo & (ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1);
-      h.menvcfgHi = hi & ((isa.has('sstc') ? ENVCFG_HI_STCE : 0) | (isa.has('svpbmt') ? ENVCFG_HI_PBMTE : 0) | (isa.has('svadu') ? ENVCFG_HI_ADUE : 0));
+      h.menvcfgHi = (hi & ((isa.has('sstc') ? ENVCFG_HI_STCE : 0) | (isa.has('svpbmt') ? ENVCFG_HI_PBMTE : 0) | (isa.has('svadu') ? ENVCFG_HI_ADUE : 0))) |
+        (isa.has('smnpm') ? pmmWarl(hi) : 0);
       flushTlb(h);
       return true;
     }
@@ -293,7 +307,7 @@ const ENVCFG_LO_MASK = ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | 1;
 /** the H CSRs (hypervisor, VS, mtval2/mtinst); undefined when csr is none of them */
 function hCsrRead(h: Hart, csr: number): number | undefined {
   switch (csr) {
-    case CSR.hstatus: h.csrHi = 2; return h.hstatus; // VSXL = 64
+    case CSR.hstatus: h.csrHi = 2 | h.hstatusHi; return h.hstatus; // VSXL = 64, HUPMM
     case CSR.hedeleg: return h.hedeleg;
     case CSR.hideleg: return h.hideleg;
     case CSR.hie: return h.mie & H_IRQ_MASK;
@@ -325,7 +339,7 @@ function hCsrRead(h: Hart, csr: number): number | undefined {
 /** WARL writes of the H CSRs; false when csr is none of them (or read-only) */
 function hCsrWrite(h: Hart, csr: number, lo: number, hi: number): boolean {
   switch (csr) {
-    case CSR.hstatus: h.hstatus = lo & HSTATUS_WMASK; return true;
+    case CSR.hstatus: h.hstatus = lo & HSTATUS_WMASK; h.hstatusHi = h.isa.has('ssnpm') ? pmmWarl(hi >>> 16) << 16 : 0; return true;
     case CSR.hedeleg: h.hedeleg = lo & HEDELEG_MASK; return true;
     case CSR.hideleg: h.hideleg = lo & VS_IRQ_MASK; return true;
     case CSR.hie: h.mie = (h.mie & ~H_IRQ_MASK) | (lo & VS_IRQ_MASK); return true; // SGEIE: GEILEN = 0
@@ -347,7 +361,7 @@ function hCsrWrite(h: Hart, csr: number, lo: number, hi: number): boolean {
     }
     case CSR.henvcfg: {
       h.henvcfgLo = lo & ENVCFG_LO_MASK;
-      h.henvcfgHi = hi & h.menvcfgHi & (ENVCFG_HI_STCE | ENVCFG_HI_PBMTE | ENVCFG_HI_ADUE);
+      h.henvcfgHi = (hi & h.menvcfgHi & (ENVCFG_HI_STCE | ENVCFG_HI_PBMTE | ENVCFG_HI_ADUE)) | (h.isa.has('ssnpm') ? pmmWarl(hi) : 0);
       flushVirtTlb(h);
       return true;
     }

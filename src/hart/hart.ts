@@ -204,6 +204,10 @@ export class Hart implements CodeCacheOwner {
   vstimecmpLo = -1; vstimecmpHi = -1; vstimecmp = Infinity;
   /** a hypervisor load/store (HLV, HLVX, HSV) is translating: 1 + its privilege (hstatus.SPVP), HLVX adds 4; 0 = none */
   hlv = 0;
+  /** pointer masking of the current effective data-access mode (pointer-masking.ts): PMLEN, sign extension */
+  pmLen = 0; pmSext = false;
+  /** PMM fields (bits 33:32 = bits 1:0 of these high words) and hstatus.HUPMM (bits 49:48) */
+  senvcfgHi = 0; mseccfgHi = 0; hstatusHi = 0;
   /** the access being translated (or that faulted) is a two-stage one: its tval is a guest virtual address */
   twoStage = false;
   readonly pmpcfg = new Int32Array(16 * 2);

@@ -3,6 +3,7 @@
 // miss the TLBs (MMIO, page-crossing accesses, AMO/LR/SC and CBO addresses). The TLBs live in guest memory
 // (GuestMemory.tlbBlock) so translated code (jit.ts) reads the same entries the interpreter fills here.
 import type { Hart } from './hart.js';
+import { pmHi, pmHiHypervisor, updatePointerMasking } from './pointer-masking.js';
 import { MSTATUS, CAUSE, ENVCFG_HI_PBMTE, ENVCFG_HI_ADUE, HSTATUS, MSTATUS_HI_MPV } from './csr.js';
 import { TLB_SET_BYTES } from './memory.js';
 import {
@@ -212,6 +213,7 @@ function gStage(h: Hart, gpa: number, acc: number, lo: number, hi: number, impli
 export function flushVirtTlb(h: Hart): void {
   for (let k = TLB_SET_VIRT; k < h.tlbSets.length; k++) { const set = h.tlbSets[k]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
   if (h.mstatus & MSTATUS.MPRV) { const set = h.tlbSets[3]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
+  updatePointerMasking(h);
   h.flags |= F_BREAK;
 }
 
@@ -233,6 +235,7 @@ export function hypervisorAccessOffset(h: Hart, raw: number, lo: number, hi: num
   if (h.mode === 0 && !(h.hstatus & HSTATUS.HU)) h.illegal(raw);
   const acc = store ? ACC_STORE : ACC_LOAD;
   if ((lo & 0xfff) + size > 4096 || (lo & h.alignTrap & (size - 1)) !== 0) h.raise(store ? CAUSE.STORE_MISALIGNED : CAUSE.LOAD_MISALIGNED, lo, hi);
+  if (!hlvx) hi = pmHiHypervisor(h, hi);
   h.hlv = 1 + ((h.hstatus & HSTATUS.SPVP) ? 1 : 0) + (hlvx ? 4 : 0);
   let pa: number;
   try { pa = translate(h, lo, hi, acc); } finally { h.hlv = 0; }
@@ -245,6 +248,12 @@ export function hypervisorAccessOffset(h: Hart, raw: number, lo: number, hi: num
 
 /** fill the TLB for `acc` at this virtual page and return the host offset of the page, or -1 (not RAM) */
 export function fillTlb(h: Hart, lo: number, hi: number, acc: number): number {
+  if (acc !== ACC_FETCH && h.pmLen !== 0) {
+    // pointer masking: the entry is made (and found) under the masked address
+    hi = pmHi(h, hi);
+    const idx = (lo >>> 12) & TLB_MASK, tag = h.tlbTag[acc]!;
+    if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi) return h.tlbOff[acc]![idx]!;
+  }
   const pa = translate(h, lo, hi, acc);
   const page = pa - (pa % 4096);
   const host = pa < 0 || pa >= MAX_PHYS ? -1 : h.mem.hostOffset(page, 4096);
@@ -280,6 +289,7 @@ export function selectTlb(h: Hart): void {
   const set = h.tlbSets[k]!;
   h.tlbTag = set.tag; h.tlbOff = set.off; h.tlbLevel = set.level; h.tlbFetchFn = set.fetchFn;
   h.tlbSetBase = h.tlbBlock + k * TLB_SET_BYTES;
+  updatePointerMasking(h);
   h.flags |= F_BREAK;
 }
 
@@ -319,6 +329,7 @@ export function doSfenceVma(h: Hart, raw: number, rs1: number, lo: number, hi: n
 
 /** physical address of one access, or raise (page fault / access fault) */
 export function physFor(h: Hart, lo: number, hi: number, acc: number): number {
+  hi = pmHi(h, hi); // acc is a load or store here, never a fetch
   const pa = translate(h, lo, hi, acc);
   if (pa < 0 || pa >= MAX_PHYS) h.raise(acc === ACC_LOAD ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
   return pa;
@@ -522,6 +533,7 @@ export function flushTlb(h: Hart): void {
   for (const set of h.tlbSets) for (let k = 0; k < 3; k++) set.tag[k]!.fill(-1);
   h.pwcTagLo.fill(-1);
   h.superpageRegions.clear(); h.bigLeaves = false;
+  updatePointerMasking(h);
   h.flags |= F_BREAK;
 }
 /**

@@ -14,7 +14,7 @@ export const KVM_ISA_EXT_MAX: Readonly<Record<KvmVersion, number>> = { '6.12.107
 /** The extensions rvkvm's hart executes. Adjust here, in one place. */
 export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
-  'zfhmin', 'zfh', 'sscofpmf', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
+  'zfhmin', 'zfh', 'sscofpmf', 'ssnpm', 'smnpm', 'smmpm', 'supm', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
   'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh', 'zvfhmin', 'zvfh',
@@ -278,7 +278,7 @@ row('ssaia', { linuxId: 36, kvm: kvm(14, 'always', 'host-smstateen'), linux: bot
 row('ssccfg', { requires: [['smcdeleg']], linuxId: 109, linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_ssccfg_validate') } });
 row('sscofpmf', { linuxId: 26, kvm: kvm(54, 'host-ssaia', 'never'), linux: both(L('DATA')) });
 row('sscsrind', { linuxId: 106, linux: { '7.3-rc7': L('DATA') } });
-row('supm', { guarantee: 'user-mode pointer masking (PMLEN 0 and 7 offered through senvcfg.PMM to a Linux guest): rvkvm does not implement it yet', linux: {} });
+row('supm', { guarantee: 'user-mode pointer masking: senvcfg.PMM (Ssnpm) offers PMLEN 0, 7 and 16 to U-mode; a Linux guest enables it per process with PR_SET_TAGGED_ADDR_CTRL (Linux 6.13 and later)', linux: {} });
 row('ssnpm', { linuxId: 89, kvm: kvm(63, 'always', 'never', '7.2.13'), hwprobe: hw(4, 49, { '7.3-rc7': 'supm' }), linux: { '7.3-rc7': L('SUPERSET', ['xlinuxenvcfg']) } });
 row('ssqosid', { linuxId: 111, linux: { '7.3-rc7': L('DATA') } });
 row('ssccptr', { guarantee: 'the page-table walker reads page tables from any of guest RAM', linux: {} });
