@@ -69,6 +69,7 @@ export function csrAllowed(h: Hart, csr: number): 0 | 1 | 2 {
     if (m === 0 && !(h.scounteren & bit)) return 1;
     return 0;
   }
+  if (m < 3 && h.stateen) { const g = stateenGate(h, csr); if (g !== 0) return g; }
   if (csr === CSR.satp && m === 1) {
     if (v === 0 && (h.mstatus & MSTATUS.TVM)) return 1;
     if (v !== 0 && (h.hstatus & HSTATUS.VTVM)) return 2;
@@ -84,6 +85,29 @@ export function csrAllowed(h: Hart, csr: number): 0 | 1 | 2 {
 }
 
 export function hasF(h: Hart): boolean { return h.isa.has('f'); }
+
+// ---------------------------------------------------------------- Smstateen / Ssstateen
+
+/** the state-enable bits rvkvm has state behind (high words): SE0/SE (63) in every register, ENVCFG (62) in 0 */
+const STATEEN_SE = 1 << 31, STATEEN_ENVCFG = 1 << 30;
+const stateenBits = (n: number): number => (n === 0 ? STATEEN_SE | STATEEN_ENVCFG : STATEEN_SE);
+
+/**
+ * What mstateen (and with V=1 hstateen) forbids below M: sstateenN and hstateenN without SE, senvcfg and henvcfg
+ * without ENVCFG. Every other state-enable bit guards state rvkvm does not have (AIA, IMSIC, CSRIND, CONTEXT,
+ * custom, Zfinx's fcsr, Zcmt's jvt), so those bits are read-only zero and sstateen0..3 are all zero.
+ */
+function stateenGate(h: Hart, csr: number): 0 | 1 | 2 {
+  let n: number, bit: number;
+  if (csr >= CSR.sstateen0 && csr <= CSR.sstateen0 + 3) { n = csr - CSR.sstateen0; bit = STATEEN_SE; }
+  else if (csr >= CSR.hstateen0 && csr <= CSR.hstateen0 + 3) { n = csr - CSR.hstateen0; bit = STATEEN_SE; }
+  else if (csr === CSR.senvcfg || csr === CSR.henvcfg) { n = 0; bit = STATEEN_ENVCFG; }
+  else return 0;
+  if ((h.mstateenHi[n]! & bit) === 0) return 1;
+  // from V=1 only the VS-visible ones reach here (hstateen and henvcfg already failed the privilege check)
+  if (h.virt !== 0 && (h.hstateenHi[n]! & bit) === 0) return 2;
+  return 0;
+}
 
 /** raw CSR read; undefined when not implemented. High word in csrHi. */
 export function csrRead(h: Hart, csr: number): number | undefined {
@@ -146,6 +170,11 @@ export function csrRead(h: Hart, csr: number): number | undefined {
     case CSR.mhartid: return h.hartId;
     case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0;
     case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return 0;
+  }
+  if (h.stateen) {
+    if (csr >= CSR.mstateen0 && csr <= CSR.mstateen0 + 3 && isa.has('smstateen')) { h.csrHi = h.mstateenHi[csr - CSR.mstateen0]!; return 0; }
+    if (csr >= CSR.hstateen0 && csr <= CSR.hstateen0 + 3 && h.hasH) { h.csrHi = h.hstateenHi[csr - CSR.hstateen0]!; return 0; }
+    if (csr >= CSR.sstateen0 && csr <= CSR.sstateen0 + 3) return 0;
   }
   if (h.hasH) { const v = hCsrRead(h, csr); if (v !== undefined) return v; }
   if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return isa.has('zihpm') ? hpmRead(h, csr & 31) : undefined;
@@ -276,6 +305,20 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
     case CSR.misa: return true; // WARL, fixed
     case CSR.tselect: case CSR.tdata1: case CSR.tdata2: case CSR.tdata3: return true;
     case CSR.mhartid: case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return raw;
+  }
+  if (h.stateen) {
+    if (csr >= CSR.mstateen0 && csr <= CSR.mstateen0 + 3 && isa.has('smstateen')) {
+      const n = csr - CSR.mstateen0;
+      h.mstateenHi[n] = hi & stateenBits(n);
+      h.hstateenHi[n] = h.hstateenHi[n]! & h.mstateenHi[n]!; // a bit M clears is read-only zero below
+      return true;
+    }
+    if (csr >= CSR.hstateen0 && csr <= CSR.hstateen0 + 3 && h.hasH) {
+      const n = csr - CSR.hstateen0;
+      h.hstateenHi[n] = hi & stateenBits(n) & h.mstateenHi[n]!;
+      return true;
+    }
+    if (csr >= CSR.sstateen0 && csr <= CSR.sstateen0 + 3) return true; // no U-mode state to enable: all zero
   }
   if (h.hasH && hCsrWrite(h, csr, lo, hi)) return true;
   if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) { hpmWriteCounter(h, csr & 31, lo, hi, raw); return true; }

@@ -208,6 +208,10 @@ export class Hart implements CodeCacheOwner {
   pmLen = 0; pmSext = false;
   /** PMM fields (bits 33:32 = bits 1:0 of these high words) and hstatus.HUPMM (bits 49:48) */
   senvcfgHi = 0; mseccfgHi = 0; hstatusHi = 0;
+  /** Smstateen/Ssstateen (csrfile.ts): the CSRs exist; high words of mstateen0..3 and hstateen0..3 */
+  stateen = false;
+  readonly mstateenHi = new Int32Array(4);
+  readonly hstateenHi = new Int32Array(4);
   /** the access being translated (or that faulted) is a two-stage one: its tval is a guest virtual address */
   twoStage = false;
   readonly pmpcfg = new Int32Array(16 * 2);
@@ -425,6 +429,9 @@ export class Hart implements CodeCacheOwner {
     this.decoder = new Decoder(ALL_ENCODINGS as InsnDef[], isa);
     this.misalignMask = isa.has('zca') ? 0 : 2;
     this.hasH = isa.has('h');
+    this.stateen = isa.has('smstateen') || isa.has('ssstateen');
+    // as KVM's hstateen0 for a guest (SE0, ENVCFG): senvcfg and sstateen0 reachable from the guest kernel
+    if (this.hypervisor) this.mstateenHi[0] = this.stateen ? (1 << 31) | (1 << 30) : 0;
     // under the hypervisor, the H causes go to the guest (now HS-mode) exactly when it has H
     if (this.hypervisor) this.medeleg = this.hasH ? this.medeleg | H_MEDELEG : this.medeleg & ~H_MEDELEG;
     if (isa.has('zve32x') && this.vec === null) this.vec = new VectorUnit(this, this.mem.vregBlock(this.stateOff), this.vlen);

@@ -14,14 +14,14 @@ export const KVM_ISA_EXT_MAX: Readonly<Record<KvmVersion, number>> = { '6.12.107
 /** The extensions rvkvm's hart executes. Adjust here, in one place. */
 export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
-  'zfhmin', 'zfh', 'sscofpmf', 'ssnpm', 'smnpm', 'smmpm', 'supm', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
+  'zfhmin', 'zfh', 'sscofpmf', 'ssnpm', 'smnpm', 'smmpm', 'supm', 'smstateen', 'ssstateen', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
   'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh', 'zvfhmin', 'zvfh',
   // Profile-defined names: properties of the machine rather than instructions (see each row's guarantee).
   'ziccamoa', 'ziccif', 'zicclsm', 'ziccrse', 'za64rs', 'za128rs', 'zic64b', 'ssccptr', 'sstvecd', 'sstvala',
   'sscounterenw', 'ssu64xl', 'svbare', 'sv39', 'sv48', 'sv57', 'svade',
-  // the Sha components rvkvm's H meets (ssstateen is not among them)
+  // the Sha components rvkvm's H meets
   'shcounterenw', 'shgatpa', 'shtvala', 'shvsatpa', 'shvstvala', 'shvstvecd',
 ]);
 
@@ -160,7 +160,7 @@ row('shtvala', { requires: [['h']], guarantee: 'htval holds the guest physical a
 row('shvsatpa', { requires: [['h']], guarantee: 'vsatp offers every translation mode satp offers', linux: {} });
 row('shvstvala', { requires: [['h']], guarantee: 'vstval is written for every trap taken into VS-mode as stval is under Sstvala', linux: {} });
 row('shvstvecd', { requires: [['h']], guarantee: 'vstvec.MODE holds 0 (Direct) with any 4-byte-aligned BASE', linux: {} });
-row('ssstateen', { requires: [['h']], guarantee: 'the hstateen0-3/sstateen0-3 state-enable CSRs for VS-mode: rvkvm does not implement them yet', linux: {} });
+row('ssstateen', { requires: [['h']], guarantee: 'hstateen0-3 and sstateen0-3 exist: SE0/SE (bit 63) gates sstateenN from VS and ENVCFG (bit 62) gates senvcfg from VS (virtual-instruction exception); every other state-enable bit guards state rvkvm lacks and is read-only zero', linux: {} });
 row('zicbom', { linuxId: 31, kvm: kvm(11, 'always', 'always'), hwprobe: hw(4, 55, { '7.3-rc7': 'always' }), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicbom_validate')) });
 row('zicbop', { linuxId: 99, kvm: kvm(71, 'always', 'never', '7.2.13'), hwprobe: hw(4, 60, { '7.3-rc7': 'always' }), linux: { '7.3-rc7': L('DATA_VALIDATE', [], 'riscv_ext_zicbop_validate') } });
 row('zicboz', { linuxId: 34, kvm: kvm(12, 'always', 'always'), hwprobe: hw(4, 6, 'always'), linux: both(L('SUPERSET_VALIDATE', ['xlinuxenvcfg'], 'riscv_ext_zicboz_validate')) });

@@ -410,6 +410,9 @@ export class Vcpu {
         if (missing || !name) {
           throw new KvmError(this.profile.smstateenMissingErrno, `CSR SMSTATEEN register ${hexId(id)}: ${missing ? 'Smstateen not available' : `index ${r.index} >= 1`}`);
         }
+        // the hart's sstateen0 when it has Smstateen (all its bits read-only zero: no U-mode state to enable);
+        // an ABI-only host keeps the value for save/restore
+        if (this.hasExt('smstateen') && IMPLEMENTED_EXTENSIONS.has('smstateen')) return { get: () => this.hart.getCsr(Csr.sstateen0), set: (v) => this.hart.setCsr(Csr.sstateen0, v) };
         return { get: () => this.sstateen0, set: (v) => { this.sstateen0 = v; } };
       }
       case CsrSubtype.ZICFISS: {
