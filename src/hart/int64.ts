@@ -39,15 +39,14 @@ export function mulu128(alo: number, ahi: number, blo: number, bhi: number): num
 /** high 64 bits of signed x signed (s=3), signed x unsigned (s=1), unsigned x unsigned (s=0); low word returned, high in r.hi */
 export function mulh64(alo: number, ahi: number, blo: number, bhi: number, signedA: boolean, signedB: boolean): number {
   mulu128(alo, ahi, blo, bhi);
+  // signed operands: subtract b << 64 when a < 0 and a << 64 when b < 0. Masks and an arithmetic borrow instead of
+  // branches on the operands' signs, so no path depends on the data (the Zkt row in the ISA catalogue says why)
+  const ma = signedA ? ahi >> 31 : 0, mb = signedB ? bhi >> 31 : 0;
   let lo = r.w2, hi = r.w3;
-  if (signedA && ahi < 0) { // subtract b << 64
-    const nlo = (lo - blo) | 0;
-    hi = (hi - bhi - ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0; lo = nlo;
-  }
-  if (signedB && bhi < 0) {
-    const nlo = (lo - alo) | 0;
-    hi = (hi - ahi - ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0; lo = nlo;
-  }
+  let slo = blo & ma, shi = bhi & ma, d = (lo - slo) | 0;
+  hi = (hi - shi - (((~lo & slo) | (~(lo ^ slo) & d)) >>> 31)) | 0; lo = d;
+  slo = alo & mb; shi = ahi & mb; d = (lo - slo) | 0;
+  hi = (hi - shi - (((~lo & slo) | (~(lo ^ slo) & d)) >>> 31)) | 0; lo = d;
   r.hi = hi;
   return lo;
 }

@@ -14,7 +14,7 @@ export const KVM_ISA_EXT_MAX: Readonly<Record<KvmVersion, number>> = { '6.12.107
 /** The extensions rvkvm's hart executes. Adjust here, in one place. */
 export const IMPLEMENTED_EXTENSIONS: ReadonlySet<string> = new Set([
   'i', 'm', 'a', 'f', 'd', 'c', 'zca', 'zcd', 'zicsr', 'zifencei', 'zimop', 'zcmop', 'zba', 'zbb', 'zbs', 'zbc',
-  'zfhmin', 'zfh', 'sscofpmf', 'ssnpm', 'smnpm', 'smmpm', 'supm', 'smstateen', 'ssstateen', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
+  'zfhmin', 'zfh', 'sscofpmf', 'ssnpm', 'smnpm', 'smmpm', 'supm', 'smstateen', 'ssstateen', 'zkt', 'zicond', 'zicntr', 'zihpm', 'zihintpause', 'zihintntl', 'zicbom', 'zicboz', 'zicbop', 'zawrs', 'zacas', 'zfa',
   'zcb', 'sstc', 'svpbmt', 'svinval', 'svnapot', 'svadu', 'h',
   'v', 'zve32x', 'zve32f', 'zve64x', 'zve64f', 'zve64d',
   'zvbb', 'zvkb', 'zvbc', 'zvkt', 'zvkned', 'zvknha', 'zvknhb', 'zvkg', 'zvksed', 'zvksh', 'zvfhmin', 'zvfh',
@@ -216,7 +216,11 @@ row('zkne', { linuxId: 50, kvm: kvm(30, 'always', 'never'), hwprobe: hw(4, 12, '
 row('zknh', { linuxId: 51, kvm: kvm(31, 'always', 'never'), hwprobe: hw(4, 13, 'always'), linux: both(L('DATA')) });
 row('zkr', { linuxId: 52, kvm: kvm(32, 'always', 'never'), linux: both(L('DATA')) });
 row('zks', { linux: both(L('BUNDLE', ['zbkb', 'zbkc', 'zksed', 'zksh'])) });
-row('zkt', { linuxId: 55, kvm: kvm(35, 'always', 'never'), hwprobe: hw(4, 16, 'always'), linux: both(L('DATA')) });
+row('zkt', { guarantee: 'listed so that software requiring it (RVA22/RVA23) runs, but data-independent latency is a ' +
+  "promise about hardware an emulator cannot keep: a guest instruction's time depends on the host CPU, its JavaScript " +
+  "and WebAssembly compilers, rvkvm's decode caches and TLBs, and some of rvkvm's code branches on operand values " +
+  '(shift amounts, carry-less multiply bits). What holds: the instructions Zkt lists read no operand-indexed table or ' +
+  'memory in rvkvm (no data-dependent access pattern), and mulh/mulhsu/mulhu take no branch on operand signs', linuxId: 55, kvm: kvm(35, 'always', 'never'), hwprobe: hw(4, 16, 'always'), linux: both(L('DATA')) });
 row('zksed', { linuxId: 53, kvm: kvm(33, 'always', 'never'), hwprobe: hw(4, 14, 'always'), linux: both(L('DATA')) });
 row('zksh', { linuxId: 54, kvm: kvm(34, 'always', 'never'), hwprobe: hw(4, 15, 'always'), linux: both(L('DATA')) });
 row('ztso', { linuxId: 72, kvm: kvm(52, 'always', 'never'), hwprobe: hw(4, 33, 'always'), linux: both(L('DATA')) });

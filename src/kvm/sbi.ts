@@ -201,7 +201,9 @@ const HANDLERS: Readonly<Record<SbiExtRow['handler'], Handler>> = {
     const [value, flags] = [a[1]!, a[2]!];
     if ((flags & ~1n) !== 0n) return { err: SbiErr.INVALID_PARAM };
     if (st.flags & 1n) return { err: SbiErr.DENIED_LOCKED };
-    if (value > 1n) return { err: SbiErr.INVALID_PARAM };
+    // pointer masking's value is PMLEN (0, 7 or 16: the hart offers both lengths); the others are booleans
+    const pm = vcpu.profile.fwftFeatures[slot]!.name === 'pointer_masking';
+    if (pm ? value !== 0n && value !== 7n && value !== 16n : value > 1n) return { err: SbiErr.INVALID_PARAM };
     st.value = value;
     st.enable = 1n;
     st.flags = flags;
@@ -216,6 +218,9 @@ const HANDLERS: Readonly<Record<SbiExtRow['handler'], Handler>> = {
 
 /** menvcfg.ADUE: hardware A/D updating, the effect of FWFT PTE_AD_HW_UPDATING. */
 const MENVCFG_ADUE = 1n << 61n;
+/** menvcfg.PMM (bits 33:32): the guest kernel's (S-mode's) pointer masking, the effect of FWFT POINTER_MASKING
+ *  (KVM sets henvcfg.PMM for its VS-mode guest; rvkvm's guest kernel runs in the hart's S-mode) */
+const MENVCFG_PMM = 3n << 32n;
 
 /** Puts a feature's value into effect on the hart. */
 export function applyFwft(vcpu: Vcpu, slot: number): void {
@@ -223,6 +228,9 @@ export function applyFwft(vcpu: Vcpu, slot: number): void {
   if (f.name === 'pte_ad_hw_updating') {
     const m = vcpu.hart.getCsr(Csr.menvcfg);
     vcpu.hart.setCsr(Csr.menvcfg, vcpu.fwftValue(slot) ? m | MENVCFG_ADUE : m & ~MENVCFG_ADUE);
+  } else if (f.name === 'pointer_masking') {
+    const pmlen = vcpu.fwftValue(slot), m = vcpu.hart.getCsr(Csr.menvcfg) & ~MENVCFG_PMM;
+    vcpu.hart.setCsr(Csr.menvcfg, m | (pmlen === 7n ? 2n << 32n : pmlen === 16n ? 3n << 32n : 0n));
   }
 }
 

@@ -181,7 +181,7 @@ test('implemented is exactly the hart list of issue #3, plus H (issue #15) and t
     // the Sha components H meets (issue #15)
     'shcounterenw shgatpa shtvala shvsatpa shvstvala shvstvecd ' +
     // the scalar rest of RVA23 (issue #17)
-    'zfhmin zfh sscofpmf ssnpm smnpm smmpm supm smstateen ssstateen').split(' ');
+    'zfhmin zfh sscofpmf ssnpm smnpm smmpm supm smstateen ssstateen zkt').split(' ');
   assert.deepEqual(new Set(IMPLEMENTED_EXTENSIONS), new Set(expected));
   for (const r of CATALOGUE.filter((x) => !x.shorthand)) assert.equal(r.implemented, expected.includes(r.name), r.name);
   assert.equal(extensionByName('g')!.implemented, true, 'g: every member executes');

@@ -54,7 +54,9 @@ function expectedRegList(abi: KvmAbi, vcpuExts: ReadonlySet<string>, sbiEnabled:
     const name = row.kvm_ext_idx.replace('KVM_RISCV_SBI_EXT_', '');
     if (!sbiEnabled.has(name)) continue;
     if (name === 'STA') { out.push(id(10, 0, 0), id(10, 0, 1)); }
-    // FWFT: rvkvm offers pte_ad_hw_updating (slot 2) when the vCPU has Svadu; no other feature has its extension
+    // FWFT: rvkvm offers pointer_masking (slot 1) with Ssnpm and pte_ad_hw_updating (slot 2) with Svadu; no other
+    // feature has its extension
+    if (name === 'FWFT' && vcpuExts.has('ssnpm')) for (let k = 0; k < 3; k++) out.push(id(10, 1, 3 + k));
     if (name === 'FWFT' && vcpuExts.has('svadu')) for (let k = 0; k < 3; k++) out.push(id(10, 1, 6 + k));
   }
   return out;
@@ -97,6 +99,12 @@ for (const abi of KVM_ABIS) {
     (row.disable === 'arch_has_hw_pte_young()' && HOST.has('svadu')) ||
     (row.disable === 'riscv_has_extension_unlikely(RISCV_ISA_EXT_SMSTATEEN)' && HOST.has('smstateen'));
 
+  /** Whether KVM lets user space enable the row on this host (vcpu_onereg.c's enable rules). */
+  const enableOk = (row: IsaRow): boolean => row.enable === 'true' ||
+    (row.enable === 'arch_has_hw_pte_young()' && HOST.has('svadu')) ||
+    (row.enable === 'riscv_v_vstate_ctrl_user_allowed()' && HOST.has('v')) ||
+    (row.enable === '__riscv_isa_extension_available(NULL, RISCV_ISA_EXT_SSAIA)' && HOST.has('ssaia'));
+
   /** The selftest's base: every ISA extension that may be disabled is off, every SBI extension off. */
   function baseVcpu(): Vcpu {
     const { vcpu } = makeVm({ abi });
@@ -110,7 +118,7 @@ for (const abi of KVM_ABIS) {
     const exts = vcpuExtsOf(vcpu, abi);
     for (const row of isaRows(abi)) {
       if (!HOST.has(extName(row))) continue;
-      assert.equal(exts.has(extName(row)), !disableAllowed(row), `${row.kvm_name} in base config`);
+      assert.equal(exts.has(extName(row)), enableOk(row) && !disableAllowed(row), `${row.kvm_name} in base config`);
     }
     assert.equal(sbiEnabledOf(vcpu, abi).size, 0);
     const list = vcpu.getRegList();
@@ -124,9 +132,7 @@ for (const abi of KVM_ABIS) {
     const exts = vcpuExtsOf(vcpu, abi);
     for (const row of isaRows(abi)) {
       const name = extName(row);
-      const enableOk = row.enable === 'true' || (row.enable === 'arch_has_hw_pte_young()' && HOST.has('svadu')) ||
-        (row.enable === 'riscv_v_vstate_ctrl_user_allowed()' && HOST.has('v'));
-      assert.equal(exts.has(name), HOST.has(name) && enableOk, `${row.kvm_name} initially enabled`);
+      assert.equal(exts.has(name), HOST.has(name) && enableOk(row), `${row.kvm_name} initially enabled`);
     }
     const sbi = sbiEnabledOf(vcpu, abi);
     const defaults = (sbiRef[`kvm_${v}`].sbi_ext_table_in_lookup_order as { kvm_ext_idx: string; default_disabled: string }[])
@@ -145,8 +151,9 @@ for (const abi of KVM_ABIS) {
     test(`get-reg-list ${abi}: config ${name} (KVM id ${row.kvm_id})`, () => {
       const vcpu = baseVcpu();
       const before = vcpuExtsOf(vcpu, abi);
-      if (row.enable === 'false') {
-        // never enable-allowed (H): the host has it, the vCPU does not get it, and enabling is refused
+      if (!enableOk(row)) {
+        // not enable-allowed (H never; Sscofpmf without host Ssaia): the host has it, the vCPU does not get it,
+        // and enabling is refused
         assert.equal(before.has(name), false);
         assertErrno(() => vcpu.setOneReg(ID.isa(row.kvm_id), 1n), 'EINVAL', `enable ${row.kvm_name}`);
         assert.equal(vcpu.getOneReg(ID.isa(row.kvm_id)), 0n);
