@@ -75,14 +75,17 @@ export function f64MinMax(aLo: number, aHi: number, bLo: number, bHi: number, is
 
 /** fclass.d: the 10-bit class mask (returned directly: fclass raises no flags) */
 export function f64Class(lo: number, hi: number): number {
-  const negative = (hi >>> 31) !== 0;
   const exp = (hi >>> 20) & 0x7ff;
-  const fractionZero = ((hi & 0xfffff) | lo) === 0;
-  if (exp === 0x7ff) {
+  return classMask((hi >>> 31) !== 0, exp === 0x7ff, exp === 0, ((hi & 0xfffff) | lo) === 0, (hi & 0x80000) !== 0);
+}
+
+/** The fclass mask of any format from its fields (quiet: the fraction's top bit). */
+export function classMask(negative: boolean, expAllOnes: boolean, expZero: boolean, fractionZero: boolean, quiet: boolean): number {
+  if (expAllOnes) {
     if (fractionZero) return negative ? 1 << 0 : 1 << 7;
-    return (hi & 0x80000) !== 0 ? 1 << 9 : 1 << 8;
+    return quiet ? 1 << 9 : 1 << 8;
   }
-  if (exp === 0) {
+  if (expZero) {
     if (fractionZero) return negative ? 1 << 3 : 1 << 4;
     return negative ? 1 << 2 : 1 << 5;
   }
@@ -142,16 +145,6 @@ export function f32MinMax(a: number, b: number, isMax: boolean, propagateNaN = f
 }
 
 export function f32Class(a: number): number {
-  const negative = (a & 0x80000000) !== 0;
   const exp = (a >>> 23) & 0xff;
-  const fractionZero = (a & 0x7fffff) === 0;
-  if (exp === 0xff) {
-    if (fractionZero) return negative ? 1 << 0 : 1 << 7;
-    return (a & 0x400000) !== 0 ? 1 << 9 : 1 << 8;
-  }
-  if (exp === 0) {
-    if (fractionZero) return negative ? 1 << 3 : 1 << 4;
-    return negative ? 1 << 2 : 1 << 5;
-  }
-  return negative ? 1 << 1 : 1 << 6;
+  return classMask((a & 0x80000000) !== 0, exp === 0xff, exp === 0, (a & 0x7fffff) === 0, (a & 0x400000) !== 0);
 }

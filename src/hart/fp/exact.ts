@@ -13,3 +13,9 @@ export function productError(a: number, b: number, p: number): number {
   const bl = b - bh;
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
+
+/** v - s * s exactly, for s = Math.sqrt(v) (s * s and its error stay in the normal range) */
+export function sqrtResidual(v: number, s: number): number {
+  const p = s * s;
+  return (v - p) - productError(s, s, p);
+}

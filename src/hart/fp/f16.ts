@@ -7,7 +7,7 @@
 // above the double's last bit). Comparisons and fclass work on the bits.
 
 import { F16, roundDoubleTo } from './round.js';
-import { productError, SPLIT } from './exact.js';
+import { productError, sqrtResidual } from './exact.js';
 import { floatToInteger, integerToFloat, integralInexact, roundToIntegral } from './convert.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RTZ, f32FromBits, f64FromBits, fpOut, outF32, outF32CanonicalNaN, outF64,
@@ -15,6 +15,7 @@ import {
 } from './state.js';
 import { isNaN32, isSignalingNaN32 } from './f32.js';
 import { isNaN64, isSignalingNaN64 } from './f64.js';
+import { classMask } from './compare.js';
 
 export const F16_CANONICAL_NAN = 0x7e00;
 
@@ -114,12 +115,7 @@ export function f16Sqrt(a: number, rm: number): number {
   if (isSpecial16(a)) { out16(0x7c00); return 0; }
   const v = f16Value(a);
   const s = Math.sqrt(v);
-  const t = SPLIT * s;
-  const sh = t - (t - s);
-  const sl = s - sh;
-  const p = s * s;
-  const residual = (v - p) - (((sh * sh - p) + 2 * sh * sl) + sl * sl);
-  return finish(s, residual, rm);
+  return finish(s, sqrtResidual(v, s), rm);
 }
 
 /** fmadd.h: round(a*b + c) once; the product is exact, TwoSum gives the sum's error. */
@@ -202,18 +198,8 @@ export function f16MinMax(a: number, b: number, isMax: boolean, propagateNaN = f
 
 /** fclass.h: the 10-bit class mask */
 export function f16Class(a: number): number {
-  const negative = (a & 0x8000) !== 0;
   const exp = (a >>> 10) & 0x1f;
-  const fractionZero = (a & 0x3ff) === 0;
-  if (exp === 0x1f) {
-    if (fractionZero) return negative ? 1 << 0 : 1 << 7;
-    return (a & 0x200) !== 0 ? 1 << 9 : 1 << 8;
-  }
-  if (exp === 0) {
-    if (fractionZero) return negative ? 1 << 3 : 1 << 4;
-    return negative ? 1 << 2 : 1 << 5;
-  }
-  return negative ? 1 << 1 : 1 << 6;
+  return classMask((a & 0x8000) !== 0, exp === 0x1f, exp === 0, (a & 0x3ff) === 0, (a & 0x200) !== 0);
 }
 
 // ---------------------------------------------------------------- conversions

@@ -4,7 +4,7 @@
 // modes, and for FMA, the double plus the sign of its error is rounded exactly by roundDoubleToF32.
 
 import { roundDoubleToF32 } from './round.js';
-import { SPLIT, productError } from './exact.js';
+import { productError, sqrtResidual } from './exact.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RNE,
   f32FromBits, fpOut, outF32, outF32CanonicalNaN,
@@ -161,12 +161,7 @@ export function f32Sqrt(a: number, rm: number): number {
   }
   const v = f32FromBits(a);
   const s = Math.sqrt(v);
-  const t = SPLIT * s;
-  const sh = t - (t - s);
-  const sl = s - sh;
-  const p = s * s;
-  const residual = (v - p) - (((sh * sh - p) + 2 * sh * sl) + sl * sl);
-  return finish(s, residual, rm, true);
+  return finish(s, sqrtResidual(v, s), rm, true);
 }
 
 /** fmadd.s: round(a*b + c) once. The product is exact in double; TwoSum gives the sum's exact error. */
