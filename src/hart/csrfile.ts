@@ -322,7 +322,7 @@ export function csrWrite(h: Hart, csr: number, lo: number, hi: number, raw: bool
   }
   if (h.hasH && hCsrWrite(h, csr, lo, hi)) return true;
   if (csr >= CSR.mhpmcounter3 && csr <= CSR.mhpmcounter31) { hpmWriteCounter(h, csr & 31, lo, hi, raw); return true; }
-  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) { hpmWriteEvent(h, csr & 31, lo, hi); return true; }
+  if (csr >= CSR.mhpmevent3 && csr <= CSR.mhpmevent31) { hpmWriteEvent(h, csr & 31, lo, hi, raw); return true; }
   if (csr >= CSR.hpmcounter3 && csr <= CSR.hpmcounter31) return false;
   if (csr >= CSR.pmpcfg0 && csr <= CSR.pmpcfg15) {
     if (csr & 1) return false;

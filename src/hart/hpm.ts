@@ -112,12 +112,14 @@ export function hpmReadEvent(h: Hart, k: number): number {
   return h.hpm.eventLo[k]!;
 }
 
-export function hpmWriteEvent(h: Hart, k: number, lo: number, hi: number): void {
+/** An mhpmevent write; raw (the hypervisor's SBI PMU, a debugger): the filter bits the host hart has, whatever
+ *  the guest's ISA says about Sscofpmf. */
+export function hpmWriteEvent(h: Hart, k: number, lo: number, hi: number, raw = false): void {
   hpmSync(h);
   const s = h.hpm;
   const sel = (hi & 0x00ffffff) === 0 && (lo === HPM_EVENT_CYCLES || lo === HPM_EVENT_INSTRET) ? lo : 0; // bits 55:0
   let bits = HPM_MINH | HPM_SINH | HPM_UINH | (h.hasH ? HPM_VSINH | HPM_VUINH : 0);
-  if (h.isa.has('sscofpmf')) bits |= HPM_OF; else bits = 0; // without Sscofpmf the high bits are not there
+  if (h.isa.has('sscofpmf') || raw) bits |= HPM_OF; else bits = 0; // without Sscofpmf the high bits are not there
   s.eventLo[k] = sel; s.eventHi[k] = hi & bits;
   s.countedAt[k] = counted(h, k);
   updateActive(h);

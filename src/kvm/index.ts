@@ -19,7 +19,7 @@
 //    until its timer, or null when only an interrupt/IPI can wake it; powered-off vCPUs return idle 'stopped'.
 //    With the 'icount' clock the vCPU fast-forwards guest time to the timer deadline instead.
 //  - SBI: V01's ONE_REG register exists but its EIDs are not handled (host built without
-//    CONFIG_RISCV_SBI_V01, as Debian's); PMU is unavailable (no counters to hand out); STA is available;
+//    CONFIG_RISCV_SBI_V01, as Debian's); PMU hands out the hart's hpm counters (sbi-pmu.ts); STA is available;
 //    FWFT (7.3) offers pte_ad_hw_updating when the vCPU has Svadu (the other features need extensions the
 //    hart lacks, and misaligned accesses never trap).
 //  - allowDisableAny (VmOptions) is rvkvm's opt-in past Linux: every ISA extension may be disabled, e.g. Zcmop,

@@ -4,6 +4,7 @@ import { KVM_SBI_IMPID, SbiEid, type SbiExtRow } from './abi.js';
 import { KVM_EXIT, KVM_SYSTEM_EVENT, type VcpuExit } from './exits.js';
 import { Csr, Irq } from './hart-port.js';
 import type { Vcpu } from './vcpu.js';
+import { sbiPmu } from './sbi-pmu.js';
 
 export const enum SbiStatus { Enabled = 1, Disabled = 2, Unavailable = 3 }
 
@@ -155,8 +156,7 @@ const HANDLERS: Readonly<Record<SbiExtRow['handler'], Handler>> = {
     }
   },
 
-  // unreachable: PMU is unavailable (no counters to offer), so lookup never dispatches here
-  pmu: () => ({ err: SbiErr.NOT_SUPPORTED }),
+  pmu: (vcpu, fid, a) => sbiPmu(vcpu, fid, a),
 
   dbcn(vcpu, fid, a, eid) {
     if (!vcpu.profile.dbcnForwardAllFids && fid > 2n) return { err: SbiErr.NOT_SUPPORTED };

@@ -68,6 +68,8 @@ export class Vcpu {
   private kicked = false;
   private readonly aiaCsrs = new Array<bigint>(7).fill(0n);
   private sstateen0 = 0n;
+  /** @internal SBI PMU (sbi-pmu.ts): counters configured (inUse) and running (started), bit per counter */
+  pmu = { inUse: 0, started: 0 };
   private ssp = 0n;
   private lastRunEnd: number | null = null;
   /** KVM_SET_GUEST_DEBUG state */
@@ -89,8 +91,8 @@ export class Vcpu {
     this.mimpid = host.mimpid;
     for (const row of this.profile.sbiExtensions) {
       if (row.kvmId === null) continue;
-      // PMU's probe fails: rvkvm's hart has no programmable counters to hand out (SBI PMU absent)
-      const available = row.handler !== 'pmu';
+      // PMU's probe succeeds when the hart has programmable counters (Zihpm) to hand out (sbi-pmu.ts)
+      const available = row.handler !== 'pmu' || host.has('zihpm');
       this.sbiStatus[row.kvmId] = !available ? SbiStatus.Unavailable : row.defaultEnabled ? SbiStatus.Enabled : SbiStatus.Disabled;
     }
     this.fwft = this.profile.fwftFeatures.map(() => ({ enable: 0n, flags: 0n, value: null }));
@@ -99,7 +101,7 @@ export class Vcpu {
     this.resetFpState();
     this.resetVectorState();
     // KVM's vCPU reset state: CY, TM and IR readable from VU-mode, so the guest's user space (the vDSO's rdtime)
-    // works even when the guest kernel never writes scounteren (it does so only with SBI PMU, which rvkvm lacks).
+    // works even when the guest kernel never writes scounteren (its SBI PMU driver does).
     hart.setCsr(Csr.scounteren, 7n);
   }
 

@@ -98,7 +98,7 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     }
     // the bundled init loads the disk's and the network's modules itself (no insmod by hand)
     const commands = [
-      'cat /proc/cpuinfo', '/bin/rvkvm-probe',
+      'cat /proc/cpuinfo', '/bin/rvkvm-probe', 'dmesg | grep riscv-pmu-sbi',
       haveExt4 ? 'mount -t ext4 /dev/vda /mnt && echo written-by-the-rvkvm-guest > /mnt/hello.txt && umount /mnt && echo DISK-OK' : 'true',
       'ping -c 2 -W 5 10.0.2.2 && echo PING-OK', // eth0 was configured by the init's DHCP
     ].join('; ');
@@ -113,6 +113,10 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     assert.ok(isa.includes('zimop'), `isa line lacks zimop: ${isa.join('_')}`);
     assert.ok(isa.includes('zcmop'), `isa line lacks zcmop: ${isa.join('_')}`);
     assert.ok(isa.includes('zca'), 'zcmop needs zca');
+    // the scalar rest of RVA23 (issue 17) reaches the guest; SBI PMU hands out the hart's counters
+    for (const e of ['zfh', 'zfhmin', 'zkt', 'smstateen']) assert.ok(isa.includes(e), `isa line lacks ${e}: ${isa.join('_')}`);
+    assert.match(r.stdout, /riscv-pmu-sbi: SBI PMU extension is available/);
+    assert.match(r.stdout, /riscv-pmu-sbi: \d+ firmware and 32 hardware counters/);
     assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=1 zcmop=1/);
     assert.match(r.stdout, /c\.mop\.n: 8 executed, 0 trapped/);
     assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 40 executed, 0 trapped, 0 wrote a non-zero rd/);

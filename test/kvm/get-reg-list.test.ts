@@ -21,7 +21,7 @@ const fields = (key: string, v: string): string[] => (uapi.register_indexes[key]
   .filter((f) => !f.present_in || f.present_in.includes(v)).map((f) => f.name);
 
 /** rvkvm's default host: the extensions its hart executes but Svade (KvmHost's default, so guests keep
- *  hardware A/D updating). PMU is unavailable (no counters); every other SBI ext exists. */
+ *  hardware A/D updating). Every SBI ext exists (PMU on the hart's hpm counters). */
 // the default host: what the hart executes, less Svade and less what lacks a requirement (Zvfh without Zfhmin)
 const HOST = splitImplemented(new Set([...IMPLEMENTED_EXTENSIONS].filter((n) => n !== 'svade'))).implemented;
 /** VLEN of the default host's vector unit: 128 bits, so v0..v31 are U128 (size field 4) */
@@ -48,7 +48,7 @@ function expectedRegList(abi: KvmAbi, vcpuExts: ReadonlySet<string>, sbiEnabled:
   if (vcpuExts.has('v')) { for (let i = 0; i < 5; i++) out.push(id(9, 0, i)); for (let i = 0; i < 32; i++) out.push(id(9, 0, 6 + i, U128)); }
   for (const row of isaRows(abi)) if (HOST.has(extName(row))) out.push(id(7, 0, row.kvm_id));
   const sbiIds = (uapi.KVM_RISCV_SBI_EXT_ID as { name: string; id: number; [k: string]: unknown }[]).filter((e) => e[`in_${v}`]);
-  for (const e of sbiIds) if (e.name !== 'KVM_RISCV_SBI_EXT_PMU') out.push(id(8, 0, e.id));
+  for (const e of sbiIds) out.push(id(8, 0, e.id));
   const table = sbiRef[`kvm_${v}`].sbi_ext_table_in_lookup_order as { kvm_ext_idx: string }[];
   for (const row of table) {
     const name = row.kvm_ext_idx.replace('KVM_RISCV_SBI_EXT_', '');
@@ -66,7 +66,7 @@ function sbiEnabledOf(vcpu: Vcpu, abi: KvmAbi): Set<string> {
   const v = REF_VERSION[abi];
   const s = new Set<string>();
   for (const e of uapi.KVM_RISCV_SBI_EXT_ID as { name: string; id: number; [k: string]: unknown }[]) {
-    if (!e[`in_${v}`] || e.name === 'KVM_RISCV_SBI_EXT_PMU') continue;
+    if (!e[`in_${v}`]) continue;
     if (vcpu.getOneReg(ID.sbi(e.id)) === 1n) s.add(e.name.replace('KVM_RISCV_SBI_EXT_', ''));
   }
   return s;
@@ -136,7 +136,7 @@ for (const abi of KVM_ABIS) {
     }
     const sbi = sbiEnabledOf(vcpu, abi);
     const defaults = (sbiRef[`kvm_${v}`].sbi_ext_table_in_lookup_order as { kvm_ext_idx: string; default_disabled: string }[])
-      .filter((r) => r.kvm_ext_idx !== 'KVM_RISCV_SBI_EXT_MAX' && r.kvm_ext_idx !== 'KVM_RISCV_SBI_EXT_PMU' && r.default_disabled === 'false')
+      .filter((r) => r.kvm_ext_idx !== 'KVM_RISCV_SBI_EXT_MAX' && r.default_disabled === 'false')
       .map((r) => r.kvm_ext_idx.replace('KVM_RISCV_SBI_EXT_', ''));
     assert.deepEqual([...sbi].sort(), defaults.sort());
     const list = vcpu.getRegList();

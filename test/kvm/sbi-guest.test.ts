@@ -31,7 +31,7 @@ for (const abi of KVM_ABIS) {
     assert.equal(g.results(5), 1n, 'TIME is there');
     assert.equal(g.results(6), 0n, 'DBCN is disabled by default');
     assert.equal(g.results(7), 0n, 'unknown extension');
-    assert.equal(g.results(8), 0n, 'PMU unavailable');
+    assert.equal(g.results(8), 1n, 'PMU available');
     assert.equal(g.results(9), 0x5b7n, 'mvendorid from CONFIG');
     assert.equal(toSigned(g.results(10)), err('SBI_ERR_NOT_SUPPORTED'));
     assert.equal(toSigned(g.results(11)), err('SBI_ERR_NOT_SUPPORTED'));
@@ -45,6 +45,23 @@ for (const abi of KVM_ABIS) {
     assert.equal(last.type, 1);
     assert.deepEqual(last.data, [0x77n]);
     assert.equal(g.vcpus[0]!.powerState, 'off');
+  });
+}
+
+for (const abi of KVM_ABIS) {
+  test(`SBI PMU from a guest: a counter for instructions retired, read with csrr, stopped and released (${abi})`, () => {
+    const g = loadGuest('sbi-pmu', { vm: { abi } });
+    runToSystemEvent(g);
+    assert.equal(g.results(0), 1n, 'PMU probes as available');
+    assert.equal(g.results(1), 32n, 'num_counters');
+    assert.equal(g.results(2), 0xc03n | (63n << 12n), 'counter 3: hpmcounter3, 64 bits, hardware');
+    assert.equal(g.results(3), 0n, 'config_matching succeeds');
+    assert.equal(g.results(4), 3n, 'the first programmable counter');
+    assert.equal(g.results(5), 0n, 'counter_start succeeds');
+    assert.equal(g.results(6), 101n, 'S-mode instructions counted exactly: the first csrr and the 100 adds');
+    assert.equal(g.results(7), 0n, 'counter_stop with RESET');
+    assert.equal(toSigned(g.results(8)), err('SBI_ERR_INVALID_PARAM'), 'a released counter');
+    assert.equal(toSigned(g.results(9)), err('SBI_ERR_NOT_SUPPORTED'), 'an event the hart does not count');
   });
 }
 
