@@ -117,6 +117,10 @@ test('default vCPU: the guest sees and runs Zimop/Zcmop, mounts an ext4 disk, wr
     for (const e of ['zfh', 'zfhmin', 'zkt', 'smstateen']) assert.ok(isa.includes(e), `isa line lacks ${e}: ${isa.join('_')}`);
     assert.match(r.stdout, /riscv-pmu-sbi: SBI PMU extension is available/);
     assert.match(r.stdout, /riscv-pmu-sbi: \d+ firmware and 32 hardware counters/);
+    assert.match(r.stdout, /hwprobe: zfh=1 zfhmin=1 zkt=1/);
+    // perf_event_open(PERF_COUNT_HW_INSTRUCTIONS) around a 100000-iteration loop of 3 instructions, kernel included
+    const perf = /perf: instructions=(-?\d+)/.exec(r.stdout);
+    assert.ok(perf && Number(perf[1]) >= 300_000 && Number(perf[1]) < 3_000_000, `perf count: ${perf?.[1]}`);
     assert.match(r.stdout, /hwprobe: IMA_EXT_0=0x[0-9a-f]+ zimop=1 zcmop=1/);
     assert.match(r.stdout, /c\.mop\.n: 8 executed, 0 trapped/);
     assert.match(r.stdout, /mop\.r\.n\/mop\.rr\.n: 40 executed, 0 trapped, 0 wrote a non-zero rd/);

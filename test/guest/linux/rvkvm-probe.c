@@ -5,12 +5,17 @@
  * SIGILL, so the output shows both what the guest is told and what the hart executes. The vector crypto
  * instructions are .4byte words: binutils 2.40 predates them. Built static with Debian's gcc-riscv64-linux-gnu (whose headers predate
  * hwprobe's Zimop/Zcmop bits, hence the numbers below; they come from shared/reference/hwprobe.json).
+ * It also prints the half-precision and Zkt bits, and counts its own instructions with perf_event_open (the
+ * kernel's riscv-pmu-sbi driver on rvkvm's SBI PMU and the hart's hpm counters).
  */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define NR_riscv_hwprobe 258
@@ -23,6 +28,9 @@
 #define HWPROBE_EXT_ZVKNHB (1ULL << 23)
 #define HWPROBE_EXT_ZVKT (1ULL << 26)
 #define HWPROBE_EXT_ZVFHMIN (1ULL << 31)
+#define HWPROBE_EXT_ZKT (1ULL << 16)
+#define HWPROBE_EXT_ZFH (1ULL << 27)
+#define HWPROBE_EXT_ZFHMIN (1ULL << 28)
 
 struct riscv_hwprobe { long long key; unsigned long long value; };
 
@@ -112,6 +120,26 @@ static void probe_vector_crypto(void) {
            vandn_ok ? "ok" : "wrong", aes_ok ? "ok" : "wrong");
 }
 
+/* instructions retired by a 100000-iteration loop, as perf counts them (kernel included: the guest runs as root) */
+static void probe_perf(void) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.type = PERF_TYPE_HARDWARE;
+    a.size = sizeof a;
+    a.config = PERF_COUNT_HW_INSTRUCTIONS;
+    a.disabled = 1;
+    long fd = syscall(__NR_perf_event_open, &a, 0, -1, -1, 0);
+    if (fd < 0) { printf("perf: perf_event_open failed (errno %d)\n", errno); return; }
+    ioctl((int)fd, PERF_EVENT_IOC_RESET, 0);
+    ioctl((int)fd, PERF_EVENT_IOC_ENABLE, 0);
+    for (int i = 0; i < 100000; i++) __asm__ volatile("nop");
+    ioctl((int)fd, PERF_EVENT_IOC_DISABLE, 0);
+    long long n = -1;
+    if (read((int)fd, &n, sizeof n) != sizeof n) n = -1;
+    printf("perf: instructions=%lld\n", n);
+    close((int)fd);
+}
+
 int main(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -128,7 +156,10 @@ int main(void) {
         printf("hwprobe: v=%d zvbb=%d zvkt=%d zvfhmin=%d zvkned=%d zvknhb=%d\n", (pair.value & HWPROBE_IMA_V) != 0,
                (pair.value & HWPROBE_EXT_ZVBB) != 0, (pair.value & HWPROBE_EXT_ZVKT) != 0, (pair.value & HWPROBE_EXT_ZVFHMIN) != 0,
                (pair.value & HWPROBE_EXT_ZVKNED) != 0, (pair.value & HWPROBE_EXT_ZVKNHB) != 0);
+        printf("hwprobe: zfh=%d zfhmin=%d zkt=%d\n", (pair.value & HWPROBE_EXT_ZFH) != 0,
+               (pair.value & HWPROBE_EXT_ZFHMIN) != 0, (pair.value & HWPROBE_EXT_ZKT) != 0);
     }
+    probe_perf();
     probe_zcmop();
     probe_zimop();
     probe_vector_crypto();
