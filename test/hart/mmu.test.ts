@@ -266,3 +266,23 @@ test('page-walk cache: after a non-leaf PTE changes and SFENCE.VMA vaddr, the wa
   step(hart, 2); // sfence.vma x1, then the load walks again
   assert.equal(hart.getX(3), 0x2222n);
 });
+
+test('pointer masking under Sv39 (menvcfg.PMM, S-mode): a tagged pointer is sign-extended from bit 63 - PMLEN; a fault reports the masked address', () => {
+  const va = 0xffffffc000001000n, unmapped = 0xffffffc000005000n, pa = RAM + 0x300000;
+  for (const [pmm, len] of [[3n, 16n], [2n, 7n]] as const) {
+    const tag = (v: bigint): bigint => (v & ((1n << (64n - len)) - 1n)) | (0x2n << (64n - len)); // top bits 0...010
+    const { hart, mem, pt } = setup(LD, { isa: RV64GC + ' smnpm' });
+    pt.map(va, BigInt(pa), V | R | A | D);
+    new DataView(mem.ram(pa + 8, 8).buffer, mem.ram(pa + 8, 8).byteOffset).setBigUint64(0, 0x5566778899aabbccn, true);
+    hart.setCsr(0x30a, pmm << 32n);
+    assert.equal(hart.getCsr(0x30a) >> 32n & 3n, pmm);
+    hart.setX(1, tag(va + 8n));
+    step(hart, 1);
+    assert.equal(hart.getX(3), 0x5566778899aabbccn, `PMLEN ${len}: the tagged kernel-half pointer loads`);
+    const f = setup(LD, { isa: RV64GC + ' smnpm' });
+    f.hart.setCsr(0x30a, pmm << 32n);
+    f.hart.setX(1, tag(unmapped));
+    step(f.hart, 1);
+    expectFault(f.hart, 13n, unmapped);
+  }
+});
