@@ -16,15 +16,16 @@ const csrrc = (rd: number, csr: number, rs1: number): number => I(csr, rs1, 3, r
 const auipc = (rd: number, imm: number): number => ((imm & 0xfffff000) | (rd << 7) | 0x17) >>> 0;
 const jalr = (rd: number, rs1: number, imm: number): number => I(imm, rs1, 0, rd, 0x67);
 
-function run(prog: Insn[], handler: Insn[], regs: Record<number, bigint>, jit: boolean): Hart {
+function run(prog: Insn[], handler: Insn[], regs: Record<number, bigint>, jit: boolean, isa = ISA, csrs: Record<number, bigint> = {}): Hart {
   const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
   mem.addRam(RAM, 1 << 20);
   const all = [...prog, J(0, 0), ...handler, J(0, 0)];
   mem.ram(RAM, all.length * 4).set(encode(all));
   const dv = new DataView(mem.ram(DATA, 64).buffer, mem.ram(DATA, 64).byteOffset, 64);
   dv.setBigUint64(0, 0x1122334455667788n, true);
-  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+  const hart = new Hart({ memory: mem, isa: isaSet(isa), hartId: 0, clock: 'icount', jit, jitHot: 0 });
   hart.setPc(BigInt(RAM));
+  for (const [c, v] of Object.entries(csrs)) hart.setCsr(Number(c), v);
   hart.setCsr(MTVEC, BigInt(RAM + 4 * (prog.length + 1)));
   for (const [r, v] of Object.entries(regs)) hart.setX(Number(r), BigInt.asUintN(64, v));
   const ends = [RAM + 4 * prog.length, RAM + 4 * (all.length - 1)].map(BigInt);
@@ -81,6 +82,26 @@ for (const jit of [false, true]) {
     assert.equal(h.getX(A7), 1n, 'a fetch from a tagged address is not masked: instruction access fault');
   });
 }
+
+test('H: henvcfg.PMM masks VS-mode accesses (zero extension: vsatp Bare, guest physical) and HLV with SPVP = 1, never HLVX', () => {
+  const HENVCFG = 0x60a, HSTATUS = 0x600;
+  const hlvd = (rd: number, rs1: number): number => ((0x36 << 25) | (rs1 << 15) | (4 << 12) | (rd << 7) | 0x73) >>> 0;
+  const hlvxhu = (rd: number, rs1: number): number => ((0x32 << 25) | (3 << 20) | (rs1 << 15) | (4 << 12) | (rd << 7) | 0x73) >>> 0;
+  const isa = ISA + ' h';
+  const enter = [auipc(T1, 0), addi(T1, T1, 16), csrrw(0, MEPC, T1), mret];
+  for (const jit of [false, true]) {
+    // VS-mode: mstatus.MPP = S, MPV = 1
+    let h = run([...enter, ld(A1, S2, 0), ecall], handler, { [S2]: TAG16 | BigInt(DATA) }, jit, isa,
+      { [HENVCFG]: 3n << 32n, [MSTATUS]: (1n << 11n) | (1n << 39n) });
+    assert.equal(h.getX(A7), 10n, 'VS-mode reached its ecall');
+    assert.equal(h.getX(A1), 0x1122334455667788n, 'VS-mode load through a tagged pointer');
+    // HS-mode: HLV.D with SPVP = 1 takes henvcfg.PMM (menvcfg.PMM, HS's own, is 0); HLVX.HU is never masked
+    h = run([...enter, hlvd(A2, S2), hlvxhu(A3, S2)], handler, { [S2]: TAG16 | BigInt(DATA) }, jit, isa,
+      { [HENVCFG]: 3n << 32n, [MSTATUS]: 1n << 11n, [HSTATUS]: 1n << 8n });
+    assert.equal(h.getX(A2), 0x1122334455667788n, 'HLV.D through a tagged pointer');
+    assert.equal(h.getX(A7), 5n, 'HLVX.HU of the tagged address: access fault');
+  }
+});
 
 test('without Smmpm, mseccfg does not exist and M-mode is never masked', () => {
   const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
