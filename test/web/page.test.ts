@@ -115,9 +115,10 @@ test('page loads with one ISA toggle per implemented extension and KVM rules sho
   const implemented = CATALOGUE.filter((r) => !r.shorthand && host.has(r.name) && r.kvm !== null && r.guarantee === null).map((r) => r.name).sort();
   assert.deepEqual([...exts].sort(), implemented);
   // Every toggle starts on: the vCPU gets the whole host ISA, as under KVM; except H, which KVM never enables
-  // (its toggle is rvkvm's nested opt-in, and says so).
-  assert.ok(await page.$$eval('#isa-groups input[data-ext]:not([data-ext=h])', (els) => els.every((e) => (e as HTMLInputElement).checked)));
+  // (its toggle is rvkvm's nested opt-in, and says so), and Sscofpmf, which KVM enables only with host Ssaia.
+  assert.ok(await page.$$eval('#isa-groups input[data-ext]:not([data-ext=h]):not([data-ext=sscofpmf])', (els) => els.every((e) => (e as HTMLInputElement).checked)));
   assert.equal(await page.isChecked('input[data-ext=h]'), false);
+  assert.equal(await page.isChecked('input[data-ext=sscofpmf]'), false);
   assert.match((await page.textContent('input[data-ext=h] ~ .rule'))!, /KVM id 4: never enabled under KVM rules; on = rvkvm's nested opt-in/);
   const zcmopRule = await page.textContent('input[data-ext=zcmop] ~ .rule');
   assert.equal(zcmopRow.disable, 'false');
