@@ -7,6 +7,10 @@ import { VREG_BLOCK_BYTES } from './memory.js';
 import { flushTlb, selectTlb } from './mmu.js';
 import { HartError } from './defs.js';
 import type { Hart } from './hart.js';
+import type { HpmState } from './hpm.js';
+
+/** the typed arrays of the counter state (hpm.ts), saved in this order */
+const HPM_ARRAYS = ['eventLo', 'eventHi', 'valLo', 'valHi', 'countedAt', 'classRetired'] as const satisfies readonly (keyof HpmState)[];
 
 /** State values (the snapshot's vocabulary, src/vmm/snapshot encodes them). */
 export type StateValue = null | boolean | number | string | bigint | Uint8Array | StateValue[] | StateObject;
@@ -27,6 +31,7 @@ export const HART_STATE_FIELDS = [
   'vstimecmpLo', 'vstimecmpHi', 'vstimecmp', 'hlv', 'twoStage', 'cycleOffset', 'instretOffset', 'clockMark',
   'reservation', 'pendCause', 'pendTvalLo', 'pendTvalHi', 'pendGpa', 'pendTinst', 'trapCause',
   'mmioDestKind', 'mmioDestReg', 'mmioSigned', 'mmioIlen', 'mmioPending', 'curIlen',
+  'pmLen', 'pmSext', 'senvcfgHi', 'mseccfgHi', 'hstatusHi', 'cycleHeld', 'instretHeld', 'modeSince',
 ] as const;
 
 /**
@@ -39,11 +44,12 @@ export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   x: 'saved as bytes', fr: 'saved as bytes', fpCsr: 'saved as bytes', pmpcfg: 'saved as bytes', pmpaddr: 'saved as bytes',
   vec: 'saved as its own record', mmio: 'saved as its own record', trapTval: 'saved as a bigint',
   isa: 'the vCPU sets it', decoder: 'derived from the ISA', execTable: 'derived', misalignMask: 'derived from the ISA',
-  hasH: 'derived from the ISA', labels: 'derived from the ISA (profile labels)', viewGeneration: 'cache', decoded: 'cache', decodedPages: 'cache',
+  hasH: 'derived from the ISA', stateen: 'derived from the ISA',
+  mstateenHi: 'saved in the counters record', hstateenHi: 'saved in the counters record', hpm: 'saved in the counters record', labels: 'derived from the ISA (profile labels)', viewGeneration: 'cache', decoded: 'cache', decodedPages: 'cache',
   tlbSets: 'cache', tlbFetchFn: 'cache', tlbLevels: 'cache', tlbSetBase: 'cache', tlbLevel: 'cache', tlbTag: 'cache',
   tlbOff: 'cache', pwcTagLo: 'cache', pwcTagHi: 'cache', pwcTable: 'cache', lastLevel: 'cache', superpageRegions: 'cache',
   bigLeaves: 'cache', stopRequested: 'a request to the running loop', breakpointPcs: 'debugger',
-  breakpointOffsets: 'debugger', instrument: 'instrumentation', profile: 'instrumentation', modeSince: 'instrumentation',
+  breakpointOffsets: 'debugger', instrument: 'instrumentation', profile: 'instrumentation',
   tracer: 'instrumentation', traceW: 'instrumentation', traceRaw: 'instrumentation', tracePending: 'instrumentation',
   harvestScratch: 'scratch', decodeScratch: 'scratch', csrHi: 'scratch within one instruction',
   ldHi: 'scratch within one instruction', slowLo: 'scratch within one instruction', jitCounting: 'cache', jitPages: 'cache', jitHeat: 'cache',
@@ -96,6 +102,10 @@ export function saveHartState(h: Hart): StateObject {
     pmpcfg: copyBytes(h.pmpcfg), pmpaddr: copyBytes(h.pmpaddr),
     trapTval: h.trapTval,
     mmio: { addr: h.mmio.addr, size: h.mmio.size, isWrite: h.mmio.isWrite, data: h.mmio.data.slice() },
+    counters: {
+      stateen: copyBytes(new Int32Array([...h.mstateenHi, ...h.hstateenHi])),
+      hpm: HPM_ARRAYS.map((k) => copyBytes(h.hpm[k])), active: h.hpm.active,
+    },
     vec: vec === null ? null : {
       values: numbers(vec as unknown as Fields, VEC_FIELDS),
       regs: copyBytes(new Uint8Array(h.mem.memory.buffer, h.mem.vregBlock(h.stateOff), VREG_BLOCK_BYTES)),
@@ -120,6 +130,16 @@ export function loadHartState(h: Hart, s: StateObject): void {
   const mmio = field(s, 'mmio', what) as StateObject;
   if (typeof tval !== 'bigint' || typeof mmio !== 'object' || mmio === null) throw new HartError(`${what}: trapTval or mmio damaged`);
   const mmioData = bytesField(mmio, 'data', 8, what);
+  const counters = field(s, 'counters', what) as StateObject;
+  const hpmSaved = counters?.['hpm'];
+  if (typeof counters !== 'object' || counters === null || !Array.isArray(hpmSaved) || hpmSaved.length !== HPM_ARRAYS.length
+      || typeof counters['active'] !== 'number') throw new HartError(`${what}: counters damaged`);
+  const stateenSaved = bytesField(counters, 'stateen', 32, what);
+  const hpmBytes = HPM_ARRAYS.map((k, i) => {
+    const b = hpmSaved[i];
+    if (!(b instanceof Uint8Array) || b.length !== h.hpm[k].byteLength) throw new HartError(`${what}: counters '${k}' damaged`);
+    return b;
+  });
   // everything is checked: now change the hart
   setNumbers(f, HART_STATE_FIELDS, values, what);
   new Uint8Array(h.x.buffer, h.x.byteOffset, h.x.byteLength).set(x);
@@ -130,6 +150,10 @@ export function loadHartState(h: Hart, s: StateObject): void {
   h.trapTval = tval;
   h.mmio.addr = mmio['addr'] as number; h.mmio.size = mmio['size'] as 1 | 2 | 4 | 8; h.mmio.isWrite = mmio['isWrite'] === true;
   h.mmio.data.set(mmioData);
+  const stateen = new Int32Array(stateenSaved.slice().buffer);
+  h.mstateenHi.set(stateen.subarray(0, 4)); h.hstateenHi.set(stateen.subarray(4, 8));
+  HPM_ARRAYS.forEach((k, i) => new Uint8Array(h.hpm[k].buffer).set(hpmBytes[i]!));
+  h.hpm.active = counters['active'] as number;
   if (vs !== null && h.vec !== null) {
     const v = vs as StateObject;
     setNumbers(h.vec as unknown as Fields, VEC_FIELDS, bytesField(v, 'values', VEC_FIELDS.length * 8, what), what);

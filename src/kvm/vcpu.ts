@@ -806,6 +806,7 @@ export class Vcpu {
       pendingReset: this.pendingReset ? { pc: this.pendingReset.pc, a1: this.pendingReset.a1 } : null,
       pendingMmio: this.pendingMmio,
       aiaCsrs: [...this.aiaCsrs], sstateen0: this.sstateen0, ssp: this.ssp,
+      pmu: [this.pmu.inUse, this.pmu.started],
       hart: this.hart.saveState(),
     };
   }
@@ -831,6 +832,8 @@ export class Vcpu {
     const ps = s['pendingSbi'], pr = s['pendingReset'];
     const pendingSbi = ps === null ? null : list(ps, 'pendingSbi').map((v) => big(v, 'an SBI return value'));
     const pendingReset = pr === null ? null : rec(pr, 'pendingReset');
+    const pmu = list(s['pmu'], 'pmu');
+    if (pmu.length !== 2 || pmu.some((v) => typeof v !== 'number')) bad('pmu is not two counter masks');
     const hart = rec(s['hart'], 'hart');
     // checked: apply. The ISA first, since the hart's state is that of a hart running this ISA.
     this.enabled.clear();
@@ -849,6 +852,7 @@ export class Vcpu {
     this.pendingMmio = s['pendingMmio'] === true;
     aia.forEach((v, i) => { this.aiaCsrs[i] = v; });
     this.sstateen0 = big(s['sstateen0'], 'sstateen0'); this.ssp = big(s['ssp'], 'ssp');
+    this.pmu = { inUse: pmu[0] as number, started: pmu[1] as number };
     this.kicked = false;
     this.lastRunEnd = null;
     this.debugStopPc = null;
