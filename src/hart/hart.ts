@@ -86,6 +86,10 @@ export interface JitStats {
   failed: number;
   /** the first such refusal */
   firstFailure?: string;
+  /** page-table walks (TLB misses under Sv39/48/57; mmu.ts translate) */
+  pageWalks: number;
+  /** whole-TLB flushes (satp writes, SFENCE.VMA without an address) */
+  tlbFlushes: number;
 }
 
 // A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
@@ -96,6 +100,13 @@ const SLICE = 65536;
 /** nested (H) under the hypervisor: the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual
  *  instructions are its to handle */
 const H_MEDELEG = (1 << CAUSE.ECALL_VS) | (0xf << CAUSE.FETCH_GUEST_PAGE);
+
+/** One translation context's TLB (views of guest memory, see Hart.tlbSets). */
+export interface TlbSet {
+  tag: Int32Array[]; off: Uint32Array[]; level: Int8Array[]; fetchFn: Int32Array;
+  /** selected (so possibly filled) since it was last emptied: flushes skip the sets that are still empty */
+  used: boolean;
+}
 
 export interface MmioRequest {
   addr: number;
@@ -233,7 +244,9 @@ export class Hart implements CodeCacheOwner {
   // xRET and Linux's SUM toggling around user-memory accesses switch sets instead of flushing. Tags and offsets are
   // views of the guest memory (GuestMemory.tlbBlock), so translated code (jit.ts) looks them up too.
   readonly tlbBlock: number;
-  tlbSets: { tag: Int32Array[]; off: Uint32Array[]; level: Int8Array[]; fetchFn: Int32Array }[] = [];
+  tlbSets: TlbSet[] = [];
+  /** index of the selected set in tlbSets */
+  tlbSetIndex = 0;
   /** the selected set's fetch entries' translated-code indices (jit.ts) */
   tlbFetchFn: Int32Array = new Int32Array(0);
   /** page-table level of the leaf each entry came from (0 = 4 KiB, 1 = 2 MiB, ...), for SFENCE.VMA vaddr */
@@ -246,6 +259,8 @@ export class Hart implements CodeCacheOwner {
   readonly pwcTagLo = new Int32Array(PWC_SIZE).fill(-1);
   readonly pwcTagHi = new Int32Array(PWC_SIZE);
   readonly pwcTable = new Float64Array(PWC_SIZE);
+  /** guest physical address of fillTlb's last translation */
+  fillPa = 0;
   /** leaf level of the last translate() (0 for bare translations) */
   lastLevel = 0;
   /** Since the last full flush: the 2 MiB (level 1) and 1 GiB (level 2) regions that TLB entries came from
@@ -312,7 +327,7 @@ export class Hart implements CodeCacheOwner {
   /** calls the table entry: the run loop's one call into translated code */
   readonly jitEnter: JitEnter;
   jitNextIndex = 1;
-  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0 };
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
 
@@ -417,6 +432,7 @@ export class Hart implements CodeCacheOwner {
         off: acc.map((b) => new Uint32Array(buf, b + 8 * TLB_SIZE, TLB_SIZE)),
         level: this.tlbLevels[s]!,
         fetchFn: new Int32Array(buf, acc[ACC_FETCH]! + TLB_FN_OFFSET, TLB_SIZE),
+        used: true, // unknown: the next flush empties it
       };
     });
     selectTlb(this); // the selected set's views are new too
@@ -482,6 +498,7 @@ export class Hart implements CodeCacheOwner {
     this.jitPages[hostPage] = undefined;
     // no fetch TLB entry may lead translated code to its table index any more
     for (const set of this.tlbSets) {
+      if (!set.used) continue; // emptied since last selected: its fetch entries are refilled (fetchFn 0) before use
       const fn = set.fetchFn;
       for (let k = 0; k < TLB_SIZE; k++) if (fn[k] === jp.tableIndex) fn[k] = 0;
     }

@@ -23,9 +23,9 @@ export class MemoryError extends Error {
 export const STATE_BYTES = 64 * 1024;
 export const STATE_BLOCK_BYTES = 2048;
 export const MAX_HARTS = STATE_BYTES / STATE_BLOCK_BYTES;
-/** Per hart: 4 translation contexts x (fetch, load, store) x 256 entries of (i64 tag, i32 host offset, i32 index
+/** Per hart: 7 translation contexts x (fetch, load, store) x 4096 direct-mapped entries of (i64 tag, i32 host offset, i32 index
  *  of the page's translated code in the hart's function table: fetch entries only, 0 = none). */
-export const TLB_ENTRIES = 256;
+export const TLB_ENTRIES = 4096;
 export const TLB_FN_OFFSET = TLB_ENTRIES * 12;
 export const TLB_ACCESS_BYTES = TLB_ENTRIES * 16;
 export const TLB_SET_BYTES = 3 * TLB_ACCESS_BYTES;

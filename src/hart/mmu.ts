@@ -41,6 +41,7 @@ export function translate(h: Hart, lo: number, hi: number, acc: number): number 
   const fault = acc === ACC_FETCH ? CAUSE.FETCH_PAGE : acc === ACC_LOAD ? CAUSE.LOAD_PAGE : CAUSE.STORE_PAGE;
   const top = hi >> (vaBits - 1 - 32);
   if (top !== 0 && top !== -1) h.raise(fault, lo, hi);
+  h.jitStats.pageWalks++;
   const dv = h.mem.dv;
   let table = ((h.satpHi & 0xfff) * TWO32 + (h.satpLo >>> 0)) * 4096;
   let level = levels - 1;
@@ -211,10 +212,18 @@ function gStage(h: Hart, gpa: number, acc: number, lo: number, hi: number, impli
 /** H: drop the V=1 TLB sets (vsatp, hgatp, henvcfg writes, HFENCE, SFENCE.VMA from VS), and the M set when
  *  MPRV may route M-mode data accesses through V=1 translation */
 export function flushVirtTlb(h: Hart): void {
-  for (let k = TLB_SET_VIRT; k < h.tlbSets.length; k++) { const set = h.tlbSets[k]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
-  if (h.mstatus & MSTATUS.MPRV) { const set = h.tlbSets[3]!; for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1); }
+  for (let k = TLB_SET_VIRT; k < h.tlbSets.length; k++) emptyTlbSet(h, k);
+  if (h.mstatus & MSTATUS.MPRV) emptyTlbSet(h, 3);
   updatePointerMasking(h);
   h.flags |= F_BREAK;
+}
+
+/** drop every entry of TLB set k (nothing to do when it has not been selected since it was last emptied) */
+function emptyTlbSet(h: Hart, k: number): void {
+  const set = h.tlbSets[k]!;
+  if (!set.used) return;
+  for (let a = 0; a < 3; a++) set.tag[a]!.fill(-1);
+  set.used = k === h.tlbSetIndex; // the selected set is filled without being selected again
 }
 
 /** HFENCE.VVMA / HFENCE.GVMA (and HINVAL.*): from HS (or M, or U never); V=1 code gets virtual-instruction */
@@ -255,6 +264,7 @@ export function fillTlb(h: Hart, lo: number, hi: number, acc: number): number {
     if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi) return h.tlbOff[acc]![idx]!;
   }
   const pa = translate(h, lo, hi, acc);
+  h.fillPa = pa; // for the slow paths when it is not RAM (MMIO): no second walk
   const page = pa - (pa % 4096);
   const host = pa < 0 || pa >= MAX_PHYS ? -1 : h.mem.hostOffset(page, 4096);
   if (host < 0) return -1;
@@ -287,6 +297,7 @@ export function selectTlb(h: Hart): void {
   // sets: 0 U, 1 S (SUM=0), 2 S (SUM=1), 3 M; with H, 4 VU, 5 VS (vsstatus.SUM=0), 6 VS (SUM=1)
   const k = m === 3 ? 3 : (v !== 0 ? TLB_SET_VIRT : 0) + (m === 0 ? 0 : ((v !== 0 ? h.vsstatus : h.mstatus) & MSTATUS.SUM) ? 2 : 1);
   const set = h.tlbSets[k]!;
+  set.used = true; h.tlbSetIndex = k;
   h.tlbTag = set.tag; h.tlbOff = set.off; h.tlbLevel = set.level; h.tlbFetchFn = set.fetchFn;
   h.tlbSetBase = h.tlbBlock + k * TLB_SET_BYTES;
   updatePointerMasking(h);
@@ -313,6 +324,7 @@ export function doSfenceVma(h: Hart, raw: number, rs1: number, lo: number, hi: n
     !h.superpageRegions.has(superpageKey(lo, hi, 2));
   const own = (lo >>> 12) & TLB_MASK;
   for (const set of h.tlbSets) {
+    if (!set.used) continue;
     for (let a = 0; a < 3; a++) {
       const tag = set.tag[a]!, lv = set.level[a]!;
       for (let k = onlyOwnIndex ? own : 0, end = onlyOwnIndex ? own + 1 : TLB_SIZE; k < end; k++) {
@@ -346,7 +358,8 @@ export function loadSlowOffset(h: Hart, lo: number, hi: number, size: number, de
     const host = fillTlb(h, lo, hi, ACC_LOAD);
     if (host >= 0) return host + po;
     // not RAM: MMIO or access fault
-    const pa = physFor(h, lo, hi, ACC_LOAD);
+    const pa = h.fillPa; // fillTlb's translation
+    if (pa < 0 || pa >= MAX_PHYS) h.raise(CAUSE.LOAD_ACCESS, lo, hi);
     const mi = mmioFor(h, pa, size, lo, hi, false);
     const handler = mi < 0 ? undefined : h.mem.mmioHandler[mi];
     if (handler) {
@@ -413,7 +426,8 @@ export function storeSlowOffset(h: Hart, lo: number, hi: number, size: number, v
       if (h.mem.codePage[host >>> 12] !== 0) h.mem.invalidateHostPage(host >>> 12);
       return host + po;
     }
-    const pa = physFor(h, lo, hi, ACC_STORE);
+    const pa = h.fillPa; // fillTlb's translation
+    if (pa < 0 || pa >= MAX_PHYS) h.raise(CAUSE.STORE_ACCESS, lo, hi);
     const mi = mmioFor(h, pa, size, lo, hi, true);
     const handler = mi < 0 ? undefined : h.mem.mmioHandler[mi];
     const mask = size === 1 ? 0xff : size === 2 ? 0xffff : -1;
@@ -502,9 +516,16 @@ export function store(h: Hart, lo: number, hi: number, size: 1 | 2 | 4 | 8, vlo:
 export function amoHostOffset(h: Hart, lo: number, hi: number, size: number, readOnly = false): number {
   if ((lo & (size - 1)) !== 0) h.raise(readOnly ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, lo, hi);
   const acc = readOnly ? ACC_LOAD : ACC_STORE;
-  const pa = physFor(h, lo, hi, acc);
-  const off = h.mem.hostOffset(pa, size);
-  if (off < 0) h.raise(readOnly ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi);
+  // through the TLB of the access kind: a store entry exists only once write permission was granted and D set,
+  // which is what an AMO or SC needs; LR needs what a load needs. Aligned, so never across the page.
+  const idx = (lo >>> 12) & TLB_MASK, tag = h.tlbTag[acc]!;
+  let off: number;
+  if (tag[2 * idx] === (lo & PAGE_MASK) && tag[2 * idx + 1] === hi) off = h.tlbOff[acc]![idx]! + (lo & 0xfff);
+  else {
+    const host = fillTlb(h, lo, hi, acc); // raises the page faults
+    if (host < 0) h.raise(readOnly ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, lo, hi); // MMIO or no memory
+    off = host + (lo & 0xfff);
+  }
   if (!readOnly && h.mem.codePage[off >>> 12] !== 0) h.mem.invalidateHostPage(off >>> 12);
   return off;
 }
@@ -530,7 +551,8 @@ export function fetchHostPageOf(h: Hart, pcLo: number, pcHi: number): number {
 }
 
 export function flushTlb(h: Hart): void {
-  for (const set of h.tlbSets) for (let k = 0; k < 3; k++) set.tag[k]!.fill(-1);
+  for (let k = 0; k < h.tlbSets.length; k++) emptyTlbSet(h, k);
+  h.jitStats.tlbFlushes++;
   h.pwcTagLo.fill(-1);
   h.superpageRegions.clear(); h.bigLeaves = false;
   updatePointerMasking(h);

@@ -421,9 +421,10 @@ export class Machine {
     for (const v of this.vcpus) {
       const s = v.translationStats();
       if (s === null) continue;
-      sum ??= { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0 };
-      sum.pages += s.pages; sum.instructions += s.instructions; sum.bytes += s.bytes; sum.compileMs += s.compileMs;
-      sum.dropped += s.dropped; sum.retranslated += s.retranslated; sum.failed += s.failed;
+      if (sum === null) { sum = { ...s }; continue; }
+      // every counter is a number: sum them all, so a counter added to JitStats is summed too
+      const acc = sum as unknown as Record<string, number>, add = s as unknown as Record<string, number>;
+      for (const k of Object.keys(add)) if (typeof add[k] === 'number') acc[k] = (acc[k] ?? 0) + add[k]!;
       if (s.firstFailure !== undefined) sum.firstFailure ??= s.firstFailure;
     }
     return sum;

@@ -2,7 +2,7 @@
 // without hardware updating (Svadu via menvcfg.ADUE), causes 12/13/15 with the faulting address in xtval.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, step, RAM, RV64GC, I, S, CSR_MCAUSE, CSR_MTVAL, CSR_MTVEC, CSR_SATP, CSR_MSTATUS } from './asm.js';
+import { fixture, step, RAM, RV64GC, I, R as rType, S, CSR_MCAUSE, CSR_MTVAL, CSR_MTVEC, CSR_SATP, CSR_MSTATUS } from './asm.js';
 import type { GuestMemory, Hart } from '../../src/hart/index.js';
 
 const V = 1n, R = 2n, W = 4n, X = 8n, U = 16n, A = 64n, D = 128n, N = 1n << 63n;
@@ -30,8 +30,8 @@ class PageTables {
 const MODE = { sv39: 8n, sv48: 9n };
 
 /** hart in S-mode with paging on; RAM's first 2 MiB identity-mapped RWX for the code; one instruction at RAM */
-function setup(insn: number, opts: { levels?: 3 | 4; isa?: string } = {}): { hart: Hart; mem: GuestMemory; pt: PageTables } {
-  const { hart, mem } = fixture([insn], opts.isa ?? RV64GC, { ramBytes: 8 << 20 });
+function setup(insn: number | number[], opts: { levels?: 3 | 4; isa?: string } = {}): { hart: Hart; mem: GuestMemory; pt: PageTables } {
+  const { hart, mem } = fixture(typeof insn === 'number' ? [insn] : insn, opts.isa ?? RV64GC, { ramBytes: 8 << 20 });
   const levels = opts.levels ?? 3;
   const pt = new PageTables(mem, levels);
   pt.map(BigInt(RAM), BigInt(RAM), V | R | W | X | A | D, 1);
@@ -285,4 +285,35 @@ test('pointer masking under Sv39 (menvcfg.PMM, S-mode): a tagged pointer is sign
     step(f.hart, 1);
     expectFault(f.hart, 13n, unmapped);
   }
+});
+
+const amo = (f5: number, f3: number, rd: number, rs1: number, rs2: number): number => rType(f5 << 2, rs2, rs1, f3, rd, 0x2f);
+const AMOADD_D = amo(0x00, 3, 3, 1, 2), LR_D = amo(0x02, 3, 4, 1, 0), SC_D = amo(0x03, 3, 5, 1, 2);
+
+test('AMOs and LR/SC go through the TLB: only the first access of each kind to a page walks the page table', () => {
+  const { hart, mem, pt } = setup([AMOADD_D, AMOADD_D, LR_D, SC_D]);
+  const va = 0x40002000n, pa = RAM + 0x300000;
+  pt.map(va, BigInt(pa), V | R | W | A | D);
+  hart.setX(1, va + 16n); hart.setX(2, 5n);
+  const walks = (): number => hart.jitStats.pageWalks;
+  step(hart, 1); // the fetch (code page) and the AMO's store translation walk
+  const afterFirst = walks();
+  step(hart, 1);
+  assert.equal(walks(), afterFirst, 'the second AMO hits the store TLB');
+  step(hart, 1);
+  assert.equal(walks(), afterFirst + 1, 'LR needs a load translation: one walk');
+  step(hart, 1);
+  assert.equal(walks(), afterFirst + 1, 'SC hits the store TLB');
+  assert.equal(hart.getX(5), 0n, 'SC succeeded');
+  const b = mem.ram(pa + 16, 8);
+  assert.equal(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true), 5n, 'two adds of 5, then SC of 5');
+  assert.equal(hart.getX(4), 10n, 'LR read the sum');
+});
+
+test('an AMO on a page the load TLB holds read-only is a store/AMO page fault (15), not a hit', () => {
+  const { hart, pt } = setup([LD, AMOADD_D]);
+  pt.map(0x40003000n, BigInt(RAM + 0x300000), V | R | A | D);
+  hart.setX(1, 0x40003008n);
+  step(hart, 2);
+  expectFault(hart, 15n, 0x40003008n, BigInt(RAM + 4));
 });
