@@ -21,7 +21,7 @@
 //   satp writes drop both.
 import { HpmState, hpmDistance, hpmSync } from './hpm.js';
 import { GuestClock } from './clock.js';
-import { GuestMemory, TLB_ACCESS_BYTES, TLB_FN_OFFSET, TLB_SET_BYTES, TLB_SETS, type CodeCacheOwner } from './memory.js';
+import { GuestMemory, CODE_PAGE_CODE, TLB_ACCESS_BYTES, TLB_FN_OFFSET, TLB_SET_BYTES, TLB_SETS, type CodeCacheOwner } from './memory.js';
 import { Decoder, X_SCRATCH, type InsnDef } from './decode.js';
 import { Op } from './ops.js';
 import type { ExecFn } from './ext/enc.js';
@@ -90,6 +90,8 @@ export interface JitStats {
   pageWalks: number;
   /** whole-TLB flushes (satp writes, SFENCE.VMA without an address) */
   tlbFlushes: number;
+  /** host pages holding a decode array (32 KiB each) after the last run() */
+  decodedPages: number;
 }
 
 // A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
@@ -133,7 +135,8 @@ export class Hart implements CodeCacheOwner {
   decoder!: Decoder;
   execTable: ExecFn[] = [];
   decoded: (Int32Array | undefined)[] = [];
-  decodedPages: number[] = [];
+  /** the host pages `decoded` holds an array for (a page whose code a store dropped gives its array up) */
+  decodedPages = new Set<number>();
   misalignMask = 0; // 2 when C is absent: jump targets must be 4-aligned
   /** -1 when misaligned loads/stores trap, 0 when they are emulated: ANDed with address & (size - 1) */
   alignTrap = 0;
@@ -327,7 +330,7 @@ export class Hart implements CodeCacheOwner {
   /** calls the table entry: the run loop's one call into translated code */
   readonly jitEnter: JitEnter;
   jitNextIndex = 1;
-  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0 };
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
 
@@ -479,9 +482,27 @@ export class Hart implements CodeCacheOwner {
     const d = this.decoded[hostPage];
     if (d) {
       if (this.profile !== null) this.harvestPage(d, hostPage);
-      d.fill(0);
+      d.fill(0); // a run slice inside this page still holds the array: it decodes afresh into it
       this.dropJit(hostPage);
+      this.emptiedPages.push(hostPage);
     }
+  }
+
+  /** pages whose decoded code a store dropped since the last releaseEmptiedPages */
+  readonly emptiedPages: number[] = [];
+  /**
+   * Most pages whose code is overwritten hold data from then on (freed init code, reused page cache): give their
+   * 32 KiB decode arrays up. Only between run slices (no slice holds a page's array then), and only for pages in
+   * which nothing was decoded again since (the code-page bit is still clear).
+   */
+  releaseEmptiedPages(): void {
+    const cp = this.mem.codePage;
+    for (const p of this.emptiedPages) {
+      if ((cp[p]! & CODE_PAGE_CODE) !== 0 || this.decoded[p] === undefined) continue;
+      this.decoded[p] = undefined;
+      this.decodedPages.delete(p);
+    }
+    this.emptiedPages.length = 0;
   }
 
   // ---------------------------------------------------------------- translation to WebAssembly (jit.ts)
@@ -851,6 +872,8 @@ export class Hart implements CodeCacheOwner {
     // because a run slice ended between it and its LR.
     if (this.reservation >= 0 && !this.mem.takeReservation(this)) this.reservation = -1;
     const exit = this.runLoop(maxInstructions);
+    if (this.emptiedPages.length !== 0) this.releaseEmptiedPages();
+    this.jitStats.decodedPages = this.decodedPages.size;
     this.guestClock.icountNs += this.retired() - this.clockMark;
     this.clockMark = this.retired();
     if (this.reservation >= 0) this.mem.parkReservation(this, this.reservation);

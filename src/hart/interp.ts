@@ -420,7 +420,7 @@ export function decodedPage(h: Hart, hostPage: number): Int32Array {
   if (!d) {
     d = new Int32Array(2048 * 4);
     h.decoded[hostPage] = d;
-    h.decodedPages.push(hostPage);
+    h.decodedPages.add(hostPage);
   }
   return d;
 }

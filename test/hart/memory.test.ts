@@ -239,3 +239,23 @@ test('LR/SC: a reservation past 2 GiB of host offsets survives a run(n) boundary
   assert.equal(hart.getX(8), 0n, 'SC succeeded');
   assert.equal(word(mem, data), 0x5c5cn);
 });
+
+test('a page whose code a store overwrote gives its decode array up after run(), and runs again when called', () => {
+  // page A: call page B, overwrite B's first instruction with another return, loop; page B: return
+  const jalr = (rd: number, rs1: number): number => I(0, rs1, 0, rd, 0x67);
+  const { hart, mem } = fixture([jalr(1, 5), S(0, 6, 5, 2, 0x23), J(0, 0)]);
+  const b = RAM + 0x1000, ret = jalr(0, 1);
+  new DataView(mem.ram(b, 4).buffer, mem.ram(b, 4).byteOffset).setUint32(0, ret, true);
+  hart.setX(5, BigInt(b)); hart.setX(6, BigInt(jalr(0, 1)));
+  const pageB = mem.hostOffset(b, 1) >>> 12;
+  step(hart, 2); // the call and the return: B is decoded
+  assert.notEqual(hart.decoded[pageB], undefined);
+  const before = hart.jitStats.decodedPages;
+  step(hart, 1); // the store into B drops its code
+  assert.equal(hart.decoded[pageB], undefined, 'the decode array is released');
+  assert.equal(hart.jitStats.decodedPages, before - 1);
+  hart.setPc(BigInt(RAM));
+  step(hart, 2); // B runs again from a fresh array
+  assert.notEqual(hart.decoded[pageB], undefined);
+  assert.equal(hart.getPc(), BigInt(RAM + 4));
+});
