@@ -224,15 +224,16 @@ function printTables(r: BenchResult): void {
         e.ratios['rvkvm/qemu-7.2'] ?? null, e.ratios['rvkvm/qemu-10'] ?? null, e.ratios['rvkvm/native'] ?? null, e.ratios['qemu-10/native'] ?? null])));
     const g = r.compareGeomean;
     console.log(`geometric mean: rvkvm/qemu-7.2 ${fmt(g['rvkvm/qemu-7.2'])}x, rvkvm/qemu-10 ${fmt(g['rvkvm/qemu-10'])}x, rvkvm/native ${fmt(g['rvkvm/native'])}x, qemu-10/native ${fmt(g['qemu-10/native'])}x\n`);
-    console.log(formatTable(['workload', 'rvkvm RSS MiB', 'rvkvm exec s', 'qemu-7.2 RSS MiB', 'qemu-10 RSS MiB', 'native RSS MiB', 'q7.2 start s', 'q10 start s', 'translations', 're-translations', 'dropped', 'compile ms', 'wasm KiB', 'insns translated'],
+    console.log(formatTable(['workload', 'rvkvm RSS MiB', 'rvkvm exec s', 'qemu-7.2 RSS MiB', 'qemu-10 RSS MiB', 'native RSS MiB', 'q7.2 start s', 'q10 start s', 'translations', 're-translations', 'dropped', 'cache hits', 'compile ms', 'wasm KiB', 'insns translated', 'share run translated', 'page walks'],
       r.compare.map((e) => {
         const j = e.rvkvm?.jit ?? null;
         return [e.name, MiB(e.rvkvm?.peakRssBytes), e.rvkvm?.processSeconds ?? null, MiB(ref(e, 'qemu-7.2')?.peakRssBytes),
           MiB(ref(e, 'qemu-10')?.peakRssBytes), MiB(ref(e, 'native')?.peakRssBytes),
           ref(e, 'qemu-7.2')?.startupSeconds ?? null, ref(e, 'qemu-10')?.startupSeconds ?? null,
-          j?.translations ?? null, j?.retranslations ?? null, j?.dropped ?? null, j?.compileMs ?? null, j ? j.wasmBytes / 1024 : null, j?.instructionsTranslated ?? null];
+          j?.translations ?? null, j?.retranslations ?? null, j?.dropped ?? null, j?.cacheHits ?? null, j?.compileMs ?? null, j ? j.wasmBytes / 1024 : null,
+          j?.instructionsTranslated ?? null, j?.translatedShare ?? null, j?.pageWalks ?? null];
       })));
-    console.log('(translator counters: last run; instructions translated are counted per translation, statically: the hart does not count executed instructions by where they ran)\n');
+    console.log('(translator counters: last run; insns translated are counted per translation, statically; share run translated: of the retired instructions, those run in translated code)\n');
   }
   if (r.boot.length > 0) {
     console.log(formatTable(['boot', 'version', 'booted', 'runs', 's to marker (median [min-max])', 's total', 'instructions', 'MIPS', 'peak RSS MiB'],

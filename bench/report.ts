@@ -34,11 +34,12 @@ export function geomean(values: readonly (number | null)[]): number | null {
   return Math.exp(logSum / values.length);
 }
 
-/** What the translator did during one run (Hart.jitStats). The hart counts translated instructions
- *  statically (per translation), not how many executed instructions ran in translated code. */
+/** What the translator did during one run (Hart.jitStats): instructionsTranslated is static (per translation);
+ *  translatedShare is the share of the retired instructions that ran in translated code; cacheHits the
+ *  translations instantiated from an already compiled module (same bytes) instead of compiled. */
 export interface JitCounters {
   translations: number; retranslations: number; dropped: number; failed: number; compileMs: number;
-  wasmBytes: number; instructionsTranslated: number;
+  wasmBytes: number; instructionsTranslated: number; cacheHits: number; translatedShare: number; pageWalks: number;
 }
 
 /** One reference's time for a workload (seconds of the workload itself; see `how`). */

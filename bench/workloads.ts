@@ -90,10 +90,12 @@ export interface WorkloadResult {
   jit: JitCounters | null;
 }
 
-export function jitCounters(s: JitStats): JitCounters {
+/** the counters of one run that retired `instret` instructions */
+export function jitCounters(s: JitStats, instret: number): JitCounters {
   return {
     translations: s.pages, retranslations: s.retranslated, dropped: s.dropped, failed: s.failed,
     compileMs: s.compileMs, wasmBytes: s.bytes, instructionsTranslated: s.instructions,
+    cacheHits: s.cacheHits, translatedShare: instret > 0 ? s.retiredTranslated / instret : 0, pageWalks: s.pageWalks,
   };
 }
 
@@ -128,17 +130,17 @@ export function measureWorkload(w: Workload, opts: { minSeconds: number; minRuns
   const expected = w.expected();
   const mode = opts.mode ?? 'jit';
   for (let k = 0; k < (opts.warmupRuns ?? 0); k++) runWorkloadOnce(w, elf, expected, mode);
-  let instructions = 0, seconds = 0, runs = 0, bestMips = 0, jit: JitStats | null = null;
+  let instructions = 0, seconds = 0, runs = 0, bestMips = 0, jit: JitStats | null = null, lastInstret = 0;
   const each: number[] = [];
   while (runs < opts.minRuns || seconds < opts.minSeconds) {
     const r = runWorkloadOnce(w, elf, expected, mode);
     instructions += r.instructions; seconds += r.seconds; runs++;
     each.push(r.seconds);
     bestMips = Math.max(bestMips, r.instructions / r.seconds / 1e6);
-    jit = r.jit;
+    jit = r.jit; lastInstret = r.instructions;
   }
   return {
     name: w.name, description: w.description, mode, runs, instructions, seconds, mips: instructions / seconds / 1e6, bestMips,
-    runSeconds: spread(each)!, jit: mode === 'interpreter' || jit === null ? null : jitCounters(jit),
+    runSeconds: spread(each)!, jit: mode === 'interpreter' || jit === null ? null : jitCounters(jit, lastInstret),
   };
 }

@@ -36,6 +36,7 @@ import {
   DEST_X, DEST_F32, DEST_F16, pairToBig,
 } from './defs.js';
 import { runSlice, storeDecoded } from './interp.js';
+import { translationCache } from './jit-cache.js';
 import { csrRead, csrWrite } from './csrfile.js';
 import { effectiveMip, nextTimerDeadline, takeInterrupt } from './trap.js';
 import { debugTranslate, flushTlb, selectTlb, fetchHostPageOf, load, store } from './mmu.js';
@@ -92,6 +93,10 @@ export interface JitStats {
   tlbFlushes: number;
   /** host pages holding a decode array (32 KiB each) after the last run() */
   decodedPages: number;
+  /** translations whose module came from the content-keyed cache (jit-cache.ts) instead of being compiled */
+  cacheHits: number;
+  /** instructions retired in translated code (the rest were interpreted) */
+  retiredTranslated: number;
 }
 
 // A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
@@ -330,7 +335,7 @@ export class Hart implements CodeCacheOwner {
   /** calls the table entry: the run loop's one call into translated code */
   readonly jitEnter: JitEnter;
   jitNextIndex = 1;
-  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0 };
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0, cacheHits: 0, retiredTranslated: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
 
@@ -554,8 +559,15 @@ export class Hart implements CodeCacheOwner {
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
     let fn: JitFn;
+    // profiled translations name their count block in the code: never the same bytes twice, not cached
+    const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
     try {
-      fn = new WebAssembly.Instance(new WebAssembly.Module(t.bytes), this.jitImports).exports['f'] as JitFn;
+      let module = cached;
+      if (module === undefined) {
+        module = new WebAssembly.Module(t.bytes);
+        if (countBlock < 0) translationCache.insert(t.bytes, module);
+      }
+      fn = new WebAssembly.Instance(module, this.jitImports).exports['f'] as JitFn;
     } catch (e) {
       // never expected: keep the guest running interpreted, and say so in the stats
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
@@ -574,6 +586,7 @@ export class Hart implements CodeCacheOwner {
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
+    if (cached !== undefined) s.cacheHits++;
     return made;
   }
 

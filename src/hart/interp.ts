@@ -76,6 +76,7 @@ export function runSlice(h: Hart, limit: number): number {
             jitSkip = h.jitEnter(jitIndex, xb, h.tlbSetBase, pageLo, pageHi, slot, limit - n - RUN_BOUND, 0) !== 0;
             inJit = false;
             n += jitState[2]!;
+            h.jitStats.retiredTranslated += jitState[2]!;
             pcLo = jitState[0]!; pcHi = jitState[1]!;
             if (h.flags & (F_BREAK | F_WFI)) { // an instruction run through jitExec ended the slice
               h.flags &= ~F_BREAK;

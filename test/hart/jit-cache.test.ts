@@ -1,0 +1,70 @@
+// The content-keyed translation cache (src/hart/jit-cache.ts): a page translated to the same WebAssembly bytes
+// again (another hart, the same code re-loaded after a store dropped it) is instantiated from the module compiled
+// the first time, runs exactly as interpreted, and the cache keeps to its byte budget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GuestMemory, Hart } from '../../src/hart/index.js';
+import { TranslationCache } from '../../src/hart/jit-cache.js';
+import { RAM, B, J, encode, isaSet, addi } from './asm.js';
+
+const ISA = 'i m a c zca zicsr zicntr';
+
+function program(seed: number): Uint8Array {
+  return encode([
+    addi(1, 0, 0), addi(2, 0, seed), addi(3, 0, 1000),
+    0x00110133, // add x2, x2, x1
+    addi(1, 1, 1),
+    B(-8, 3, 1, 4), // blt x1, x3, -8
+    J(0, 0),
+  ]);
+}
+
+function run(bytes: Uint8Array, jit: boolean, budget: number): { hart: Hart; mem: GuestMemory } {
+  const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
+  mem.addRam(RAM, 1 << 20);
+  mem.ram(RAM, bytes.length).set(bytes);
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+  hart.setPc(BigInt(RAM));
+  for (let k = 0; k < budget; k += 500) hart.run(500); // every run() enters the page again: translated by the second
+  return { hart, mem };
+}
+
+test('the same page content translated by a second hart comes from the cache and runs as interpreted', () => {
+  const bytes = program(7 + Math.floor(Math.random() * 1000)); // content no other test translated
+  const first = run(bytes, true, 5000);
+  assert.ok(first.hart.jitStats.pages >= 1, 'translated');
+  const second = run(bytes, true, 5000);
+  assert.ok(second.hart.jitStats.cacheHits >= 1, 'the module came from the cache');
+  const interp = run(bytes, false, 5000);
+  for (const h of [first.hart, second.hart]) {
+    assert.equal(h.getX(2), interp.hart.getX(2));
+    assert.equal(h.getPc(), interp.hart.getPc());
+    assert.equal(h.instret, interp.hart.instret);
+    assert.ok(h.jitStats.retiredTranslated > 0 && h.jitStats.retiredTranslated <= h.instret, 'counted where they ran');
+  }
+});
+
+test('a page whose code is dropped by a store and written back unchanged is not compiled again', () => {
+  const bytes = program(3000 + Math.floor(Math.random() * 1000));
+  const { hart, mem } = run(bytes, true, 5000);
+  const made = hart.jitStats.pages, hits = hart.jitStats.cacheHits;
+  mem.ram(RAM, bytes.length).set(bytes); mem.invalidate(RAM, bytes.length); // DMA re-loads the same code
+  hart.setPc(BigInt(RAM));
+  for (let k = 0; k < 10; k++) hart.run(500);
+  assert.equal(hart.jitStats.pages, made + 1, 'translated again');
+  assert.equal(hart.jitStats.cacheHits, hits + 1, 'from the cache');
+});
+
+test('the cache evicts the least recently used modules beyond its byte budget', () => {
+  const mod = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  const c = new TranslationCache(100);
+  const b = (v: number): Uint8Array => new Uint8Array(40).fill(v);
+  c.insert(b(1), mod); c.insert(b(2), mod);
+  assert.equal(c.lookup(b(1)), mod); // 1 is now the most recently used
+  c.insert(b(3), mod); // 120 bytes > 100: 2 goes
+  assert.equal(c.size, 2);
+  assert.equal(c.lookup(b(2)), undefined);
+  assert.equal(c.lookup(b(1)), mod);
+  assert.equal(c.lookup(b(3)), mod);
+  assert.equal(c.lookup(new Uint8Array(40).fill(4)), undefined);
+});
