@@ -478,6 +478,8 @@ export const command: Command = {
       ...(opts.channels.length > 0
         ? { channels: opts.channels.map((c, i) => ({ name: c.name, ...(c.console ? { console: true } : {}), output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
         : {}),
+      // runUntilDone yields to the event loop between slices: translations compile off the run loop
+      jitAsync: true,
       ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks, ...(shares.length ? { shares } : {}),
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),

@@ -66,11 +66,17 @@ export interface HartOptions {
   jit?: boolean;
   /** instructions the interpreter runs in a page before it is translated (default JIT_HOT; tests use 1) */
   jitHot?: number;
+  /** compile translations off the run loop (WebAssembly.compile) and install them when ready: only for callers
+   *  that let the event loop run between run() calls (the VMM's run loop), else nothing is ever installed */
+  jitAsync?: boolean;
   /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
   vlen?: number;
   /** misaligned loads and stores: done by the hart ('emulate', default) or address-misaligned exceptions */
   misaligned?: 'emulate' | 'trap';
 }
+
+type Translation = NonNullable<ReturnType<typeof translatePage>>;
+interface PendingTranslation { readonly t: Translation; module: WebAssembly.Module | null }
 
 /** What the translator did (Hart.jitStats). */
 export interface JitStats {
@@ -318,6 +324,10 @@ export class Hart implements CodeCacheOwner {
   jitCounting = false;
   readonly jitHot: number;
   jitPages: (JitPage | undefined)[] = [];
+  /** compile translations asynchronously (HartOptions.jitAsync) */
+  readonly jitAsync: boolean;
+  /** per host page: a translation V8 is compiling off the thread (module null until it is ready) */
+  readonly jitPending = new Map<number, PendingTranslation>();
   /** per host page: instructions the interpreter executed there since it was last translated */
   jitHeat = new Int32Array(0);
   readonly jitImports: WebAssembly.Imports;
@@ -360,6 +370,7 @@ export class Hart implements CodeCacheOwner {
     this.tlbBlock = this.mem.tlbBlock(this.stateOff);
     this.jitEnabled = opts.jit ?? true;
     this.jitHot = opts.jitHot ?? JIT_HOT;
+    this.jitAsync = opts.jitAsync ?? false;
     this.vlen = opts.vlen ?? VLEN_DEFAULT;
     if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
     if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
@@ -513,6 +524,8 @@ export class Hart implements CodeCacheOwner {
   // ---------------------------------------------------------------- translation to WebAssembly (jit.ts)
 
   dropJit(hostPage: number, forNewCode = false): void {
+    // a compile in flight was of the code being dropped: forget it (the page is translated again once hot)
+    if (this.jitPending.size !== 0 && this.jitPending.delete(hostPage)) this.jitHeat[hostPage] = 0;
     const jp = this.jitPages[hostPage];
     if (jp === undefined) return;
     jp.entry.fill(0); // a run loop still holding it stops entering it
@@ -544,6 +557,14 @@ export class Hart implements CodeCacheOwner {
   jitPageFor(hostPage: number, page: Int32Array): JitPage | undefined {
     const jp = this.jitPages[hostPage];
     if (jp !== undefined) return jp;
+    if (this.jitPending.size !== 0) {
+      const p = this.jitPending.get(hostPage);
+      if (p !== undefined) {
+        if (p.module === null) return undefined; // still compiling: interpret meanwhile
+        this.jitPending.delete(hostPage);
+        return this.installTranslation(hostPage, p.module, p.t, -1, performance.now(), false);
+      }
+    }
     if (this.jitHeat.length <= hostPage) { // sized to the memory's pages (it grows with RAM)
       const pages = Math.max(hostPage + 1, this.mem.memory.buffer.byteLength >>> 12);
       const heat = new Int32Array(pages), gen = new Uint8Array(pages);
@@ -558,22 +579,51 @@ export class Hart implements CodeCacheOwner {
     this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
-    let fn: JitFn;
     // profiled translations name their count block in the code: never the same bytes twice, not cached
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
+    if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true);
+    if (this.jitAsync && countBlock < 0) {
+      // V8 compiles off this thread while the page is interpreted; the module is installed at the first entry
+      // after it is ready, unless the page's code was dropped meanwhile (dropJit forgets the pending compile)
+      const pending: PendingTranslation = { t, module: null };
+      this.jitPending.set(hostPage, pending);
+      this.jitStats.compileMs += performance.now() - t0; // the translation; V8's compile is not on this thread
+      WebAssembly.compile(t.bytes).then((module) => {
+        translationCache.insert(t.bytes, module);
+        if (this.jitPending.get(hostPage) === pending) pending.module = module;
+      }, (e: unknown) => {
+        if (this.jitPending.get(hostPage) === pending) this.jitPending.delete(hostPage);
+        this.noteJitFailure(hostPage, e);
+      });
+      return undefined;
+    }
+    let module: WebAssembly.Module;
     try {
-      let module = cached;
-      if (module === undefined) {
-        module = new WebAssembly.Module(t.bytes);
-        if (countBlock < 0) translationCache.insert(t.bytes, module);
-      }
+      module = new WebAssembly.Module(t.bytes);
+    } catch (e) {
+      if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
+      this.noteJitFailure(hostPage, e);
+      return undefined;
+    }
+    if (countBlock < 0) translationCache.insert(t.bytes, module);
+    return this.installTranslation(hostPage, module, t, countBlock, t0, false);
+  }
+
+  /** V8 refused a translation (never expected): the page stays interpreted, and the stats say so */
+  private noteJitFailure(hostPage: number, e: unknown): void {
+    this.jitStats.failed++;
+    this.jitStats.firstFailure ??= `page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
+    this.jitHeat[hostPage] = -0x40000000; // do not try this page again soon
+  }
+
+  /** instantiate a page's compiled translation and enter it in the function table */
+  private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean): JitPage | undefined {
+    let fn: JitFn;
+    try {
       fn = new WebAssembly.Instance(module, this.jitImports).exports['f'] as JitFn;
     } catch (e) {
-      // never expected: keep the guest running interpreted, and say so in the stats
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
-      this.jitStats.failed++;
-      this.jitStats.firstFailure ??= `page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
-      this.jitHeat[hostPage] = -0x40000000; // do not try this page again soon
+      this.noteJitFailure(hostPage, e);
       return undefined;
     }
     let tableIndex = this.jitFreeIndices.pop();
@@ -586,7 +636,7 @@ export class Hart implements CodeCacheOwner {
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
-    if (cached !== undefined) s.cacheHits++;
+    if (fromCache) s.cacheHits++;
     return made;
   }
 

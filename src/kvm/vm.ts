@@ -28,6 +28,8 @@ export interface VmOptions {
   jit?: boolean;
   /** instructions interpreted in a code page before it is translated (default: the hart's) */
   jitHot?: number;
+  /** compile translations off the run loop (the caller lets the event loop run between runs; default false) */
+  jitAsync?: boolean;
 }
 
 export interface MemoryRegion {
@@ -52,6 +54,7 @@ export class Vm {
   readonly guestClock: GuestClock;
   readonly jit: boolean;
   readonly jitHot: number | undefined;
+  readonly jitAsync: boolean;
   private readonly slots = new Map<number, MemoryRegion>();
   private readonly vcpuList: Vcpu[] = [];
   private roundRobinNext = 0;
@@ -64,6 +67,7 @@ export class Vm {
     this.clock = opts.clock ?? 'wall';
     this.jit = opts.jit ?? true;
     this.jitHot = opts.jitHot;
+    this.jitAsync = opts.jitAsync ?? false;
     this.guestClock = new GuestClock(this.clock, host.timebaseHz);
     this.memory = new GuestMemory(opts.maxRamBytes !== undefined ? { maxRamBytes: opts.maxRamBytes } : undefined);
   }
@@ -128,7 +132,7 @@ export class Vm {
     if (!Number.isInteger(id) || id < 0 || id >= KVM_MAX_VCPUS) throw new KvmError('EINVAL', `vcpu id ${id} is not in 0..${KVM_MAX_VCPUS - 1}`);
     if (this.vcpuList.some((v) => v.id === id)) throw new KvmError('EEXIST', `vcpu ${id} already exists`);
     const hart = new Hart({ memory: this.memory, isa: new Set(this.host.extensions), hartId: id, hypervisor: true,
-      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit, vlen: this.host.vlen,
+      timebaseHz: this.host.timebaseHz, clock: this.clock, guestClock: this.guestClock, jit: this.jit, jitAsync: this.jitAsync, vlen: this.host.vlen,
       ...(this.jitHot !== undefined ? { jitHot: this.jitHot } : {}) });
     const vcpu = new Vcpu(this, id, hart);
     this.vcpuList.push(vcpu);

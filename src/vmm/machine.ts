@@ -80,6 +80,8 @@ export interface MachineConfig {
   /** translate hot guest code to WebAssembly (default true), after this many instructions in a page */
   jit?: boolean;
   jitHot?: number;
+  /** compile translations off the run loop (runUntilDone lets them in between slices; default false) */
+  jitAsync?: boolean;
   /**
    * The host's real time in ms since the Unix epoch (Date.now() in Node and browsers), which the RTC shows the
    * guest under the wall clock; ignored under icount (see ICOUNT_RTC_EPOCH_MS). Default Date.now.
@@ -214,7 +216,7 @@ export class Machine {
     }
     this.host = new KvmHost({ ...(hostExtensions ? { extensions: hostExtensions } : {}), ...(cfg.vlen !== undefined ? { vlen: cfg.vlen } : {}) });
     this.vm = this.host.createVm({
-      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, nested: cfg.nested, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, maxRamBytes: memBytes,
+      abi: cfg.abi, allowDisableAny: cfg.allowDisableAny, nested: cfg.nested, clock: cfg.clock, jit: cfg.jit, jitHot: cfg.jitHot, jitAsync: cfg.jitAsync, maxRamBytes: memBytes,
     });
     const ramBase = MEMORY_MAP.ram.base;
     this.vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ramBase, memorySize: memBytes });

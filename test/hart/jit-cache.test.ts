@@ -19,12 +19,17 @@ function program(seed: number): Uint8Array {
   ]);
 }
 
-function run(bytes: Uint8Array, jit: boolean, budget: number): { hart: Hart; mem: GuestMemory } {
+function load(bytes: Uint8Array, jit: boolean, jitAsync = false): { hart: Hart; mem: GuestMemory } {
   const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
   mem.addRam(RAM, 1 << 20);
   mem.ram(RAM, bytes.length).set(bytes);
-  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0, jitAsync });
   hart.setPc(BigInt(RAM));
+  return { hart, mem };
+}
+
+function run(bytes: Uint8Array, jit: boolean, budget: number): { hart: Hart; mem: GuestMemory } {
+  const { hart, mem } = load(bytes, jit);
   for (let k = 0; k < budget; k += 500) hart.run(500); // every run() enters the page again: translated by the second
   return { hart, mem };
 }
@@ -67,4 +72,45 @@ test('the cache evicts the least recently used modules beyond its byte budget', 
   assert.equal(c.lookup(b(1)), mod);
   assert.equal(c.lookup(b(3)), mod);
   assert.equal(c.lookup(new Uint8Array(40).fill(4)), undefined);
+});
+
+/** let the event loop run until the hart's pending compile is ready (or give up after ~10 s) */
+async function compiled(hart: Hart): Promise<void> {
+  for (let k = 0; k < 2000 && [...hart.jitPending.values()].some((p) => p.module === null); k++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('jitAsync: the page is interpreted while V8 compiles it, and translated from the first entry after', async () => {
+  const bytes = program(5000 + Math.floor(Math.random() * 1000));
+  const { hart } = load(bytes, true, true);
+  hart.run(500); hart.run(500);
+  assert.equal(hart.jitStats.pages, 0, 'nothing installed before the event loop ran');
+  assert.equal(hart.jitPending.size, 1, 'one compile in flight');
+  await compiled(hart);
+  for (let k = 0; k < 8; k++) hart.run(500);
+  assert.equal(hart.jitStats.pages, 1, 'installed');
+  assert.equal(hart.jitPending.size, 0);
+  assert.ok(hart.jitStats.retiredTranslated > 0, 'ran translated');
+  const interp = run(bytes, false, 5000);
+  assert.equal(hart.getX(2), interp.hart.getX(2));
+  assert.equal(hart.instret, interp.hart.instret);
+  assert.equal(hart.getPc(), interp.hart.getPc());
+});
+
+test('jitAsync: a compile of code that a store changed meanwhile is never installed', async () => {
+  const bytes = program(6000 + Math.floor(Math.random() * 1000));
+  const { hart, mem } = load(bytes, true, true);
+  hart.run(500); hart.run(500);
+  assert.equal(hart.jitPending.size, 1);
+  const other = program(7000 + Math.floor(Math.random() * 1000));
+  mem.ram(RAM, other.length).set(other); mem.invalidate(RAM, other.length); // new code in the page
+  assert.equal(hart.jitPending.size, 0, 'the pending compile is forgotten');
+  await new Promise((r) => setTimeout(r, 50));
+  hart.setPc(BigInt(RAM));
+  for (let k = 0; k < 10; k++) hart.run(500);
+  await compiled(hart);
+  for (let k = 0; k < 10; k++) hart.run(500);
+  const interp = run(other, false, 5000);
+  assert.equal(hart.getX(2), interp.hart.getX(2), 'the new code ran');
 });
