@@ -15,7 +15,8 @@ import { readBoundedInput } from './read-input.js';
 import { GuestMemory, Hart, Exit, Clint, type JitStats } from '../hart/index.js';
 import { CLINT_SIZE } from '../hart/clint.js';
 import { parseElf, EM_RISCV } from '../vmm/elf.js';
-import { describeTrapLoop, TRAP_LOOP_REPEATS } from '../kvm/index.js';
+// the exits module alone: exec needs none of the vCPU (and loading it is start-up time)
+import { describeTrapLoop, TRAP_LOOP_REPEATS } from '../kvm/exits.js';
 import { extensionByName, parseIsaString } from '../isa/index.js';
 import { formatProfileReport, type ProfileReport } from '../hart/profile.js';
 import {

@@ -73,6 +73,10 @@ export interface TrapLoopInfo {
   readonly repeats: number;
 }
 
+/** Exceptions in a row at one pc, with nothing retired, after which run() reports a trap loop. Two would prove it
+ *  (the hart's state is then a fixed point); this many take about 0.1 s and leave no doubt. */
+export const TRAP_LOOP_REPEATS = 100_000;
+
 /** "trap loop at pc 0x..., cause N, vector 0x... faults (cause M)" */
 export function describeTrapLoop(t: TrapLoopInfo): string {
   return `trap loop at pc 0x${t.pc.toString(16)}, ${t.interrupt ? 'interrupt' : 'cause'} ${t.cause}, ` +

@@ -4,7 +4,8 @@ import { Exit } from '../hart/index.js';
 import { IMPLEMENTED_EXTENSIONS } from '../isa/index.js';
 import { CBO_BLOCK_SIZE, CORE_FIELDS, KVM_RISCV_MODE_S, KVM_RISCV_TIMER_STATE_OFF, KVM_RISCV_TIMER_STATE_ON, TIMER_FIELDS, type AbiProfile } from './abi.js';
 import { KvmError } from './errors.js';
-import { KVM_EXIT, type SbiExit, type VcpuExit } from './exits.js';
+import { KVM_EXIT, TRAP_LOOP_REPEATS, type SbiExit, type VcpuExit } from './exits.js';
+export { TRAP_LOOP_REPEATS } from './exits.js';
 import { Csr, FS_INITIAL, FS_OFF, Irq, SSTATUS_FS_MASK, SSTATUS_FS_SHIFT, SSTATUS_SIE, SSTATUS_VS_MASK, SSTATUS_VS_SHIFT, type HartPort } from './hart-port.js';
 import {
   disableAllowed, enableAllowed, hartIsaFor, hostHasKvmExt, kvmExtForLetterBit, kvmIsaExt, kvmIsaTable, type KvmIsaExt,
@@ -40,9 +41,6 @@ const BASE_ISA_MASK = (1n << 26n) - 1n;
 export const INVALID_GPA = U64_MASK;
 /** The run loop hands the hart this many instructions at a time, then checks the software timer. */
 const RUN_SLICE = 100_000;
-/** Exceptions in a row at one pc, with nothing retired, after which run() reports a trap loop. Two would prove it
- *  (the hart's state is then a fixed point); this many take about 0.1 s and leave no doubt. */
-export const TRAP_LOOP_REPEATS = 100_000;
 
 /** HSM power state of a vCPU. */
 export type PowerState = 'on' | 'off';
