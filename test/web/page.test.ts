@@ -3,103 +3,37 @@
 // IndexedDB resumes after a reload, and with Zcmop switched off in strict mode a reboot hides it. Writes test/artifacts/web-booted.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { BrowserContext, Page } from 'playwright-core';
-import { INIT_MARKER } from '../../src/vmm/initramfs.js';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { CATALOGUE, IMPLEMENTED_EXTENSIONS, splitImplemented } from '../../src/isa/index.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const inCi = process.env.CI === 'true';
-const guestDir = process.env.RVKVM_GUEST_DIR ?? resolve(root, '../shared/guest');
-const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (apt-get install chromium)`
-  : !existsSync(guestDir) ? `the bundled guest ${guestDir} is missing` : null;
-// Outside CI a machine without chromium skips, saying why; in CI that is a failure.
-const skip = missing !== null && !inCi ? `skipped: ${missing}` : false;
-if (skip) console.log(`# test/web: ${skip}`);
-
-const BOOT_TIMEOUT_MS = 150_000;
-const STEP_TIMEOUT_MS = 30_000;
+import {
+  BOOT_TIMEOUT_MS, STEP_TIMEOUT_MS, bootToShell as boot, guestDir, openBrowser, root, runInGuest as run, skip, stopGuest,
+  type Browser,
+} from './browser.js';
 
 interface KvmRuleRow { kvm_id: number; kvm_name: string; disable: string }
 const rules = JSON.parse(readFileSync(resolve(root, '../shared/reference/kvm-isa-ext-rules.json'), 'utf8')) as
   Record<string, { table: KvmRuleRow[] }>;
 const zcmopRow = rules['v7.3-rc7']!.table.find((r) => r.kvm_name === 'KVM_RISCV_ISA_EXT_ZCMOP')!;
 
-let server: Server | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: Browser | undefined;
 let page: Page;
-let baseUrl = '';
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  assert.equal(missing, null, `web tests need chromium and the guest in CI: ${missing}`);
-  const { buildWeb } = await import(pathToFileURL(join(root, 'web/build.mjs')).href) as { buildWeb(o: { quiet: boolean }): Promise<string> };
-  const { startServer } = await import(pathToFileURL(join(root, 'web/serve.mjs')).href) as { startServer(o: { port: number }): Promise<Server> };
-  await buildWeb({ quiet: true });
-  server = await startServer({ port: 0 });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const { chromium } = await import('playwright-core');
-  userDataDir = mkdtempSync(join(tmpdir(), 'rvkvm-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await openBrowser();
+  page = browser.page;
+  pageErrors = browser.pageErrors;
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
-const terminalText = (): Promise<string> => page.evaluate(() => (window as unknown as { rvkvmPage: { terminalText(): string } }).rvkvmPage.terminalText());
-
-/** Waits until the terminal text satisfies `pred`, failing with the terminal's tail so a hang is visible. */
-async function waitForTerminal(what: string, pred: (text: string) => boolean, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await terminalText();
-    if (pred(text)) return text;
-    if (Date.now() > deadline) {
-      const state = await page.textContent('#stat-state');
-      assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}; state '${state}'; terminal ends:\n${text.trimEnd().slice(-1500)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Boots with the current form and waits for the init marker and then the shell prompt. */
-async function bootToShell(): Promise<number> {
-  await page.waitForSelector('#boot:not([disabled])', { timeout: STEP_TIMEOUT_MS });
-  await page.click('#boot');
-  await waitForTerminal('the init marker', (t) => t.includes(INIT_MARKER), BOOT_TIMEOUT_MS);
-  await waitForTerminal('the busybox prompt', (t) => /# $/.test(t.trimEnd() + ' '), STEP_TIMEOUT_MS);
-  await page.waitForFunction(() => document.getElementById('stat-boot')?.dataset.ms !== undefined, null, { timeout: STEP_TIMEOUT_MS });
-  return Number(await page.getAttribute('#stat-boot', 'data-ms'));
-}
-
-/** Types a command into the terminal (real key events through xterm) and returns its output up to a sentinel. */
-async function runInGuest(command: string): Promise<string> {
-  const sentinel = `done-${Math.floor(Math.random() * 1e6)}`;
-  // The shell prints the sum, not the typed text, so the sentinel only matches once the command finished.
-  const [a, b] = sentinel.split('-');
-  const before = (await terminalText()).length;
-  await page.click('#terminal');
-  await page.keyboard.type(`${command}; echo ${a}-$((${Number(b) - 1}+1))\n`, { delay: 5 });
-  const text = await waitForTerminal(`'${command}' to finish`, (t) => t.slice(before).includes(`\n${sentinel}`), STEP_TIMEOUT_MS * 2);
-  return text.slice(before);
-}
+const bootToShell = (): Promise<number> => boot(page);
+const runInGuest = (command: string): Promise<string> => run(page, command);
 
 function cpuinfoIsa(output: string): string {
   const m = /^isa\s*:\s*(\S+)/m.exec(output);
@@ -108,7 +42,7 @@ function cpuinfoIsa(output: string): string {
 }
 
 test('page loads with one ISA toggle per implemented extension and KVM rules shown', { skip, timeout: 60_000 }, async () => {
-  await page.goto(baseUrl);
+  await page.goto(browser!.baseUrl);
   await page.waitForSelector('#boot:not([disabled])', { timeout: STEP_TIMEOUT_MS });
   const exts = await page.$$eval('#isa-groups input[data-ext]', (els) => els.map((e) => (e as HTMLInputElement).dataset.ext!));
   const host = splitImplemented(IMPLEMENTED_EXTENSIONS).implemented; // the default host (Zvfh only with Zfhmin)
@@ -185,8 +119,7 @@ test('Save VM keeps the running guest in IndexedDB; after a reload Resume goes o
 });
 
 test('strict mode: Zcmop off, reboot, /proc/cpuinfo no longer lists it', { skip, timeout: BOOT_TIMEOUT_MS + 120_000 }, async () => {
-  await page.click('#stop');
-  await page.waitForSelector('#stat-state[data-state=stopped]', { timeout: STEP_TIMEOUT_MS });
+  await stopGuest(page);
   await page.check('#strict');
   await page.uncheck('input[data-ext=zcmop]');
   await page.waitForFunction(() => document.getElementById('isa-writes')?.textContent === 'disable zcmop', null, { timeout: STEP_TIMEOUT_MS });
@@ -204,8 +137,7 @@ test('strict mode: Zcmop off, reboot, /proc/cpuinfo no longer lists it', { skip,
 });
 
 test('a kernel the user picks replaces the bundled guest (no initrd: none in the device tree)', { skip, timeout: 60_000 }, async () => {
-  await page.click('#stop');
-  await page.waitForSelector('#stat-state[data-state=stopped]', { timeout: STEP_TIMEOUT_MS });
+  await stopGuest(page);
   const kernelFile = readdirSync(guestDir).find((n) => n.endsWith('.Image'))!;
   await page.setInputFiles('#kernel-file', join(guestDir, kernelFile));
   await page.waitForFunction(() => !document.getElementById('dts')?.textContent?.includes('linux,initrd-start'), null, { timeout: STEP_TIMEOUT_MS });

@@ -2,9 +2,10 @@
 // an xterm.js terminal on the guest console, and run controls. The guest itself runs in worker.ts.
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import { DEFAULT_CMDLINE } from '../../src/vmm/machine.js';
+import { DEFAULT_CMDLINE, VIRTIO_CONSOLE_CMDLINE } from '../../src/vmm/machine.js';
 import { ISA_GROUPS, isaToggles, isaWrites } from './isa-panel.js';
-import type { BootConfig, FromWorker, RunState, Stats, ToWorker } from './protocol.js';
+import { renderExtensions } from './extensions-panel.js';
+import type { BootConfig, DiskInfo, FromWorker, RunState, Stats, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -16,13 +17,15 @@ const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'modu
 const send = (m: ToWorker, transfer?: Transferable[]): void => worker.postMessage(m, transfer ?? []);
 
 // ---- terminal ----
-const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 13 });
+// convertEol: the kernel's early console (SBI earlycon) writes bare LFs; without it those lines run diagonally.
+const term = new Terminal({ convertEol: true, scrollback: 5000, fontSize: 13 });
 const fit = new FitAddon();
 term.loadAddon(fit);
 term.open($('terminal'));
-// As many columns and rows as the terminal box holds (a serial console cannot tell the guest, so lines wrap here).
+// As many columns and rows as the terminal box holds (a serial console cannot tell the guest, so lines wrap here),
+// again whenever the box changes size (window, orientation, the layout stacking).
 fit.fit();
-window.addEventListener('resize', () => fit.fit());
+new ResizeObserver(() => fit.fit()).observe($('terminal'));
 const encoder = new TextEncoder();
 term.onData((data) => send({ type: 'input', bytes: encoder.encode(data) }));
 async function copySelection(): Promise<void> {
@@ -97,6 +100,13 @@ function currentConfig(): BootConfig {
   return {
     guest: guestChoice(), cmdline: cmdline.value, memBytes: Number($<HTMLSelectElement>('mem').value) * 1024 * 1024,
     enable, disable, allowDisableAny: strict.checked, nested: checkboxes.get('h')?.checked ?? false, clock: $<HTMLSelectElement>('clock').value as 'wall' | 'icount',
+    smp: Number($<HTMLSelectElement>('smp').value), consoleDevice: $<HTMLSelectElement>('console-device').value as 'serial' | 'virtio',
+    net: $<HTMLInputElement>('net').checked, profile: $<HTMLInputElement>('profile').checked,
+    disk: diskInfo === null ? null : {
+      format: $<HTMLSelectElement>('disk-format').value as 'probe' | 'raw' | 'qcow2', readOnly: $<HTMLInputElement>('disk-ro').checked,
+      // only the bundled guest's init mounts it; the user's own initrd does what it does
+      mountAt: $<HTMLInputElement>('disk-mount').checked && guestChoice() === 'bundled' ? '/mnt/disk' : null,
+    },
   };
 }
 
@@ -135,7 +145,16 @@ function updateBootButton(): void {
   $<HTMLButtonElement>('boot').disabled = running || !previewOk || !guestReady[guestChoice()];
 }
 
-for (const id of ['mem', 'clock', 'cmdline', 'strict']) $(id).addEventListener('input', schedulePreview);
+for (const id of ['mem', 'clock', 'cmdline', 'strict', 'smp', 'net', 'profile', 'disk-format', 'disk-ro', 'disk-mount']) {
+  $(id).addEventListener('input', schedulePreview);
+}
+// The console's default command line follows the console device (as `rvkvm run --console virtio` does); a
+// command line the user edited stays as it is.
+$('console-device').addEventListener('input', () => {
+  const virtio = $<HTMLSelectElement>('console-device').value === 'virtio';
+  if (cmdline.value === (virtio ? DEFAULT_CMDLINE : VIRTIO_CONSOLE_CMDLINE)) cmdline.value = virtio ? VIRTIO_CONSOLE_CMDLINE : DEFAULT_CMDLINE;
+  schedulePreview();
+});
 for (const radio of document.querySelectorAll('input[name=guest]')) radio.addEventListener('change', schedulePreview);
 
 async function readPickedFiles(): Promise<void> {
@@ -149,6 +168,40 @@ async function readPickedFiles(): Promise<void> {
 }
 for (const id of ['kernel-file', 'initrd-file']) $(id).addEventListener('change', () => { void readPickedFiles(); });
 
+// ---- the disk image ----
+let diskInfo: DiskInfo | null = null;
+const mib = (n: number): string => `${(n / 1048576).toFixed(n < 10485760 ? 2 : 0)} MiB`;
+
+function showDisk(info: DiskInfo | null, warning?: string): void {
+  diskInfo = info;
+  const status = $('disk-status');
+  status.textContent = info === null ? 'no disk'
+    : `${info.name}: ${mib(info.fileBytes)}; ${mib(info.changedBytes)} changed, kept in this tab (the file is never written)${warning ? `; ${warning}` : ''}`;
+  status.dataset.changed = String(info?.changedBytes ?? 0);
+  $('disk-detach').hidden = info === null;
+  $<HTMLButtonElement>('disk-download').disabled = info === null;
+  schedulePreview();
+}
+$('disk-file').addEventListener('change', () => {
+  send({ type: 'attach-disk', file: $<HTMLInputElement>('disk-file').files?.[0] ?? null });
+});
+$('disk-detach').addEventListener('click', () => {
+  $<HTMLInputElement>('disk-file').value = '';
+  send({ type: 'attach-disk', file: null });
+});
+$('disk-download').addEventListener('click', () => send({ type: 'download-disk' }));
+
+function saveBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 // ---- run controls ----
 const pauseButton = $<HTMLButtonElement>('pause');
 let state: RunState | 'idle' = 'idle';
@@ -158,6 +211,7 @@ function setRunning(on: boolean): void {
   for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('#setup input, #setup select')) {
     el.disabled = on || (el.dataset.ext !== undefined && toggles.find((t) => t.name === el.dataset.ext)?.kvmId === null);
   }
+  $<HTMLButtonElement>('disk-detach').disabled = on;
   $<HTMLButtonElement>('reset').disabled = !on;
   $<HTMLButtonElement>('stop').disabled = !on;
   $<HTMLButtonElement>('save-vm').disabled = !on;
@@ -176,6 +230,8 @@ $('boot').addEventListener('click', () => {
   $('stat-boot').textContent = '-';
   setRunning(true);
   send({ type: 'boot', config });
+  // stacked (a narrow window), the terminal is below the form: bring it into view
+  if (window.matchMedia('(max-width: 900px)').matches) $('run').scrollIntoView({ block: 'start' });
   term.focus();
 });
 pauseButton.addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
@@ -184,7 +240,19 @@ $('stop').addEventListener('click', () => send({ type: 'stop' }));
 $('save-vm').addEventListener('click', () => send({ type: 'save-vm' }));
 $('resume-vm').addEventListener('click', () => { term.reset(); setRunning(true); send({ type: 'resume-vm' }); term.focus(); });
 
+let instructionExtensions: readonly string[] = [];
+
+function showProgress(p: Stats['progress']): void {
+  const bar = $<HTMLProgressElement>('boot-progress');
+  if (p.fraction === null) bar.removeAttribute('value'); // an unknown guest: indeterminate until the marker
+  else bar.value = p.fraction;
+  $('boot-phase').textContent = p.fraction === null ? p.phase : `${p.phase} (${Math.round(p.fraction * 100)} %)`;
+  $('boot-phase').dataset.phase = p.phase;
+}
+
 function showStats(s: Stats): void {
+  showProgress(s.progress);
+  renderExtensions($('ext-table'), $('ext-rest'), s.extensions, instructionExtensions);
   $('stat-mips').textContent = s.mips.toFixed(1);
   $('stat-instructions').textContent = s.instructions.toLocaleString('en-US');
   $('stat-jit').textContent = s.translatedPages.toLocaleString('en-US');
@@ -228,6 +296,16 @@ worker.onmessage = (e: MessageEvent<FromWorker>): void => {
       return;
     case 'booted':
       $('run-isa').textContent = m.isaString;
+      instructionExtensions = m.instructionExtensions;
+      return;
+    case 'disk':
+      showDisk(m.info, m.warning);
+      return;
+    case 'disk-error':
+      $('disk-status').textContent = m.message;
+      return;
+    case 'disk-image':
+      saveBlob(m.name, m.blob);
       return;
     case 'console':
       term.write(m.bytes);
@@ -253,6 +331,10 @@ send({ type: 'load-bundled' });
 
 /** For automated tests and the console: the terminal's whole text buffer. */
 (window as unknown as { rvkvmPage: unknown }).rvkvmPage = {
+  /** the terminal's columns and rows (the fit to its box) */
+  terminalSize(): { cols: number; rows: number } {
+    return { cols: term.cols, rows: term.rows };
+  },
   terminalText(): string {
     const buf = term.buffer.active;
     const lines: string[] = [];

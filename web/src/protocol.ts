@@ -81,7 +81,8 @@ export type FromWorker =
   | { type: 'guest-error'; guest: 'bundled' | 'files'; message: string }
   | { type: 'preview'; id: number; ok: true; isaString: string; isaExtensions: string[]; dts: string }
   | { type: 'preview'; id: number; ok: false; error: string }
-  | { type: 'booted'; isaString: string; dts: string }
+  /** instructionExtensions: the vCPU's extensions that have instructions (what the extensions panel can show) */
+  | { type: 'booted'; isaString: string; dts: string; instructionExtensions: string[] }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'stats'; stats: Stats }
   | { type: 'state'; state: RunState; message?: string }

@@ -1,10 +1,16 @@
 // The guest's Web Worker: holds the guest files, builds Machines (previews and boots), runs the vCPU in
 // time slices, and streams console bytes and stats to the page, so the page never blocks on the guest.
 import { Machine, type MachineState } from '../../src/vmm/machine.js';
-import { buildInitramfs, INIT_MARKER } from '../../src/vmm/initramfs.js';
+import { buildInitramfs, modulesFor, type DEVICE_MODULES, type GuestSetup } from '../../src/vmm/initramfs.js';
+import { UserNetBackend } from '../../src/vmm/devices/usernet.js';
+import type { BlockBackend } from '../../src/vmm/block/backend.js';
+import { ALL_ENCODINGS } from '../../src/hart/ext/index.js';
+import { extensionOfRow } from '../../src/hart/profile.js';
 import { dtbToDts } from './dts.js';
 import { loadVm, resumeInto, saveVm } from './vm-store.js';
 import type { LoadedSnapshot } from '../../src/vmm/snapshot/machine.js';
+import { BootProgress, BUNDLED_BOOT_INSTRUCTIONS } from './boot-progress.js';
+import { PickedDiskFile, openPickedDisk } from './picked-disk.js';
 import type { BootConfig, FromWorker, RunState, Stats, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -15,8 +21,10 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const post = (m: FromWorker, transfer?: Transferable[]): void => scope.postMessage(m, transfer);
 
+/** The user's kernel and initrd, or the bundled guest's kernel and the parts of the initramfs each boot builds. */
 interface GuestFiles { kernel: Uint8Array; initrd: Uint8Array | undefined }
-const guests: { bundled?: GuestFiles; files?: GuestFiles } = {};
+interface BundledFiles { kernel: Uint8Array; busybox: Uint8Array; modules: { name: string; data: Uint8Array }[] }
+const guests: { bundled?: BundledFiles; files?: GuestFiles } = {};
 
 /** Shape of /guest/manifest.json, which web/serve.mjs generates from the guest directory. */
 interface GuestManifest { kernel: string; busybox: string; modules: string[] }
@@ -37,10 +45,8 @@ async function loadBundled(): Promise<void> {
       fetchBytes(`guest/${encodeURIComponent(manifest.busybox)}`),
       ...manifest.modules.map((m) => fetchBytes(`guest/modules/${encodeURIComponent(m)}`)),
     ]);
-    const initrd = buildInitramfs({
-      busybox: busybox!, modules: manifest.modules.map((name, i) => ({ name, data: modules[i]! })),
-    });
-    guests.bundled = { kernel: kernel!, initrd };
+    guests.bundled = { kernel: kernel!, busybox: busybox!, modules: manifest.modules.map((name, i) => ({ name, data: modules[i]! })) };
+    const initrd = bundledInitramfs(guests.bundled, null);
     post({
       type: 'guest-ready', guest: 'bundled', kernelBytes: kernel!.length, initrdBytes: initrd.length,
       detail: `${manifest.kernel}, initramfs of ${manifest.busybox} + ${manifest.modules.length} modules`,
@@ -50,17 +56,90 @@ async function loadBundled(): Promise<void> {
   }
 }
 
+/**
+ * What the bundled guest's /init sets up for the page's devices, as `rvkvm run` has it do for --disk, --net and
+ * --mount vda:DIR: their modules, DHCP on eth0, the disk's mount. Null when the machine has none of them.
+ */
+function guestSetup(config: BootConfig): GuestSetup | null {
+  const devices: (keyof typeof DEVICE_MODULES)[] = [];
+  if (config.disk) devices.push('disk');
+  if (config.net) devices.push('net');
+  if (devices.length === 0) return null;
+  devices.push('rng'); // the Machine always has virtio-rng; its module comes along once virtio is loaded anyway
+  const mountAt = config.disk?.mountAt ?? null;
+  return {
+    modules: modulesFor(devices),
+    mounts: mountAt ? [{ source: '/dev/vda', type: 'disk', target: mountAt, readOnly: config.disk!.readOnly }] : [],
+    ...(config.net ? { dhcp: true } : {}),
+  };
+}
+
+/** The bundled guest's initramfs for one boot (config null: the preview's, which only its size matters for). */
+function bundledInitramfs(b: BundledFiles, config: BootConfig | null): Uint8Array {
+  const setup = config ? guestSetup(config) : null;
+  return buildInitramfs({
+    busybox: b.busybox, modules: b.modules,
+    ...(config?.consoleDevice === 'virtio' ? { virtioConsole: true } : {}), ...(setup ? { setup } : {}),
+  });
+}
+
+function guestFiles(config: BootConfig, forBoot: boolean): GuestFiles {
+  if (config.guest === 'files') {
+    if (!guests.files) throw new Error('pick a kernel Image first');
+    return guests.files;
+  }
+  if (!guests.bundled) throw new Error('the bundled guest is still loading');
+  const b = guests.bundled;
+  return { kernel: b.kernel, initrd: forBoot ? bundledInitramfs(b, config) : (previewInitrd ??= bundledInitramfs(b, null)) };
+}
+let previewInitrd: Uint8Array | undefined;
+
+// ---- the picked disk (vda) ----
+
+/** A dedicated worker's synchronous Blob reader (the page's tsconfig has the DOM library, which lacks it). */
+declare const FileReaderSync: { new (): { readAsArrayBuffer(blob: Blob): ArrayBuffer } };
+const readBlobSync = (blob: Blob, offset: number, length: number): Uint8Array =>
+  new Uint8Array(new FileReaderSync().readAsArrayBuffer(blob.slice(offset, offset + length)));
+let pickedDisk: PickedDiskFile | null = null;
+
+function postDiskInfo(warning?: string): void {
+  post({
+    type: 'disk',
+    info: pickedDisk ? { name: pickedDisk.name, fileBytes: pickedDisk.size(), changedBytes: pickedDisk.changedBytes } : null,
+    ...(warning !== undefined ? { warning } : {}),
+  });
+}
+
 // measured (CI's Chromium, Debian boot to the shell): 200k 9.7 s, 1M 7.7 s, 2M 7.0 s, 4M 7.3 s
 const BROWSER_JIT_HOT = 2_000_000;
 
-function buildMachine(config: BootConfig, console: (bytes: Uint8Array) => void): Machine {
-  const files = guests[config.guest];
-  if (!files) throw new Error(config.guest === 'bundled' ? 'the bundled guest is still loading' : 'pick a kernel Image first');
+/** Devices a running machine holds that need closing when it goes (the network's timer, the disk's state). */
+interface Attached { net: UserNetBackend | null; disk: BlockBackend | null }
+
+/**
+ * A Machine for the config. A preview (attached null) gets the same devices, the disk opened read-only (so a
+ * bad image shows its error before boot) and the network without its timer.
+ */
+function buildMachine(config: BootConfig, console: (bytes: Uint8Array) => void, attached: Attached | null): Machine {
+  const files = guestFiles(config, attached !== null);
+  let disk: BlockBackend | null = null;
+  if (config.disk) {
+    if (!pickedDisk) throw new Error('pick a disk image first (or choose no disk)');
+    const readOnly = config.disk.readOnly || attached === null;
+    pickedDisk.readOnly = readOnly;
+    const format = config.disk.format === 'probe' ? undefined : config.disk.format;
+    const warn = (w: string): void => { if (attached) console(new TextEncoder().encode(`[rvkvm: ${w}]\r\n`)); };
+    disk = openPickedDisk(pickedDisk, format, readOnly, warn);
+    if (attached) attached.disk = disk;
+  }
+  const net = config.net ? new UserNetBackend({ timers: attached !== null }) : null;
+  if (attached) attached.net = net;
   return new Machine({
     kernel: files.kernel, ...(files.initrd ? { initrd: files.initrd } : {}),
-    cmdline: config.cmdline, memBytes: config.memBytes,
+    cmdline: config.cmdline, memBytes: config.memBytes, smp: config.smp, consoleDevice: config.consoleDevice,
     enable: config.enable, disable: config.disable, allowDisableAny: config.allowDisableAny, nested: config.nested,
-    clock: config.clock, console,
+    clock: config.clock, console, profile: config.profile,
+    ...(disk ? { disks: [{ backend: disk, serial: 'rvkvm-page-disk' }] } : {}), ...(net ? { netBackend: net } : {}),
     // a browser keeps V8's TurboFan tier-up of WebAssembly (the CLI turns it off: src/cli/wasm-tiering.ts), which
     // makes every translated page cost more: translate only pages that run longer
     jitHot: BROWSER_JIT_HOT,
@@ -74,19 +153,46 @@ let bootConfig: BootConfig | null = null;
 /** Bumped whenever the running machine is replaced or stopped, so a stale run loop ends. */
 let generation = 0;
 let paused = false;
+let attached: Attached = { net: null, disk: null };
 let pendingConsole: Uint8Array[] = [];
-let consoleTail = '';
-const textDecoder = new TextDecoder();
-let stats: Stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0 };
+let textDecoder = new TextDecoder();
+let progress = new BootProgress(null);
+const freshStats = (): Stats => ({
+  instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0, extensions: null,
+  progress: { phase: 'starting', fraction: 0 },
+});
+let stats: Stats = freshStats();
 
 function onConsole(bytes: Uint8Array): void {
   pendingConsole.push(bytes.slice());
-  if (stats.bootMs === null) {
-    consoleTail = (consoleTail + textDecoder.decode(bytes, { stream: true })).slice(-2 * INIT_MARKER.length);
-    if (consoleTail.includes(INIT_MARKER)) {
+  if (!progress.done) {
+    const instructions = machine?.instructions ?? 0;
+    progress.feed(textDecoder.decode(bytes, { stream: true }), instructions);
+    if (progress.done) {
       stats.bootMs = stats.runMs + (performance.now() - sliceStart);
-      stats.bootInstructions = machine?.instructions ?? null;
+      stats.bootInstructions = instructions;
     }
+  }
+}
+
+/** The boot a measured one predicts (BUNDLED_BOOT_INSTRUCTIONS), or null for the user's own guest. */
+function expectedBootInstructions(config: BootConfig): number | null {
+  if (config.guest !== 'bundled') return null;
+  return guestSetup(config) ? BUNDLED_BOOT_INSTRUCTIONS.withModules : BUNDLED_BOOT_INSTRUCTIONS.plain;
+}
+
+/** The machine is going: its disk is flushed and closed (a qcow2's refcounts settle), the network's timer stops. */
+function detach(): void {
+  const a = attached;
+  attached = { net: null, disk: null };
+  a.net?.close();
+  if (a.disk) {
+    try {
+      a.disk.close?.();
+    } catch (e) {
+      post({ type: 'disk-error', message: `closing the disk failed: ${(e as Error).message}` });
+    }
+    postDiskInfo();
   }
 }
 let sliceStart = 0;
@@ -117,19 +223,26 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function boot(config: BootConfig, resume?: LoadedSnapshot): void {
   generation++;
   machine = null;
+  detach();
   bootConfig = config;
   pendingConsole = [];
-  consoleTail = '';
-  stats = { instructions: 0, mips: 0, runMs: 0, bootMs: null, bootInstructions: null, translatedPages: 0 };
+  textDecoder = new TextDecoder();
+  progress = new BootProgress(expectedBootInstructions(config));
+  stats = freshStats();
   try {
-    machine = buildMachine(config, onConsole);
+    machine = buildMachine(config, onConsole, attached);
     if (resume) resumeInto(machine, resume);
   } catch (e) {
     machine = null;
+    detach();
     setState('error', (e as Error).message);
     return;
   }
-  post({ type: 'booted', isaString: machine.isaString, dts: dtbToDts(machine.dtb) });
+  const encoded = new Set(ALL_ENCODINGS.map(extensionOfRow));
+  post({
+    type: 'booted', isaString: machine.isaString, dts: dtbToDts(machine.dtb),
+    instructionExtensions: machine.isaExtensions.filter((n) => encoded.has(n)),
+  });
   paused = false;
   setState('running');
   void runLoop(generation, machine);
@@ -137,6 +250,8 @@ function boot(config: BootConfig, resume?: LoadedSnapshot): void {
 
 const SLICE_MS = 20;
 const STATS_EVERY_MS = 250;
+/** The extension counts cost a walk over every decoded page (Hart.harvestCounts): fewer of them. */
+const PROFILE_EVERY_MS = 1000;
 
 /** The generation whose run loop is alive (-1: none), so resume never starts a second loop. */
 let activeLoop = -1;
@@ -154,11 +269,17 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
   let sliceInstructions = 500_000;
   let windowStart = performance.now();
   let windowInstructions = m.instructions;
-  const report = (now: number): void => {
+  let profileAt = -Infinity;
+  const report = (now: number, final = false): void => {
     const dt = now - windowStart;
     if (dt > 0) stats.mips = (m.instructions - windowInstructions) / dt / 1000;
     stats.instructions = m.instructions;
     stats.translatedPages = m.translationStats()?.pages ?? 0;
+    stats.progress = { phase: progress.phase(), fraction: progress.fraction(m.instructions) };
+    if (final || now - profileAt >= PROFILE_EVERY_MS) {
+      profileAt = now;
+      stats.extensions = m.profile()?.perExtension ?? null;
+    }
     windowStart = now;
     windowInstructions = m.instructions;
     post({ type: 'stats', stats: { ...stats } });
@@ -171,6 +292,7 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
     } catch (e) {
       flushConsole();
       generation++;
+      detach();
       setState('error', `the VMM failed: ${(e as Error).message}`);
       return;
     }
@@ -191,7 +313,7 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
       stats.runMs += performance.now() - idleStart;
       continue;
     }
-    report(performance.now());
+    report(performance.now(), true);
     if (state.kind === 'reset') {
       // The guest asked for a reboot: start the same configuration again, as a board would.
       post({ type: 'console', bytes: new TextEncoder().encode('\r\n[rvkvm: the guest rebooted]\r\n') });
@@ -199,16 +321,17 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
       return;
     }
     generation++;
+    detach();
     if (state.kind === 'shutdown') setState('shutdown', m.panicked ? 'the guest kernel panicked' : 'the guest powered off');
     else setState('error', state.kind === 'error' ? state.message : 'the guest stopped at a debug exit');
     return;
   }
-  if (gen === generation) report(performance.now());
+  if (gen === generation) report(performance.now(), true);
 }
 
 function preview(id: number, config: BootConfig): void {
   try {
-    const m = buildMachine(config, () => {});
+    const m = buildMachine(config, () => {}, null);
     post({ type: 'preview', id, ok: true, isaString: m.isaString, isaExtensions: [...m.isaExtensions], dts: dtbToDts(m.dtb) });
   } catch (e) {
     post({ type: 'preview', id, ok: false, error: (e as Error).message });
@@ -257,8 +380,29 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
     case 'stop':
       generation++;
       machine = null;
+      detach();
       paused = false;
       setState('stopped');
       return;
+    case 'attach-disk': attachDisk(msg.file); return;
+    case 'download-disk': downloadDisk(); return;
   }
 };
+
+function attachDisk(file: File | null): void {
+  if (attached.disk) { post({ type: 'disk-error', message: 'power the guest off before changing its disk' }); return; }
+  pickedDisk = file ? new PickedDiskFile(file.name, file, readBlobSync) : null;
+  postDiskInfo();
+}
+
+/** The image as the guest has written it; a running guest's disk is flushed first (as its own sync would). */
+function downloadDisk(): void {
+  if (!pickedDisk) { post({ type: 'disk-error', message: 'no disk image is attached' }); return; }
+  try {
+    attached.disk?.flush();
+    post({ type: 'disk-image', name: pickedDisk.name, blob: pickedDisk.toBlob() });
+    postDiskInfo();
+  } catch (e) {
+    post({ type: 'disk-error', message: `saving the disk image failed: ${(e as Error).message}` });
+  }
+}
