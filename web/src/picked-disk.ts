@@ -35,27 +35,16 @@ export class PickedDiskFile implements BlockFile {
   }
 
   read(offset: number, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const at = offset + done;
-      const index = Math.floor(at / CHUNK);
-      const within = at - index * CHUNK;
-      const n = Math.min(dst.length - done, CHUNK - within);
+    this.eachChunk(offset, dst.length, (index, within, done, n) => {
       const part = dst.subarray(done, done + n);
       const chunk = this.chunks.get(index);
       if (chunk) part.set(chunk.subarray(within, within + n));
-      else this.readFromBase(at, part);
-      done += n;
-    }
+      else this.readFromBase(offset + done, part);
+    });
   }
 
   write(offset: number, src: Uint8Array): void {
-    let done = 0;
-    while (done < src.length) {
-      const at = offset + done;
-      const index = Math.floor(at / CHUNK);
-      const within = at - index * CHUNK;
-      const n = Math.min(src.length - done, CHUNK - within);
+    this.eachChunk(offset, src.length, (index, within, done, n) => {
       let chunk = this.chunks.get(index);
       if (!chunk) {
         chunk = new Uint8Array(CHUNK);
@@ -63,9 +52,19 @@ export class PickedDiskFile implements BlockFile {
         this.chunks.set(index, chunk);
       }
       chunk.set(src.subarray(done, done + n), within);
+    });
+    this.length = Math.max(this.length, offset + src.length);
+  }
+
+  /** Splits [offset, offset + length) at chunk boundaries: chunk index, offset in it, bytes before, bytes in it. */
+  private eachChunk(offset: number, length: number, f: (index: number, within: number, done: number, n: number) => void): void {
+    for (let done = 0; done < length;) {
+      const index = Math.floor((offset + done) / CHUNK);
+      const within = offset + done - index * CHUNK;
+      const n = Math.min(length - done, CHUNK - within);
+      f(index, within, done, n);
       done += n;
     }
-    this.length = Math.max(this.length, offset + src.length);
   }
 
   /** The picked file's bytes at `at` (zero beyond its end). */
