@@ -87,6 +87,9 @@ function buildIsaGroups(): void {
   }
 }
 buildIsaGroups();
+// Stacked on a narrow window, the toggles and the device tree would put the terminal thousands of pixels down:
+// they start folded there.
+if (window.matchMedia('(max-width: 900px)').matches) for (const id of ['isa-details', 'dts-details']) $<HTMLDetailsElement>(id).open = false;
 
 function guestChoice(): 'bundled' | 'files' {
   return (document.querySelector('input[name=guest]:checked') as HTMLInputElement).value as 'bundled' | 'files';
