@@ -150,7 +150,7 @@ test('network (DHCP lease, ping of the gateway), virtio-console, 2 vCPUs, a raw 
   const instructions = Number((await page.textContent('#stat-instructions'))!.replace(/,/g, ''));
   assert.ok(total > 0.5 * instructions && total <= instructions, `panel total ${total}, instructions ${instructions}`);
   console.log(`# page boot with net+virtio+smp2+disk: ${await page.textContent('#stat-boot')}; extensions ${Object.keys(first).length}: ${Object.keys(first).join(' ')}`);
-  await page.locator('#run').screenshot({ path: join(artifacts, 'web-run-420px.png') });
+  await page.locator('#run').screenshot({ path: join(artifacts, 'web-run.png') });
 
   await stopGuest(page);
   const out = join(dir, 'out.img');
