@@ -74,25 +74,29 @@ function guestSetup(config: BootConfig): GuestSetup | null {
   };
 }
 
-/** The bundled guest's initramfs for one boot (config null: the preview's, which only its size matters for). */
+/** The bundled guest's initramfs for a config; the last one is kept, so previews of the same devices share it. */
 function bundledInitramfs(b: BundledFiles, config: BootConfig | null): Uint8Array {
   const setup = config ? guestSetup(config) : null;
-  return buildInitramfs({
-    busybox: b.busybox, modules: b.modules,
-    ...(config?.consoleDevice === 'virtio' ? { virtioConsole: true } : {}), ...(setup ? { setup } : {}),
-  });
+  const virtioConsole = config?.consoleDevice === 'virtio';
+  const key = JSON.stringify({ setup, virtioConsole });
+  if (lastInitramfs?.key !== key) {
+    lastInitramfs = {
+      key,
+      bytes: buildInitramfs({ busybox: b.busybox, modules: b.modules, ...(virtioConsole ? { virtioConsole } : {}), ...(setup ? { setup } : {}) }),
+    };
+  }
+  return lastInitramfs.bytes;
 }
+let lastInitramfs: { key: string; bytes: Uint8Array } | undefined;
 
-function guestFiles(config: BootConfig, forBoot: boolean): GuestFiles {
+function guestFiles(config: BootConfig): GuestFiles {
   if (config.guest === 'files') {
     if (!guests.files) throw new Error('pick a kernel Image first');
     return guests.files;
   }
   if (!guests.bundled) throw new Error('the bundled guest is still loading');
-  const b = guests.bundled;
-  return { kernel: b.kernel, initrd: forBoot ? bundledInitramfs(b, config) : (previewInitrd ??= bundledInitramfs(b, null)) };
+  return { kernel: guests.bundled.kernel, initrd: bundledInitramfs(guests.bundled, config) };
 }
-let previewInitrd: Uint8Array | undefined;
 
 // ---- the picked disk (vda) ----
 
@@ -121,7 +125,7 @@ interface Attached { net: UserNetBackend | null; disk: BlockBackend | null }
  * bad image shows its error before boot) and the network without its timer.
  */
 function buildMachine(config: BootConfig, console: (bytes: Uint8Array) => void, attached: Attached | null): Machine {
-  const files = guestFiles(config, attached !== null);
+  const files = guestFiles(config);
   let disk: BlockBackend | null = null;
   if (config.disk) {
     if (!pickedDisk) throw new Error('pick a disk image first (or choose no disk)');
