@@ -8,11 +8,12 @@ const webDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(webDir, '..');
 export const outDir = join(root, 'build/web');
 
-export async function buildWeb({ quiet = false } = {}) {
-  mkdirSync(outDir, { recursive: true });
+/** Builds into `dir` (default build/web; tests running side by side each build into their own). */
+export async function buildWeb({ quiet = false, dir = outDir } = {}) {
+  mkdirSync(dir, { recursive: true });
   await build({
     entryPoints: { main: join(webDir, 'src/main.ts'), worker: join(webDir, 'src/worker.ts') },
-    outdir: outDir,
+    outdir: dir,
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -20,10 +21,10 @@ export async function buildWeb({ quiet = false } = {}) {
     sourcemap: true,
     logLevel: quiet ? 'warning' : 'info',
   });
-  copyFileSync(join(webDir, 'index.html'), join(outDir, 'index.html'));
-  copyFileSync(join(webDir, 'style.css'), join(outDir, 'style.css'));
-  copyFileSync(join(root, 'node_modules/@xterm/xterm/css/xterm.css'), join(outDir, 'xterm.css'));
-  return outDir;
+  copyFileSync(join(webDir, 'index.html'), join(dir, 'index.html'));
+  copyFileSync(join(webDir, 'style.css'), join(dir, 'style.css'));
+  copyFileSync(join(root, 'node_modules/@xterm/xterm/css/xterm.css'), join(dir, 'xterm.css'));
+  return dir;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

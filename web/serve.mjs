@@ -61,7 +61,8 @@ function sendFile(res, file) {
   createReadStream(file).pipe(res);
 }
 
-export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
+/** Serves the page from `site` (default build/web) and the guest. */
+export function startServer({ port = 8080, host = '127.0.0.1', site = siteDir } = {}) {
   const server = createServer((req, res) => {
     let path;
     try { path = new URL(req.url ?? '/', 'http://localhost').pathname; } catch { path = '/'; }
@@ -74,7 +75,7 @@ export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
       }
       const file = path.startsWith('/guest/')
         ? within(guestDir, path.slice('/guest/'.length))
-        : within(siteDir, path === '/' ? 'index.html' : path.slice(1));
+        : within(site, path === '/' ? 'index.html' : path.slice(1));
       if (!file) { res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n'); return; }
       sendFile(res, file);
     } catch (e) {

@@ -37,10 +37,12 @@ export interface Browser {
 
 export async function openBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
   assert.equal(missing, null, `web tests need chromium and the guest in CI: ${missing}`);
-  const { buildWeb } = await import(pathToFileURL(join(root, 'web/build.mjs')).href) as { buildWeb(o: { quiet: boolean }): Promise<string> };
-  const { startServer } = await import(pathToFileURL(join(root, 'web/serve.mjs')).href) as { startServer(o: { port: number }): Promise<Server> };
-  await buildWeb({ quiet: true });
-  const server = await startServer({ port: 0 });
+  const { buildWeb } = await import(pathToFileURL(join(root, 'web/build.mjs')).href) as { buildWeb(o: { quiet: boolean; dir: string }): Promise<string> };
+  const { startServer } = await import(pathToFileURL(join(root, 'web/serve.mjs')).href) as { startServer(o: { port: number; site: string }): Promise<Server> };
+  // a build of its own: test files run side by side, and one rewriting build/web under the other's page broke it
+  const site = mkdtempSync(join(tmpdir(), 'rvkvm-web-site-'));
+  await buildWeb({ quiet: true, dir: site });
+  const server = await startServer({ port: 0, site });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const { chromium } = await import('playwright-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'rvkvm-chromium-'));
@@ -56,6 +58,7 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
       await context.close();
       await new Promise<void>((r) => server.close(() => r()));
       rmSync(userDataDir, { recursive: true, force: true });
+      rmSync(site, { recursive: true, force: true });
     },
   };
 }
