@@ -2,7 +2,7 @@
 // playwright-core with the flags this closed network needs, and drives the guest console (wait for text, type a
 // command and collect its output). Outside CI a machine without chromium or the guest skips, saying why.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,8 +35,34 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+const LOCK = join(tmpdir(), `rvkvm-web-tests-${process.getuid?.() ?? 0}.lock`);
+
+/**
+ * One browser test file at a time (the runner runs files side by side): with two pages booting guests at once,
+ * the first boot of page.test.ts never started (its worker stayed silent), cause not found. A lock directory
+ * holding the owner's pid; a dead owner's lock is taken over.
+ */
+async function lockBrowser(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = NaN;
+      try { owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8')); } catch { /* being written or removed */ }
+      let alive = true;
+      if (Number.isInteger(owner)) { try { process.kill(owner, 0); } catch { alive = false; } }
+      if (!alive) rmSync(LOCK, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 export async function openBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
   assert.equal(missing, null, `web tests need chromium and the guest in CI: ${missing}`);
+  const unlock = await lockBrowser();
   const { buildWeb } = await import(pathToFileURL(join(root, 'web/build.mjs')).href) as { buildWeb(o: { quiet: boolean; dir: string }): Promise<string> };
   const { startServer } = await import(pathToFileURL(join(root, 'web/serve.mjs')).href) as { startServer(o: { port: number; site: string }): Promise<Server> };
   // a build of its own: test files run side by side, and one rewriting build/web under the other's page broke it
@@ -59,6 +85,7 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
       await new Promise<void>((r) => server.close(() => r()));
       rmSync(userDataDir, { recursive: true, force: true });
       rmSync(site, { recursive: true, force: true });
+      unlock();
     },
   };
 }
@@ -84,6 +111,10 @@ export async function waitForTerminal(page: Page, what: string, pred: (text: str
 export async function bootToShell(page: Page): Promise<number> {
   await page.waitForSelector('#boot:not([disabled])', { timeout: STEP_TIMEOUT_MS });
   await page.click('#boot');
+  await page.waitForSelector('#stat-state[data-state]', { timeout: STEP_TIMEOUT_MS }).catch(async (e: Error) => {
+    await page.screenshot({ path: join(root, 'test/artifacts/web-boot-not-started.png'), fullPage: true });
+    throw new Error(`the boot did not start (screenshot test/artifacts/web-boot-not-started.png): ${e.message}`);
+  });
   await waitForTerminal(page, 'the init marker', (t) => t.includes(INIT_MARKER), BOOT_TIMEOUT_MS);
   await waitForTerminal(page, 'the busybox prompt', (t) => /# $/.test(t.trimEnd() + ' '), STEP_TIMEOUT_MS);
   await page.waitForFunction(() => document.getElementById('stat-boot')?.dataset.ms !== undefined, null, { timeout: STEP_TIMEOUT_MS });
