@@ -330,7 +330,10 @@ async function runSlices(gen: number, m: Machine): Promise<void> {
     else setState('error', state.kind === 'error' ? state.message : 'the guest stopped at a debug exit');
     return;
   }
-  if (gen === generation) report(performance.now(), true);
+  if (gen === generation) {
+    report(performance.now(), true);
+    if (paused) setState('paused');
+  }
 }
 
 function preview(id: number, config: BootConfig): void {
@@ -357,7 +360,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
     case 'boot': boot(msg.config); return;
     case 'input': machine?.input(msg.bytes); return;
     case 'pause':
-      if (machine && !paused) { paused = true; setState('paused'); }
+      // the run loop says 'paused' after its last stats, so the page's counts are final when it shows paused
+      if (machine && !paused) { paused = true; if (activeLoop !== generation) setState('paused'); }
       return;
     case 'resume':
       if (machine && paused) {
