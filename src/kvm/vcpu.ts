@@ -89,8 +89,10 @@ export class Vcpu {
     this.mimpid = host.mimpid;
     for (const row of this.profile.sbiExtensions) {
       if (row.kvmId === null) continue;
-      // PMU's probe succeeds when the hart has programmable counters (Zihpm) to hand out (sbi-pmu.ts)
-      const available = row.handler !== 'pmu' || host.has('zihpm');
+      // PMU's probe succeeds when the host has programmable counters (Zihpm) to hand out (sbi-pmu.ts) and, as
+      // Linux's kvm_riscv_vcpu_pmu_init requires, privilege-mode filtering (Sscofpmf): without it a guest's
+      // counters would also count the hypervisor. (The real KVM in an rvkvm guest without Sscofpmf lists no PMU.)
+      const available = row.handler !== 'pmu' || (host.has('zihpm') && host.has('sscofpmf'));
       this.sbiStatus[row.kvmId] = !available ? SbiStatus.Unavailable : row.defaultEnabled ? SbiStatus.Enabled : SbiStatus.Disabled;
     }
     this.fwft = this.profile.fwftFeatures.map(() => ({ enable: 0n, flags: 0n, value: null }));

@@ -149,7 +149,7 @@ test('--json: the last stdout line is the run summary (exit reason, instructions
     assert.equal(s.vcpus, 1);
     assert.match(s.isa, /^rv64/);
     assert.equal(s.profile.total, s.instructions, 'the profile counted every instruction from power-on');
-    assert.ok(s.profile.perExtension.i! > 0 && s.profile.perExtension.zca! > 0, JSON.stringify(s.profile.perExtension));
+    assert.ok(s.profile.perExtension.i! > 0 && s.profile.perExtension.c! > 0, JSON.stringify(s.profile.perExtension));
     assert.ok(s.profile.perMode.U! > 0 && s.profile.perMode.S! > 0);
     const blk = s.devices.find((d) => d.name === 'virtio-blk');
     assert.ok(blk, JSON.stringify(s.devices));
