@@ -7,7 +7,7 @@
 // above the double's last bit). Comparisons and fclass work on the bits.
 
 import { F16, roundDoubleTo } from './round.js';
-import { productError, sqrtResidual } from './exact.js';
+import { fmaZeroSign, productError, sqrtResidual, sumError } from './exact.js';
 import { floatToInteger, integerToFloat, integralInexact, roundToIntegral } from './convert.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RTZ, f32FromBits, f64FromBits, fpOut, outF32, outF32CanonicalNaN, outF64,
@@ -141,14 +141,10 @@ export function f16MulAdd(a: number, b: number, c: number, rm: number): number {
   const cv = f16Value(c);
   const x = p + cv;
   if (x === 0) {
-    const productPositiveZero = p === 0 && sp === 0;
-    if (rm === RM_RDN && !(productPositiveZero && (c & 0xffff) === 0)) out16(0x8000);
-    else out16(p === 0 && cv === 0 ? sp & c : 0);
+    out16(fmaZeroSign(rm, p, sp >>> 15, cv, (c >>> 15) & 1) << 15);
     return 0;
   }
-  const cPart = x - p;
-  const err = (p - (x - cPart)) + (cv - cPart);
-  return finish(x, err, rm);
+  return finish(x, sumError(p, cv, x), rm);
 }
 export function f16MulSub(a: number, b: number, c: number, rm: number): number { return f16MulAdd(a, b, c ^ 0x8000, rm); }
 export function f16NegMulSub(a: number, b: number, c: number, rm: number): number { return f16MulAdd(a ^ 0x8000, b, c, rm); }

@@ -4,7 +4,7 @@
 // modes, and for FMA, the double plus the sign of its error is rounded exactly by roundDoubleToF32.
 
 import { roundDoubleToF32 } from './round.js';
-import { productError, sqrtResidual } from './exact.js';
+import { fmaZeroSign, productError, sqrtResidual, sumError } from './exact.js';
 import {
   FLAG_DZ, FLAG_NV, FLAG_NX, RM_RDN, RM_RNE,
   f32FromBits, fpOut, outF32, outF32CanonicalNaN,
@@ -196,14 +196,10 @@ export function f32MulAdd(a: number, b: number, c: number, rm: number): number {
   const cv = f32FromBits(c);
   const x = p + cv;
   if (x === 0) {
-    const productPositiveZero = p === 0 && sp === 0;
-    if (rm === RM_RDN && !(productPositiveZero && c === 0)) outZero(1);
-    else outZero(p === 0 && cv === 0 ? sp & (c >>> 31) : 0);
+    outZero(fmaZeroSign(rm, p, sp, cv, c >>> 31));
     return 0;
   }
-  const cPart = x - p;
-  const err = (p - (x - cPart)) + (cv - cPart);
-  return finish(x, err, rm, false);
+  return finish(x, sumError(p, cv, x), rm, false);
 }
 
 export function f32MulSub(a: number, b: number, c: number, rm: number): number {
