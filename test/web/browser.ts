@@ -126,7 +126,9 @@ export async function runInGuest(page: Page, command: string): Promise<string> {
   const sentinel = `done-${Math.floor(Math.random() * 1e6)}`;
   // The shell prints the sum, not the typed text, so the sentinel only matches once the command finished.
   const [a, b] = sentinel.split('-');
-  const before = (await terminalText(page)).length;
+  // where the output starts: the text up to the cursor, not the empty rows below it (a fresh terminal, as after a
+  // reload and resume, has many; the output fills them, so the text's length would point past its start)
+  const before = (await terminalText(page)).trimEnd().length;
   await page.click('#terminal');
   await page.keyboard.type(`${command}; echo ${a}-$((${Number(b) - 1}+1))\n`, { delay: 5 });
   const text = await waitForTerminal(page, `'${command}' to finish`, (t) => t.slice(before).includes(`\n${sentinel}`), STEP_TIMEOUT_MS * 2);
