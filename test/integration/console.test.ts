@@ -80,10 +80,13 @@ test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A s saves the VM
     .map((a) => `'${a}'`).join(' ');
   const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
+  // one listener collects the output (one per wait would append every chunk once per wait made so far)
+  const waiting = new Set<() => void>();
+  p.stdout!.on('data', (d: Buffer) => { out += d.toString(); for (const check of waiting) check(); });
   const seen = (re: RegExp, ms: number): Promise<void> => new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`timed out waiting for ${re}:\n${out.slice(-2000)}`)), ms);
-    const check = (): void => { if (re.test(out)) { clearTimeout(t); res(); } };
-    p.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
+    const t = setTimeout(() => { waiting.delete(check); rej(new Error(`timed out waiting for ${re}:\n${out.slice(-2000)}`)); }, ms);
+    const check = (): void => { if (re.test(out)) { clearTimeout(t); waiting.delete(check); res(); } };
+    waiting.add(check);
     check();
   });
   const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
@@ -96,6 +99,7 @@ test('interactive console: Ctrl-A h lists the escape keys, Ctrl-A s saves the VM
     p.stdin!.write('\x01s');
     await seen(/rvkvm: saved the VM to \S*vm\.snapshot \([\d.]+ MB in [\d.]+ s\); it runs on/, 60_000);
     assert.ok(existsSync(snap));
+    await seen(/# $/m, 60_000); // the shell's prompt: a line typed before the shell runs may be flushed
     p.stdin!.write('echo still-$((6*7))\r');
     await seen(/still-42/, 30_000);
     const t0 = Date.now();
