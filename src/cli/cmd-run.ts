@@ -648,7 +648,7 @@ export const command: Command = {
       const jit = machine.translationStats();
       if (jit !== null) {
         process.stderr.write(`rvkvm: stats: translated pages=${jit.pages} instructions=${jit.instructions} ` +
-          `wasm-bytes=${jit.bytes} compile-ms=${jit.compileMs.toFixed(0)} dropped=${jit.dropped} retranslated=${jit.retranslated}` +
+          `wasm-bytes=${jit.bytes} compile-ms=${jit.compileMs.toFixed(0)} dropped=${jit.dropped} retranslated=${jit.retranslated} optimized=${jit.optimized}` +
           ` cache-hits=${jit.cacheHits} translated-share=${n > 0 ? (jit.retiredTranslated / n).toFixed(3) : '0'}` +
           ` page-walks=${jit.pageWalks} tlb-flushes=${jit.tlbFlushes} decoded-pages=${jit.decodedPages}` +
           (jit.failed > 0 ? ` failed=${jit.failed} (${jit.firstFailure ?? ''})` : '') + '\n');

@@ -30,7 +30,7 @@ import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_
 import { ExecutionProfile, extensionOfRow, profileLabels, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
 import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
-import { translatePage, dispatcherModule, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+import { translatePage, dispatcherModule, optimizingCompile, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
   DEST_X, DEST_F32, DEST_F16, pairToBig,
@@ -69,6 +69,9 @@ export interface HartOptions {
   /** compile translations off the run loop (WebAssembly.compile) and install them when ready: only for callers
    *  that let the event loop run between run() calls (the VMM's run loop), else nothing is ever installed */
   jitAsync?: boolean;
+  /** instructions translated code entered at a page retires before the page is compiled again by the host's
+   *  optimizing compiler, if it registered one (default JIT_OPT_HOT; tests use small ones) */
+  jitOptHot?: number;
   /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
   vlen?: number;
   /** misaligned loads and stores: done by the hart ('emulate', default) or address-misaligned exceptions */
@@ -103,12 +106,19 @@ export interface JitStats {
   cacheHits: number;
   /** instructions retired in translated code (the rest were interpreted) */
   retiredTranslated: number;
+  /** translations compiled again by the host's optimizing compiler (hot pages; included in pages and compileMs) */
+  optimized: number;
 }
 
 // A page is translated once the interpreter has executed this many instructions in it. Translating a page (and
 // V8 compiling the result) costs as much as interpreting a few hundred thousand instructions; on the Debian boot
 // thresholds of 10k..40k translated 550..950 pages and were slower than 100k..1M (240..110 pages).
 const JIT_HOT = 200_000;
+// A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
+// setOptimizingCompiler), once translated code entered there has retired this many instructions. That compile
+// takes ~5-8x the baseline one (~25-60 ms a page on an idle host) on the run loop and gains ~1.3-2x on the code,
+// so it pays only for pages that go on running: the past is the guess. On the Debian boot a few pages reach it.
+const JIT_OPT_HOT = 50_000_000;
 const SLICE = 65536;
 /** nested (H) under the hypervisor: the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual
  *  instructions are its to handle */
@@ -323,6 +333,7 @@ export class Hart implements CodeCacheOwner {
   /** translations made now count retired instructions per slot (the execution profile is on) */
   jitCounting = false;
   readonly jitHot: number;
+  readonly jitOptHot: number;
   jitPages: (JitPage | undefined)[] = [];
   /** compile translations asynchronously (HartOptions.jitAsync) */
   readonly jitAsync: boolean;
@@ -345,7 +356,7 @@ export class Hart implements CodeCacheOwner {
   /** calls the table entry: the run loop's one call into translated code */
   readonly jitEnter: JitEnter;
   jitNextIndex = 1;
-  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0, cacheHits: 0, retiredTranslated: 0 };
+  readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0, cacheHits: 0, retiredTranslated: 0, optimized: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
 
@@ -371,6 +382,8 @@ export class Hart implements CodeCacheOwner {
     this.jitEnabled = opts.jit ?? true;
     this.jitHot = opts.jitHot ?? JIT_HOT;
     this.jitAsync = opts.jitAsync ?? false;
+    this.jitOptHot = opts.jitOptHot ?? JIT_OPT_HOT;
+    if (!(this.jitOptHot >= 0)) throw new HartError(`jitOptHot ${this.jitOptHot} is not a non-negative instruction count`);
     this.vlen = opts.vlen ?? VLEN_DEFAULT;
     if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
     if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
@@ -632,11 +645,41 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: 0, optimized: false };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
     if (fromCache) s.cacheHits++;
+    return made;
+  }
+
+  /**
+   * Compile a hot translated page again with the host's optimizing compiler (the run loop calls this between two
+   * entries into translated code, when JitPage.heat reaches JIT_OPT_HOT). The new function takes the old one's
+   * table index, so fetch TLB entries and tail calls from other pages reach it at once. Returns the new page.
+   */
+  jitOptimize(hostPage: number): JitPage | undefined {
+    const jp = this.jitPages[hostPage], d = this.decoded[hostPage], compile = optimizingCompile;
+    if (jp === undefined || d === undefined || compile === null || jp.optimized || jp.countBlock >= 0) return undefined;
+    const t0 = performance.now();
+    const t = translatePage(d, RAW_BASE, this.misalignMask, -1, true);
+    let fn: JitFn;
+    try {
+      if (t === null) throw new Error('nothing translatable');
+      fn = new WebAssembly.Instance(compile(t.bytes), this.jitImports).exports['f'] as JitFn;
+    } catch (e) {
+      // never expected: the baseline translation stays
+      this.jitStats.failed++;
+      this.jitStats.firstFailure ??= `optimizing page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
+      jp.heat = -Infinity;
+      return undefined;
+    }
+    this.jitTable.set(jp.tableIndex, fn);
+    jp.entry.fill(0); // a run loop still holding the old entries takes the new ones when it enters the page again
+    const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: 0, optimized: true };
+    this.jitPages[hostPage] = made;
+    const s = this.jitStats;
+    s.pages++; s.optimized++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
     return made;
   }
 

@@ -9,7 +9,7 @@ import type { Hart } from './hart.js';
 import { Op } from './ops.js';
 import { CAUSE } from './csr.js';
 import { umul32, r as i64 } from './int64.js';
-import { RUN_BOUND } from './jit.js';
+import { RUN_BOUND, optimizingCompile, type JitPage } from './jit.js';
 import {
   ACC_LOAD, ACC_STORE, DEBUG_EXIT, DEST_X, Exit, F_BREAK, F_REDIRECT, F_WFI, INSTR_TRACE, JIT_RETRANSLATE,
   MMIO_EXIT, PAGE_MASK, RAW_BASE, TLB_MASK, TRAP, pairToBig,
@@ -45,6 +45,7 @@ export function runSlice(h: Hart, limit: number): number {
   const jitOn = h.jitEnabled && (instrument & INSTR_TRACE) === 0; // translated code counts for the profile too
   const jitState = h.jitState, xb = h.stateOff;
   let jitIndex = 0, jitEntry = NO_ENTRY; // the page's translation (table index; 0 = none)
+  let jitPage: JitPage | undefined;
   let jitSkip = false; // the interpreter executes the next translated-code entry it reaches itself
   let inJit = false;
   let heatPage = -1, heatFrom = 0; // an untranslated page being interpreted, and n when it was entered
@@ -61,6 +62,7 @@ export function runSlice(h: Hart, limit: number): number {
       if (jitOn) {
         if (heatPage >= 0) h.jitHeat[heatPage] += n - heatFrom;
         const jp = h.jitPageFor(pageHost >>> 12, page);
+        jitPage = jp;
         if (jp !== undefined) {
           jitIndex = jp.tableIndex; jitEntry = jp.entry; heatPage = -1;
           h.tlbFetchFn[(pcLo >>> 12) & TLB_MASK] = jp.tableIndex; // translated code may now jump here directly
@@ -75,8 +77,13 @@ export function runSlice(h: Hart, limit: number): number {
             h.jitBase = n;
             jitSkip = h.jitEnter(jitIndex, xb, h.tlbSetBase, pageLo, pageHi, slot, limit - n - RUN_BOUND, 0) !== 0;
             inJit = false;
-            n += jitState[2]!;
-            h.jitStats.retiredTranslated += jitState[2]!;
+            const ran = jitState[2]!;
+            n += ran;
+            h.jitStats.retiredTranslated += ran;
+            if (jitPage !== undefined && (jitPage.heat += ran) >= h.jitOptHot && optimizingCompile !== null) {
+              jitPage = h.jitOptimize(pageHost >>> 12);
+              if (jitPage !== undefined) jitEntry = jitPage.entry;
+            }
             pcLo = jitState[0]!; pcHi = jitState[1]!;
             if (h.flags & (F_BREAK | F_WFI)) { // an instruction run through jitExec ended the slice
               h.flags &= ~F_BREAK;

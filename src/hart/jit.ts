@@ -48,7 +48,20 @@ export interface JitPage {
   fresh: number;
   /** byte offset of its count block (profiling), or -1 */
   readonly countBlock: number;
+  /** instructions retired in translated code entered at this page (what decides on an optimizing compile) */
+  heat: number;
+  /** compiled by the optimizing compiler (see setOptimizingCompiler) */
+  readonly optimized: boolean;
 }
+
+/**
+ * The host's optimizing WebAssembly compile, or null. A host that keeps the engine on its baseline compiler (the
+ * CLI: src/cli/wasm-tiering.ts) registers one, and the hart then compiles again with it the translated pages in
+ * which translated code keeps running (JIT_OPT_HOT); the rest never pay for optimization. A browser leaves the
+ * choice to the engine's own tiering.
+ */
+export let optimizingCompile: ((bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module) | null = null;
+export function setOptimizingCompiler(f: ((bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module) | null): void { optimizingCompile = f; }
 
 // ---------------------------------------------------------------- WebAssembly encoding
 
@@ -388,7 +401,7 @@ function slowArgs(c: Code, info: number, so: number): void {
  * Translate the decoded instructions of one page (hart.ts's decoded page: [so] = op word, [so + 1] = immediate).
  * Returns null when nothing there is translatable.
  */
-export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
+export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
   const slots: number[] = [];
   for (let so = 0; so < 4096; so += 2) {
     const w = page[so]!;
@@ -427,18 +440,24 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
   c.uleb(0).op(W.end);
   // not translated here: back to the interpreter
   exitDynamic(c);
+  fw.label = -1; // index of the last label closed
+  fw.labelOf.fill(-1);
+  for (let k = 0; k < K; k++) fw.labelOf[leaders[k]! >>> 1] = k;
+  fw.pending.fill(0);
   let sinceCheck = 0;
-  let label = -1; // index of the last label closed
   for (let k = 0; k < slots.length; k++) {
     const so = slots[k]!;
     const reachedByFallthrough = k > 0 && fallsThrough(page, slots[k - 1]!, so);
-    if (isLeader[so >>> 1] === 1) { c.op(W.end); label++; }
-    if (!reachedByFallthrough) sinceCheck = 0;
-    else if (sinceCheck >= RUN_BOUND) {
+    if (isLeader[so >>> 1] === 1) { c.op(W.end); fw.label++; }
+    // the longest run since a budget check on any way here: fall-through, or a forward branch that came straight
+    // here (see goTo); entries through the dispatcher have just checked
+    sinceCheck = Math.max(reachedByFallthrough ? sinceCheck : 0, fw.pending[so >>> 1]!);
+    if (sinceCheck >= RUN_BOUND) {
       c.get(L_N).get(L_LIM).op(W.i32_gt_s).u8(W.if_, VOID); exitAt(c, so); c.op(W.end);
       sinceCheck = 0;
     }
-    const loopDepth = K - 1 - label;
+    fw.since = sinceCheck;
+    const loopDepth = K - 1 - fw.label;
     c.countAt = countBlock < 0 ? -1 : countBlock + (so >>> 1) * 4;
     emitInstruction(c, page[so]!, page[so + 1]!, page[rawBase + so]!, so, misalignMask, loopDepth);
     sinceCheck++;
@@ -448,7 +467,7 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
     if (op !== Op.JAL && op !== Op.JALR && !(k + 1 < slots.length && slots[k + 1] === next)) exitAt(c, next);
   }
   c.op(W.end).op(W.unreachable).op(W.end);
-  return { bytes: assemble(c), entry, count: slots.length };
+  return { bytes: assemble(c, optimized), entry, count: slots.length };
 }
 
 /** back to the interpreter at page offset L_SO */
@@ -464,9 +483,33 @@ function fallsThrough(page: Int32Array, prev: number, so: number): boolean {
   return op !== Op.JAL && op !== Op.JALR && prev + (w < 0 ? 2 : 4) === so;
 }
 
-/** control to page offset `t` (a constant): inside the page through the dispatcher, else out with the pc */
-function goTo(c: Code, so: number, t: number, loopDepth: number): void {
-  if (t >= 0 && t < 4096) c.i32(t).set(L_SO).u8(W.br).uleb(loopDepth);
+/**
+ * Where translatePage is in the page, for branches: the labels are blocks that all open before the first
+ * instruction and close in address order, so a translated instruction further down the page is a still-open block
+ * and a forward branch reaches it with one `br`; a backward one goes round the loop through the budget check and
+ * the dispatcher.
+ */
+const fw = {
+  /** index of the last label closed (the instruction being emitted is under it) */
+  label: -1,
+  /** per half-word slot: its label index, -1 where there is none */
+  labelOf: new Int32Array(2048),
+  /** per half-word slot: the longest run since a budget check of the forward branches that come straight here */
+  pending: new Int32Array(2048),
+  /** that run for the instruction being emitted, before it */
+  since: 0,
+};
+
+/**
+ * control to page offset `t` (a constant): forward inside the page straight to its label, backward through the
+ * dispatcher, else out with the pc; `nest`: structured blocks the caller has opened around this
+ */
+function goTo(c: Code, so: number, t: number, loopDepth: number, nest: number): void {
+  const target = t > so && t < 4096 ? fw.labelOf[t >>> 1]! : -1;
+  if (target >= 0) {
+    fw.pending[t >>> 1] = Math.max(fw.pending[t >>> 1]!, fw.since + 1);
+    c.u8(W.br).uleb(target - fw.label - 1 + nest);
+  } else if (t >= 0 && t < 4096) c.i32(t).set(L_SO).u8(W.br).uleb(loopDepth + nest);
   else { pcPlus(c, so, t - so); exitPcFromStack(c); }
 }
 
@@ -495,7 +538,7 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
   } else if (op === Op.JAL) {
     if (live) { c.get(L_XB); pcPlus(c, so, ilen); c.mem(W.i64_store, 3, toRd); }
     countOne(c);
-    goTo(c, so, so + imm, loopDepth);
+    goTo(c, so, so + imm, loopDepth, 0);
   } else if (op === Op.JALR) {
     getX(c, rs1); c.i64(imm).op(W.i64_add).i64(-2).op(W.i64_and).set(L_A);
     if (misalignMask) { c.get(L_A).op(W.i32_wrap_i64).i32(misalignMask).op(W.i32_and).u8(W.if_, VOID); exitAt(c, so); c.op(W.end); }
@@ -507,7 +550,7 @@ function emitInstruction(c: Code, w: number, imm: number, raw: number, so: numbe
   } else if (br !== undefined) {
     getX(c, rs1); getX(c, rs2); c.op(br).u8(W.if_, VOID);
     countOne(c);
-    goTo(c, so, so + imm, loopDepth + 1);
+    goTo(c, so, so + imm, loopDepth, 1);
     c.op(W.end);
     countOne(c);
   } else if (ld !== undefined) {
@@ -577,7 +620,7 @@ export function dispatcherModule(): Uint8Array<ArrayBuffer> {
   return m.buf.slice(0, m.len);
 }
 
-function assemble(body: Code): Uint8Array<ArrayBuffer> {
+function assemble(body: Code, optimized: boolean): Uint8Array<ArrayBuffer> {
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, content: Bytes): void => { m.u8(id).uleb(content.len).append(content); };
@@ -609,5 +652,7 @@ function assemble(body: Code): Uint8Array<ArrayBuffer> {
   code.uleb(leaveLocals.len + leave.len).append(leaveLocals).append(leave);
   code.append(fp.code);
   section(10, code);
+  // engines cache compiled modules by their bytes: the optimizing compile of a page must not find the baseline one
+  if (optimized) section(0, new Bytes().name('rvkvm-optimized'));
   return m.buf.slice(0, m.len);
 }

@@ -183,6 +183,21 @@ test('run(n) retires exactly n instructions in translated code, slice after slic
   assert.equal(hart.getX(5), BigInt(Math.ceil(total / 4)));
 });
 
+test('forward branches go straight to their target and still stop exactly at the budget', () => {
+  // 150 taken forward branches (beq x0, x0, +8), each over a jump that never runs (so no target is reached by
+  // falling through), then a back edge: with no budget check on the way a run would pass its budget by far more
+  // than RUN_BOUND
+  const prog: Insn[] = [];
+  for (let k = 0; k < 150; k++) prog.push(B(8, 0, 0, 0), J(4 * 2 * (150 - k) - 4 + 4, 0));
+  prog.push(addi(7, 7, 1), addi(5, 5, 1), J(-4 * 2 * 150 - 4, 0));
+  for (const n of [1, 31, 32, 33, 40, 77, 150, 151, 200, 1000]) {
+    const interp = makeHart(prog, false).hart, jit = makeHart(prog, true).hart;
+    for (const h of [interp, jit]) { h.run(1); assert.equal(h.run(n), Exit.Budget); h.run(3); }
+    sameState(interp, jit, `run(${n})`);
+    assert.ok(jit.jitStats.pages >= 1);
+  }
+});
+
 test('sd/sw into a page of translated code from another page drops the translation (dropped stat)', () => {
   const prog: Insn[] = [addi(5, 5, 1), J(-4, 0)];
   const { hart, mem } = makeHart(prog, true);

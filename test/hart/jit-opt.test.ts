@@ -1,0 +1,86 @@
+// Selective optimization of translated pages (Hart.jitOptimize, src/cli/wasm-tiering.ts): with the CLI's
+// optimizing compiler registered, a page whose translated code keeps running is compiled again with TurboFan and
+// takes over the first translation's table slot. The optimized code must end in the same state as the
+// interpreter, and the test fails if no page was optimized or one was not really compiled by TurboFan.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GuestMemory, Hart } from '../../src/hart/index.js';
+import { setOptimizingCompiler } from '../../src/hart/jit.js';
+import { compileOptimized, keepBaselineWasmCode } from '../../src/cli/wasm-tiering.js';
+import { RAM, I, R, S, B, J, addi, add, ld, sd, encode, isaSet, type Insn } from './asm.js';
+
+const ISA = 'i m a f d c zca zcd zicsr zifencei zicntr zba zbb zbs';
+const DATA = RAM + 0x10000;
+
+keepBaselineWasmCode();
+
+function makeHart(prog: Insn[], jit: boolean, jitOptHot: number): Hart {
+  const mem = new GuestMemory({ maxRamBytes: 4 << 20 });
+  mem.addRam(RAM, 4 << 20);
+  const bytes = encode(prog);
+  mem.ram(RAM, bytes.length).set(bytes);
+  const words = new DataView(mem.ram(DATA, 8 * 64).buffer, mem.ram(DATA, 8).byteOffset, 8 * 64);
+  for (let k = 0; k < 64; k++) words.setBigUint64(8 * k, BigInt(k) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn, true);
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0, jitOptHot });
+  hart.setPc(BigInt(RAM));
+  hart.setX(10, BigInt(DATA));
+  hart.setCsr(0x300, 1n << 13n); // mstatus.FS = Initial
+  return hart;
+}
+
+// a loop over 64 doublewords: integer mix, a data-dependent branch, a store back, FP accumulate
+const LOOP: Insn[] = [
+  addi(5, 0, 0), // x5 = index
+  addi(6, 0, 64 * 8),
+  // loop:
+  add(7, 10, 5), ld(8, 7, 0), R(0x20, 8, 9, 0, 9, 0x33) /* sub x9, x9, x8 */, R(1, 8, 9, 0, 9, 0x33) /* mul */,
+  I(13, 9, 5, 11, 0x13) /* srli x11, x9, 13 */, R(0, 11, 9, 4, 9, 0x33) /* xor */,
+  B(8, 0, 11, 0) /* beq x11, x0, +8 */, addi(12, 12, 1),
+  sd(9, 7, 0),
+  R(0x79, 0, 8, 0, 1, 0x53) /* fmv.d.x f1, x8 */, R(0x01, 1, 2, 7, 2, 0x53) /* fadd.d f2, f2, f1 */,
+  I(8, 7, 3, 3, 0x07) /* fld f3, 8(x7) */, R(0x09, 3, 2, 7, 2, 0x53) /* fmul.d f2, f2, f3 */,
+  S(0, 2, 10, 3, 0x27) /* fsd f2, 0(x10) */,
+  addi(5, 5, 8), B(-60, 6, 5, 4) /* blt x5, x6, loop */,
+  addi(5, 0, 0), addi(13, 13, 1),
+  J(-72, 0), // again
+];
+
+test('a hot translated page is optimized and matches the interpreter', () => {
+  setOptimizingCompiler(compileOptimized);
+  try {
+    const interp = makeHart(LOOP, false, 0), jit = makeHart(LOOP, true, 5000);
+    for (const h of [interp, jit]) for (let k = 0; k < 40; k++) h.run(10_007);
+    for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
+    for (let r = 0; r < 4; r++) assert.equal(jit.getF(r), interp.getF(r), `f${r}`);
+    assert.equal(jit.getPc(), interp.getPc(), 'pc');
+    assert.equal(jit.instret, interp.instret, 'instret');
+    assert.equal(jit.jitStats.failed, 0, jit.jitStats.firstFailure);
+    assert.equal(jit.jitStats.optimized, 1, JSON.stringify(jit.jitStats));
+  } finally {
+    setOptimizingCompiler(null);
+  }
+});
+
+test('without an optimizing compiler nothing is compiled again', () => {
+  const jit = makeHart(LOOP, true, 0);
+  for (let k = 0; k < 10; k++) jit.run(10_007);
+  assert.equal(jit.jitStats.optimized, 0);
+  assert.equal(jit.jitStats.pages, 1);
+});
+
+test('compileOptimized compiles with TurboFan, and the baseline compiler is back afterwards', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--allow-natives-syntax');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const tier = new Function('f', 'return [%IsLiftoffFunction(f), %IsTurboFanFunction(f)]') as (f: unknown) => [boolean, boolean];
+  // (func (param i32) (result i32) local.get 0 i32.const 1 i32.add), two copies differing in a custom section
+  const mod = (tag: number): Uint8Array<ArrayBuffer> => new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0,
+    10, 9, 1, 7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b, 0, 2, 1, tag]);
+  const opt = new WebAssembly.Instance(compileOptimized(mod(0x61))).exports['f'] as (x: number) => number;
+  const base = new WebAssembly.Instance(new WebAssembly.Module(mod(0x62))).exports['f'] as (x: number) => number;
+  assert.equal(opt(41), 42); assert.equal(base(41), 42);
+  assert.deepEqual(tier(opt), [false, true]);
+  assert.deepEqual(tier(base), [true, false]);
+});
+
