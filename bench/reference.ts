@@ -3,6 +3,8 @@
 // hart that miscomputes fails the bench instead of reporting a fast wrong answer. Keep the constants here in
 // step with the C sources: a mismatch shows up as a checksum failure in test/bench/workloads.test.ts.
 
+import { createCipheriv, createHash } from 'node:crypto';
+
 const MASK64 = (1n << 64n) - 1n;
 
 /** test/guest/bench/int-hashsort.c */
@@ -156,4 +158,36 @@ export function memSv39Checksum(p: typeof MEM_PARAMS = MEM_PARAMS): bigint {
     }
   }
   return BigInt(sum);
+}
+
+/** test/guest/bench/crypto-sha-aes.c */
+export const CRYPTO_PARAMS = {
+  shaBytes: 65536, shaRounds: 12, aesBytes: 16384, aesRounds: 12,
+  seedSha: 0x9e3779b97f4a7c15n, seedAes: 0xd1b54a32d192ed03n,
+} as const;
+
+/** xorshift64 words as little-endian bytes, as the C's fill() */
+function xorshiftBytes(n: number, seed: bigint): Buffer {
+  const out = Buffer.alloc(n);
+  let s = seed;
+  for (let k = 0; k < n; k += 8) {
+    s ^= (s << 13n) & MASK64; s ^= s >> 7n; s ^= (s << 17n) & MASK64;
+    out.writeBigUInt64LE(s, k);
+  }
+  return out;
+}
+
+/** sha256 and aes lines of the crypto workload, by Node's own SHA-256 and AES-128-CBC (OpenSSL) */
+export function cryptoShaAesResults(p: typeof CRYPTO_PARAMS = CRYPTO_PARAMS): Map<string, bigint> {
+  const buf = xorshiftBytes(p.shaBytes, p.seedSha);
+  let digest = Buffer.alloc(32);
+  for (let r = 0; r < p.shaRounds; r++) {
+    digest.copy(buf, 0);
+    digest = createHash('sha256').update(buf).digest();
+  }
+  const keyiv = xorshiftBytes(32, p.seedAes ^ p.seedSha);
+  const cipher = createCipheriv('aes-128-cbc', keyiv.subarray(0, 16), keyiv.subarray(16, 32)).setAutoPadding(false);
+  let data = xorshiftBytes(p.aesBytes, p.seedAes);
+  for (let r = 0; r < p.aesRounds; r++) data = cipher.update(data); // the CBC chain runs on, as in the C
+  return new Map([['sha256', digest.readBigUInt64BE(0)], ['aes', data.readBigUInt64LE(p.aesBytes - 8)]]);
 }

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { execElf } from '../src/cli/cmd-exec.js';
 import type { JitStats } from '../src/hart/index.js';
 import { spread, type JitCounters, type Spread } from './report.js';
-import { fpNbodyMatmulResults, intHashSortChecksum, memSv39Checksum } from './reference.js';
+import { cryptoShaAesResults, fpNbodyMatmulResults, intHashSortChecksum, memSv39Checksum } from './reference.js';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Workload {
-  name: 'int' | 'fp' | 'mem';
+  name: 'int' | 'fp' | 'mem' | 'crypto';
   description: string;
   /** ELF under the project root */
   elf: string;
@@ -41,6 +41,12 @@ export const WORKLOADS: readonly Workload[] = [
     qemuElf: 'build/guest/bench-qemu/mem-sv39-user.elf',
     description: 'U-mode pointer chase + page-stride walk over 8 MiB of scrambled Sv39 4 KiB pages',
     expected: () => new Map([['checksum', memSv39Checksum()]]),
+  },
+  {
+    name: 'crypto', elf: 'build/guest/bench/crypto-sha-aes.elf', source: 'test/guest/bench/crypto-sha-aes.c',
+    qemuElf: 'build/guest/bench-qemu/crypto-sha-aes.elf',
+    description: 'SHA-256 over 64 KiB x12, AES-128-CBC (T-tables) over 16 KiB x12, as OpenSSL\'s generic C (M-mode)',
+    expected: () => cryptoShaAesResults(),
   },
 ];
 

@@ -4,7 +4,7 @@
 // TurboFan takes ~25 ms per page (Liftoff ~4 ms) while the guest keeps moving to new pages: measured on the Debian
 // boot (2 cores), V8's own tier-up cost more than it gained (11 s vs 5 s to power-off). So the CLI keeps Liftoff
 // only, and chooses itself which pages are worth TurboFan: the hart compiles a page again through
-// setOptimizingCompiler's function once translated code has run long in it (JIT_OPT_HOT), and that function
+// setOptimizingCompiler's function once translated code has run long in it (JIT_OPT_PER_BYTE), and that function
 // lifts --liftoff-only for that one synchronous compile. A browser cannot set flags; there V8's tiering decides.
 // RVKVM_NO_OPT=1 in the environment leaves every page on Liftoff (for paired measurements of the two).
 import { setFlagsFromString } from 'node:v8';

@@ -70,7 +70,7 @@ export interface HartOptions {
    *  that let the event loop run between run() calls (the VMM's run loop), else nothing is ever installed */
   jitAsync?: boolean;
   /** instructions translated code entered at a page retires before the page is compiled again by the host's
-   *  optimizing compiler, if it registered one (default JIT_OPT_HOT; tests use small ones) */
+   *  optimizing compiler, if it registered one (default: JIT_OPT_PER_BYTE per byte of its translation) */
   jitOptHot?: number;
   /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
   vlen?: number;
@@ -115,10 +115,14 @@ export interface JitStats {
 // thresholds of 10k..40k translated 550..950 pages and were slower than 100k..1M (240..110 pages).
 const JIT_HOT = 200_000;
 // A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
-// setOptimizingCompiler), once translated code entered there has retired this many instructions. That compile
-// takes ~5-8x the baseline one (~25-60 ms a page on an idle host) on the run loop and gains ~1.3-2x on the code,
-// so it pays only for pages that go on running: the past is the guess. On the Debian boot a few pages reach it.
-const JIT_OPT_HOT = 50_000_000;
+// setOptimizingCompiler), once translated code entered there has retired this many instructions per byte of its
+// WebAssembly. That compile runs on the run loop and takes time in proportion to the module: TurboFan took 340 ms
+// for the bench's 19 KiB int page on this 2-core host under a load of ~20 (Liftoff ~6x less), some 2 us a byte
+// unloaded; the optimized code runs 1.3-1.9x faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int
+// workload: 1.2-1.9x), about 0.5 ns an instruction saved. So it pays for a page that goes on running ~4000
+// instructions a byte (~80-200 M for a page): the past is the guess. The bench's short workloads (35-95 M) and the
+// boot's pages stay on Liftoff; long userland runs get it.
+const JIT_OPT_PER_BYTE = 4000;
 const SLICE = 65536;
 /** nested (H) under the hypervisor: the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual
  *  instructions are its to handle */
@@ -333,7 +337,7 @@ export class Hart implements CodeCacheOwner {
   /** translations made now count retired instructions per slot (the execution profile is on) */
   jitCounting = false;
   readonly jitHot: number;
-  readonly jitOptHot: number;
+  readonly jitOptHot: number | undefined;
   jitPages: (JitPage | undefined)[] = [];
   /** compile translations asynchronously (HartOptions.jitAsync) */
   readonly jitAsync: boolean;
@@ -382,8 +386,8 @@ export class Hart implements CodeCacheOwner {
     this.jitEnabled = opts.jit ?? true;
     this.jitHot = opts.jitHot ?? JIT_HOT;
     this.jitAsync = opts.jitAsync ?? false;
-    this.jitOptHot = opts.jitOptHot ?? JIT_OPT_HOT;
-    if (!(this.jitOptHot >= 0)) throw new HartError(`jitOptHot ${this.jitOptHot} is not a non-negative instruction count`);
+    this.jitOptHot = opts.jitOptHot;
+    if (this.jitOptHot !== undefined && !(this.jitOptHot >= 0)) throw new HartError(`jitOptHot ${this.jitOptHot} is not a non-negative instruction count`);
     this.vlen = opts.vlen ?? VLEN_DEFAULT;
     if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
     if (!(this.jitHot >= 0)) throw new HartError(`jitHot ${this.jitHot} is not a non-negative instruction count`);
@@ -645,7 +649,7 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: 0, optimized: false };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, optimized: false };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
@@ -655,7 +659,7 @@ export class Hart implements CodeCacheOwner {
 
   /**
    * Compile a hot translated page again with the host's optimizing compiler (the run loop calls this between two
-   * entries into translated code, when JitPage.heat reaches JIT_OPT_HOT). The new function takes the old one's
+   * entries into translated code, when JitPage.heat has counted down to 0). The new function takes the old one's
    * table index, so fetch TLB entries and tail calls from other pages reach it at once. Returns the new page.
    */
   jitOptimize(hostPage: number): JitPage | undefined {
@@ -671,7 +675,7 @@ export class Hart implements CodeCacheOwner {
       // never expected: the baseline translation stays
       this.jitStats.failed++;
       this.jitStats.firstFailure ??= `optimizing page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
-      jp.heat = -Infinity;
+      jp.heat = Infinity; // never again
       return undefined;
     }
     this.jitTable.set(jp.tableIndex, fn);

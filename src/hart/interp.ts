@@ -80,7 +80,7 @@ export function runSlice(h: Hart, limit: number): number {
             const ran = jitState[2]!;
             n += ran;
             h.jitStats.retiredTranslated += ran;
-            if (jitPage !== undefined && (jitPage.heat += ran) >= h.jitOptHot && optimizingCompile !== null) {
+            if (jitPage !== undefined && (jitPage.heat -= ran) <= 0 && !jitPage.optimized && optimizingCompile !== null) {
               jitPage = h.jitOptimize(pageHost >>> 12);
               if (jitPage !== undefined) jitEntry = jitPage.entry;
             }

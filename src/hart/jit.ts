@@ -48,7 +48,7 @@ export interface JitPage {
   fresh: number;
   /** byte offset of its count block (profiling), or -1 */
   readonly countBlock: number;
-  /** instructions retired in translated code entered at this page (what decides on an optimizing compile) */
+  /** instructions translated code entered at this page may still retire before its optimizing compile */
   heat: number;
   /** compiled by the optimizing compiler (see setOptimizingCompiler) */
   readonly optimized: boolean;
@@ -57,7 +57,7 @@ export interface JitPage {
 /**
  * The host's optimizing WebAssembly compile, or null. A host that keeps the engine on its baseline compiler (the
  * CLI: src/cli/wasm-tiering.ts) registers one, and the hart then compiles again with it the translated pages in
- * which translated code keeps running (JIT_OPT_HOT); the rest never pay for optimization. A browser leaves the
+ * which translated code keeps running (hart.ts, JIT_OPT_PER_BYTE); the rest never pay for optimization. A browser leaves the
  * choice to the engine's own tiering.
  */
 export let optimizingCompile: ((bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module) | null = null;

@@ -13,8 +13,8 @@ import { projectRoot } from '../../bench/workloads.js';
 import { validateResult, type BenchResult } from '../../bench/report.js';
 import { runNativeWorkload, runProcess, runProcessFrom, runQemuWorkload } from '../../bench/refs.js';
 
-test('three workloads: int, fp, mem', () => {
-  assert.deepEqual(WORKLOADS.map((w) => w.name), ['int', 'fp', 'mem']);
+test('four workloads: int, fp, mem, crypto', () => {
+  assert.deepEqual(WORKLOADS.map((w) => w.name), ['int', 'fp', 'mem', 'crypto']);
 });
 
 for (const w of WORKLOADS) {
@@ -57,7 +57,7 @@ test('bench main --only mips --quick --json-only: stdout is the result document,
     assert.deepEqual(validateResult(doc), []);
     assert.deepEqual(doc.mips.map((m) => `${m.name} ${m.mode}`),
       ['int jit', 'int jit+profile', 'int interpreter', 'fp jit', 'fp jit+profile', 'fp interpreter',
-        'mem jit', 'mem jit+profile', 'mem interpreter']);
+        'mem jit', 'mem jit+profile', 'mem interpreter', 'crypto jit', 'crypto jit+profile', 'crypto interpreter']);
     assert.deepEqual(doc.boot, []);
     for (const m of doc.mips) assert.ok(Math.abs(m.mips - m.instructions / m.seconds / 1e6) < 1e-9 * m.mips, m.name);
     const files = readdirSync(dir);
