@@ -37,6 +37,7 @@ import {
 } from './defs.js';
 import { runSlice, storeDecoded } from './interp.js';
 import { translationCache } from './jit-cache.js';
+import { warmInterpreter } from './warmup.js';
 import { csrRead, csrWrite } from './csrfile.js';
 import { effectiveMip, nextTimerDeadline, takeInterrupt } from './trap.js';
 import { debugTranslate, flushTlb, selectTlb, fetchHostPageOf, load, store } from './mmu.js';
@@ -976,6 +977,7 @@ export class Hart implements CodeCacheOwner {
   run(maxInstructions: number): Exit {
     if (!(maxInstructions >= 0)) throw new HartError(`instruction budget ${maxInstructions} is not a non-negative number`);
     if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
+    warmInterpreter(Hart); // once per process (warmup.ts)
     this.refreshViews();
     // Other harts, DMA and the debugger only touch memory between run() calls: the LR reservation is parked with
     // the memory meanwhile, which breaks it when one of them writes its page, so an SC does not fail merely
