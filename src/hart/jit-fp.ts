@@ -404,14 +404,16 @@ export function fpModuleParts(): { typeCount: number; types: Bytes; funcTypes: n
 const fOff = (r2: number): number => F_REGS + r2 * 4;
 const xOff = (r2: number): number => r2 * 4;
 
-/** i32 0/1: the fast path may run: mstatus.FS is not Off and V=0 (with V=1 vsstatus.FS gates and is dirtied as
- *  well: the slow path does that) */
-function fsOn(c: Code): void {
-  c.get(L_XB).mem(W.i32_load, 2, MSTATUS_AT).i32(MSTATUS_FS).op(W.i32_and).i32(0); o(c, V.i32_ne);
+/**
+ * i32 0/1: the fast path may run: V=0 (with V=1 vsstatus.FS gates and is dirtied as well: the slow path does that)
+ * and mstatus.FS is Dirty for an instruction that writes an f register or fflags (then it has nothing to mark: the
+ * first such instruction after FS was cleaned takes the slow path, which dirties it), or not Off for one that
+ * only reads them.
+ */
+function fsOn(c: Code, writes: boolean): void {
+  c.get(L_XB).mem(W.i32_load, 2, MSTATUS_AT).i32(MSTATUS_FS).op(W.i32_and);
+  if (writes) c.i32(MSTATUS_FS).op(W.i32_eq); else { c.i32(0); o(c, V.i32_ne); }
   c.get(L_XB).mem(W.i32_load, 2, VIRT_AT).op(W.i32_eqz).op(W.i32_and);
-}
-function markDirty(c: Code): void {
-  c.get(L_XB).get(L_XB).mem(W.i32_load, 2, MSTATUS_AT).i32(MSTATUS_FS).op(W.i32_or).mem(W.i32_store, 2, MSTATUS_AT);
 }
 /** fflags |= L_S */
 function orFlags(c: Code): void {
@@ -452,18 +454,47 @@ function getS(c: Code, r2: number): void { c.get(L_XB).mem(W.i64_load, 3, fOff(r
 function fastF(c: Code, w: number, imm: number, raw: number, so: number, rd: number, prep: () => void, cond: () => void): void {
   prep();
   c.set(L_S).set(L_B);
-  c.get(L_S).i32(0); o(c, V.i32_ge_s); cond(); c.op(W.i32_and); fsOn(c); c.op(W.i32_and);
+  c.get(L_S).i32(0); o(c, V.i32_ge_s); cond(); c.op(W.i32_and); fsOn(c, true); c.op(W.i32_and);
   c.u8(W.if_, VOID);
   c.get(L_XB).get(L_B).mem(W.i64_store, 3, fOff(rd));
-  orFlags(c); markDirty(c);
+  orFlags(c);
   countOne(c);
   c.op(W.else_);
   emitEx(c, w, imm, raw, so);
   c.op(W.end);
 }
-/** an instruction with no flags and no result-dependent condition: `ok` pushes i32 0/1, `body` does the work */
-function guarded(c: Code, w: number, imm: number, raw: number, so: number, ok: () => void, body: () => void): void {
-  ok(); fsOn(c); c.op(W.i32_and);
+/**
+ * + - * / and sqrt when fflags.NX is already set (as it stays in FP code after its first inexact result) in
+ * round-to-nearest-even with FS Dirty: no exactness test is needed. A host result whose magnitude is finite,
+ * normal and above the smallest normal (biased exponent 2..max-1) raised no flag but NX (no overflow, no tininess
+ * after rounding, no invalid operation or division by zero: those give infinities, NaNs or tiny results), and NX is
+ * set, so the instruction writes only f[rd]. Any other result (or state) goes on to `general`, the exact fast path
+ * and the slow path. binary32: the host's binary64 result rounded to float is the correctly rounded float.
+ */
+function stickyNx(c: Code, raw: number, d: boolean, rd: number, operate: () => void, general: () => void): void {
+  if (!rmIs(c, raw, 'rne')) { general(); return; }
+  c.get(L_XB).mem(W.i32_load, 2, FFLAGS_AT).i32(1).op(W.i32_and).op(W.i32_and); fsOn(c, true); c.op(W.i32_and);
+  c.u8(W.if_, I32);
+  operate();
+  if (d) {
+    o(c, V.i64_reinterpret_f64); c.tee(L_B).i64(52).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(0x7ff).op(W.i32_and);
+    c.i32(2).op(W.i32_sub).i32(0x7fd); o(c, V.i32_lt_u);
+  } else {
+    o(c, V.f32_demote_f64, V.i32_reinterpret_f32); c.tee(L_H); box(c); c.set(L_B);
+    c.get(L_H).i32(23).op(W.i32_shr_u).i32(0xff).op(W.i32_and).i32(2).op(W.i32_sub).i32(0xfd); o(c, V.i32_lt_u);
+  }
+  c.op(W.else_).i32(0).op(W.end);
+  c.u8(W.if_, VOID);
+  c.get(L_XB).get(L_B).mem(W.i64_store, 3, fOff(rd));
+  countOne(c);
+  c.op(W.else_);
+  general();
+  c.op(W.end);
+}
+/** an instruction with no result-dependent condition: `ok` pushes i32 0/1, `body` does the work; `writes`: it
+ *  writes an f register or fflags (fsOn) */
+function guarded(c: Code, w: number, imm: number, raw: number, so: number, writes: boolean, ok: () => void, body: () => void): void {
+  ok(); fsOn(c, writes); c.op(W.i32_and);
   c.u8(W.if_, VOID);
   body();
   countOne(c);
@@ -476,6 +507,10 @@ const one = (c: Code) => (): void => { c.i32(1); };
 const ARITH: Partial<Record<Op, [H, H]>> = {
   [Op.FADD]: [H.S_ADD, H.D_ADD], [Op.FSUB]: [H.S_ADD, H.D_ADD], [Op.FMUL]: [H.S_MUL, H.D_MUL],
   [Op.FDIV]: [H.S_DIV, H.D_DIV],
+};
+/** the host operation of each ARITH op (FSUB adds the negated operand) */
+const HOST_ARITH: Partial<Record<Op, V>> = {
+  [Op.FADD]: V.f64_add, [Op.FSUB]: V.f64_add, [Op.FMUL]: V.f64_mul, [Op.FDIV]: V.f64_div,
 };
 const FMA_NEG: Partial<Record<Op, [boolean, boolean]>> = {
   // (negate the product, negate the addend): fmsub = a*b - c, fnmsub = -(a*b) + c, fnmadd = -(a*b) - c
@@ -505,18 +540,17 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
     const size = op === Op.FLW ? 4 : 8;
     getX(c, rs1); c.i64(imm).op(W.i64_add).set(L_A);
     tlbIndex(c);
-    guarded(c, w, imm, raw, so, () => tlbHit(c, ACC_LOAD, size), () => {
+    guarded(c, w, imm, raw, so, true, () => tlbHit(c, ACC_LOAD, size), () => {
       c.get(L_XB); tlbHost(c, ACC_LOAD);
       if (size === 4) { c.mem(V.i64_load32_u as number as W, 2, 0); i64n(c, BOX); c.op(W.i64_or); } else c.mem(W.i64_load, 3, 0);
       c.mem(W.i64_store, 3, fOff(rd));
-      markDirty(c);
     });
   } else if (op === Op.FSW || op === Op.FSD) {
     const size = op === Op.FSW ? 4 : 8;
     getX(c, rs1); c.i64(imm).op(W.i64_add).set(L_A);
     tlbIndex(c);
     // hit, and not a page holding decoded code (the slow path's store drops that code)
-    guarded(c, w, imm, raw, so, () => {
+    guarded(c, w, imm, raw, so, false, () => {
       tlbHit(c, ACC_STORE, size); c.u8(W.if_, I32);
       tlbHost(c, ACC_STORE); c.tee(L_H).i32(12).op(W.i32_shr_u).mem(W.i32_load8_u, 0, CODE_PAGE_BASE).op(W.i32_eqz);
       c.op(W.else_).i32(0).op(W.end);
@@ -525,13 +559,16 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
       c.mem(size === 4 ? V.i64_store32 as number as W : W.i64_store, size === 4 ? 2 : 3, 0);
     });
   } else if (arith !== undefined) {
-    fastF(c, w, imm, raw, so, rd, () => {
-      getF(c, rs1, d); getF(c, rs2, d); if (op === Op.FSUB) o(c, V.f64_neg);
-      call(c, arith[d ? 1 : 0]);
-    }, () => { if (!rmIs(c, raw, 'rne')) c.i32(0); });
+    const operands = (): void => { getF(c, rs1, d); getF(c, rs2, d); if (op === Op.FSUB) o(c, V.f64_neg); };
+    stickyNx(c, raw, d, rd, () => { operands(); o(c, HOST_ARITH[op]!); }, () => {
+      fastF(c, w, imm, raw, so, rd, () => { operands(); call(c, arith[d ? 1 : 0]); },
+        () => { if (!rmIs(c, raw, 'rne')) c.i32(0); });
+    });
   } else if (op === Op.FSQRT) {
-    fastF(c, w, imm, raw, so, rd, () => { getF(c, rs1, d); call(c, d ? H.D_SQRT : H.S_SQRT); },
-      () => { if (!rmIs(c, raw, 'rne')) c.i32(0); });
+    stickyNx(c, raw, d, rd, () => { getF(c, rs1, d); o(c, V.f64_sqrt); }, () => {
+      fastF(c, w, imm, raw, so, rd, () => { getF(c, rs1, d); call(c, d ? H.D_SQRT : H.S_SQRT); },
+        () => { if (!rmIs(c, raw, 'rne')) c.i32(0); });
+    });
   } else if (fmaNeg !== undefined) {
     fastF(c, w, imm, raw, so, rd, () => {
       getF(c, rs1, d); if (fmaNeg[0]) o(c, V.f64_neg);
@@ -545,16 +582,16 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
   } else if (op === Op.FCVT_D_S) {
     // exact; NaNs (signalling: NV) go to the library
     getF(c, rs1, false); c.set(L_F0);
-    guarded(c, w, imm, raw, so, () => {
+    guarded(c, w, imm, raw, so, true, () => {
       c.get(L_F0).get(L_F0); o(c, V.f64_eq);
       if (!rmIs(c, raw, 'valid')) c.i32(0);
       c.op(W.i32_and);
     }, () => {
-      c.get(L_XB).get(L_F0); o(c, V.i64_reinterpret_f64); c.mem(W.i64_store, 3, fOff(rd)); markDirty(c);
+      c.get(L_XB).get(L_F0); o(c, V.i64_reinterpret_f64); c.mem(W.i64_store, 3, fOff(rd));
     });
   } else if (op === Op.FSGNJ || op === Op.FSGNJN || op === Op.FSGNJX) {
     // sign of rs2 (negated, or xor-ed with rs1's) on the magnitude of rs1; binary32 after the NaN-boxing check
-    guarded(c, w, imm, raw, so, one(c), () => {
+    guarded(c, w, imm, raw, so, true, one(c), () => {
       c.get(L_XB);
       if (d) {
         c.get(L_XB).mem(W.i64_load, 3, fOff(rs1));
@@ -573,7 +610,6 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
         box(c);
       }
       c.mem(W.i64_store, 3, fOff(rd));
-      markDirty(c);
     });
   } else if (op === Op.FMIN || op === Op.FMAX) {
     fastF(c, w, imm, raw, so, rd, () => {
@@ -584,13 +620,13 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
   } else if (cmp !== undefined) {
     // NaN operands (flags NV by the signalling / quiet rules) go to the library
     getF(c, rs1, d); c.set(L_F0); getF(c, rs2, d); c.set(L_F1);
-    guarded(c, w, imm, raw, so, () => {
+    guarded(c, w, imm, raw, so, false, () => {
       c.get(L_F0).get(L_F0); o(c, V.f64_eq); c.get(L_F1).get(L_F1); o(c, V.f64_eq); c.op(W.i32_and);
     }, () => {
       c.get(L_XB).get(L_F0).get(L_F1); o(c, cmp); c.op(W.i64_extend_i32_u).mem(W.i64_store, 3, xOff(rd));
     });
   } else if (op === Op.FCLASS) {
-    guarded(c, w, imm, raw, so, one(c), () => {
+    guarded(c, w, imm, raw, so, false, one(c), () => {
       c.get(L_XB);
       if (d) {
         c.get(L_XB).mem(W.i64_load, 3, fOff(rs1)).set(L_A);
@@ -610,17 +646,16 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
       c.mem(W.i64_store, 3, xOff(rd));
     });
   } else if (op === Op.FMV_X) {
-    guarded(c, w, imm, raw, so, one(c), () => {
+    guarded(c, w, imm, raw, so, false, one(c), () => {
       c.get(L_XB).get(L_XB).mem(W.i64_load, 3, fOff(rs1));
       if (!d) c.op(W.i64_extend32_s);
       c.mem(W.i64_store, 3, xOff(rd));
     });
   } else if (op === Op.FMV_F) {
-    guarded(c, w, imm, raw, so, one(c), () => {
+    guarded(c, w, imm, raw, so, true, one(c), () => {
       c.get(L_XB); getX(c, rs1);
       if (!d) { c.op(W.i32_wrap_i64); box(c); }
       c.mem(W.i64_store, 3, fOff(rd));
-      markDirty(c);
     });
   } else if (toInt !== undefined) {
     const [lo, hi, trunc, word] = toInt;
@@ -630,12 +665,12 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
     if (rm === 7) { c.get(L_F0); frm(c); call(c, H.ROUND); } else { c.get(L_F0); o(c, STATIC_ROUND[rm]!); }
     c.set(L_F1);
     // in range after rounding (NaN never is): the result is exact, NX when rounding changed the value
-    guarded(c, w, imm, raw, so, () => {
+    guarded(c, w, imm, raw, so, true, () => {
       c.get(L_F1); f64c(c, lo); o(c, V.f64_ge); c.get(L_F1); f64c(c, hi); o(c, V.f64_le); c.op(W.i32_and);
     }, () => {
       c.get(L_XB).get(L_F1); o(c, trunc); if (word) c.op(W.i64_extend32_s);
       c.mem(W.i64_store, 3, xOff(rd));
-      c.get(L_F1).get(L_F0); o(c, V.f64_ne); c.tee(L_S).u8(W.if_, VOID); orFlags(c); markDirty(c); c.op(W.end);
+      c.get(L_F1).get(L_F0); o(c, V.f64_ne); c.tee(L_S).u8(W.if_, VOID); orFlags(c); c.op(W.end);
     });
   } else if (fromInt !== undefined) {
     const [word, uns] = fromInt;
@@ -644,14 +679,13 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
     c.set(L_A);
     if (word && d) {
       // always exact
-      guarded(c, w, imm, raw, so, () => { if (!rmIs(c, raw, 'valid')) c.i32(0); }, () => {
+      guarded(c, w, imm, raw, so, true, () => { if (!rmIs(c, raw, 'valid')) c.i32(0); }, () => {
         c.get(L_XB).get(L_A); o(c, V.f64_convert_i64_s, V.i64_reinterpret_f64); c.mem(W.i64_store, 3, fOff(rd));
-        markDirty(c);
       });
     } else {
       // exact when the significant bits fit; else only in round-to-nearest-even (the host's conversion), NX
       c.get(L_A).i32(uns ? 1 : 0); call(c, H.SIGBITS); c.i32(d ? 54 : 25); o(c, V.i32_ge_s); c.set(L_S);
-      guarded(c, w, imm, raw, so, () => {
+      guarded(c, w, imm, raw, so, true, () => {
         if (!rmIs(c, raw, 'valid')) c.i32(0);
         c.get(L_S).op(W.i32_eqz);
         if (!rmIs(c, raw, 'rne')) c.i32(0);
@@ -661,7 +695,7 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
         if (d) o(c, uns ? V.f64_convert_i64_u : V.f64_convert_i64_s, V.i64_reinterpret_f64);
         else { o(c, uns ? V.f32_convert_i64_u : V.f32_convert_i64_s, V.i32_reinterpret_f32); box(c); }
         c.mem(W.i64_store, 3, fOff(rd));
-        orFlags(c); markDirty(c);
+        orFlags(c);
       });
     }
   } else return false;

@@ -36,10 +36,10 @@ const fsd = (rs2: number, rs1: number, imm: number): number => S(imm, rs2, rs1, 
 
 /**
  * Run `insn` of `shape` on every case, interpreted or translated. staticRm: the case's rounding mode goes into the
- * instruction (one batch per mode) instead of frm with the dynamic mode. The result is the 64-bit register the
- * instruction wrote (f registers NaN-boxed), and fflags.
+ * instruction (one batch per mode) instead of frm with the dynamic mode. fflagsIn: fflags before each case (0..31).
+ * The result is the 64-bit register the instruction wrote (f registers NaN-boxed), and fflags.
  */
-export function runOnHart(insn: string, shape: Shape, cases: readonly HartCase[], jit: boolean, staticRm = false): HartRun {
+export function runOnHart(insn: string, shape: Shape, cases: readonly HartCase[], jit: boolean, staticRm = false, fflagsIn = 0): HartRun {
   const results = new Array<bigint>(cases.length), flags = new Array<number>(cases.length);
   let translated = 0;
   const groups = staticRm ? [0, 1, 2, 3, 4] : [7];
@@ -52,7 +52,7 @@ export function runOnHart(insn: string, shape: Shape, cases: readonly HartCase[]
     const nOps = shape.endsWith('3') ? 3 : shape.endsWith('2') || shape === 'XDD' || shape === 'XSS' || shape === 'XHH' ? 2 : 1;
     // binary16 operands of 16 bits are NaN-boxed here (wider values go in as they are: improperly boxed ones)
     const half = shape.startsWith('H') && shape !== 'HX' || shape === 'XHH' || shape === 'XH';
-    const body: Insn[] = [ld(T2, A0, 24), csrrw(0, CSR_FRM, T2), I(CSR_FFLAGS, 0, 5, 0, 0x73)] // ld t2, rm; csrw frm, t2; csrwi fflags, 0;
+    const body: Insn[] = [ld(T2, A0, 24), csrrw(0, CSR_FRM, T2), I(CSR_FFLAGS, fflagsIn, 5, 0, 0x73)] // ld t2, rm; csrw frm, t2; csrwi fflags, fflagsIn;
     if (intIn) body.push(ld(T0, A0, 0));
     else for (let k = 0; k < nOps; k++) body.push(load(1 + k, A0, 8 * k));
     body.push(fpWord(insn, xOut ? T1 : 4, intIn ? T0 : 1, 2, 3, g));
