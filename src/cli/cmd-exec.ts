@@ -27,6 +27,9 @@ export const RAM_BASE = 0x80000000;
 export const CLINT_BASE = 0x2000000;
 const EXEC_SLICE = 20000;
 const JIT_HOT_SLICE_MIN = 1000;
+/** a bare-metal program is often a short test: the interpreter's warm-up (HartOptions.warmupAfter) waits until it
+ *  has run this long (about 0.1 s interpreted), so a short one does not pay for it (measured: 0.6 s of a 1 s run) */
+const EXEC_WARMUP_AFTER = 5_000_000;
 const DEFAULT_EXEC_RAM = 128 * 1024 * 1024;
 /** rvkvm exec's --timeout default, in seconds: far beyond the longest test program or benchmark (about 30 s
  *  interpreted), short enough that a program that never reports through HTIF does not run on unnoticed */
@@ -131,7 +134,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
     view.set(seg.data);
   }
   const hart = new Hart({
-    memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount',
+    memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount', warmupAfter: EXEC_WARMUP_AFTER,
     ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}),
     ...(opts.vlen !== undefined ? { vlen: opts.vlen } : {}), ...(opts.misaligned ? { misaligned: opts.misaligned } : {}),
   });

@@ -73,6 +73,10 @@ export interface HartOptions {
   /** instructions translated code entered at a page retires before the page is compiled again by the host's
    *  optimizing compiler, if it registered one (default: JIT_OPT_PER_BYTE per byte of its translation) */
   jitOptHot?: number;
+  /** instructions this hart retires before the process-wide interpreter warm-up runs (warmup.ts; default 0: before
+   *  its first run). The warm-up costs a short program most of its process time (it makes V8 optimize the
+   *  interpreter loop, and the process waits for that compile at exit); a long run gains from it from the start. */
+  warmupAfter?: number;
   /** vector register length in bits with V / Zve*: 128 (default), 256, 512 or 1024 */
   vlen?: number;
   /** misaligned loads and stores: done by the hart ('emulate', default) or address-misaligned exceptions */
@@ -340,6 +344,8 @@ export class Hart implements CodeCacheOwner {
   readonly jitHot: number;
   readonly jitOptHot: number | undefined;
   jitPages: (JitPage | undefined)[] = [];
+  /** HartOptions.warmupAfter */
+  readonly warmupAfter: number;
   /** compile translations asynchronously (HartOptions.jitAsync) */
   readonly jitAsync: boolean;
   /** per host page: a translation V8 is compiling off the thread (module null until it is ready) */
@@ -388,6 +394,8 @@ export class Hart implements CodeCacheOwner {
     this.jitHot = opts.jitHot ?? JIT_HOT;
     this.jitAsync = opts.jitAsync ?? false;
     this.jitOptHot = opts.jitOptHot;
+    this.warmupAfter = opts.warmupAfter ?? 0;
+    if (!(this.warmupAfter >= 0)) throw new HartError(`warmupAfter ${this.warmupAfter} is not a non-negative instruction count`);
     if (this.jitOptHot !== undefined && !(this.jitOptHot >= 0)) throw new HartError(`jitOptHot ${this.jitOptHot} is not a non-negative instruction count`);
     this.vlen = opts.vlen ?? VLEN_DEFAULT;
     if (![128, 256, 512, 1024].includes(this.vlen)) throw new HartError(`VLEN ${this.vlen} is not 128, 256, 512 or 1024`);
@@ -977,7 +985,7 @@ export class Hart implements CodeCacheOwner {
   run(maxInstructions: number): Exit {
     if (!(maxInstructions >= 0)) throw new HartError(`instruction budget ${maxInstructions} is not a non-negative number`);
     if (this.mmioPending) throw new HartError('run() called with an MMIO access pending: call completeMmio() first');
-    warmInterpreter(Hart); // once per process (warmup.ts)
+    if (this.instret >= this.warmupAfter) warmInterpreter(Hart); // once per process (warmup.ts)
     this.refreshViews();
     // Other harts, DMA and the debugger only touch memory between run() calls: the LR reservation is parked with
     // the memory meanwhile, which breaks it when one of them writes its page, so an SC does not fail merely

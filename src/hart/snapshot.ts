@@ -40,7 +40,7 @@ export const HART_STATE_FIELDS = [
  */
 export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   mem: 'config', hartId: 'config', hypervisor: 'config', timebaseHz: 'config', clock: 'config', vlen: 'config',
-  jitEnabled: 'config', jitHot: 'config', alignTrap: 'config (HartOptions.misaligned)', stateOff: 'config', tlbBlock: 'config', guestClock: 'the VM saves it',
+  jitEnabled: 'config', jitHot: 'config', warmupAfter: 'config', alignTrap: 'config (HartOptions.misaligned)', stateOff: 'config', tlbBlock: 'config', guestClock: 'the VM saves it',
   x: 'saved as bytes', fr: 'saved as bytes', fpCsr: 'saved as bytes', pmpcfg: 'saved as bytes', pmpaddr: 'saved as bytes',
   vec: 'saved as its own record', mmio: 'saved as its own record', trapTval: 'saved as a bigint',
   isa: 'the vCPU sets it', decoder: 'derived from the ISA', execTable: 'derived', misalignMask: 'derived from the ISA',

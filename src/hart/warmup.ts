@@ -67,6 +67,8 @@ function program(): number[] {
 }
 
 let warmed = false;
+/** whether this process has run the warm-up */
+export const warmedUp = (): boolean => warmed;
 
 /** Runs the program once per process (about 2000 instructions and two small translations, a few ms). */
 export function warmInterpreter(HartClass: typeof Hart): void {
