@@ -51,16 +51,24 @@ export class TranslationCache {
   }
 }
 
-/** FNV-1a over the bytes (32 bits): only picks the bucket, equality is checked in full */
+/** FNV-1a over the bytes taken four at a time (32 bits): only picks the bucket, equality is checked in full */
 function hashBytes(b: Uint8Array): number {
   let h = 0x811c9dc5;
-  for (let k = 0; k < b.length; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  const words = b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length >>> 2) : null;
+  let k = 0;
+  if (words !== null) { for (let j = 0; j < words.length; j++) h = Math.imul(h ^ words[j]!, 0x01000193); k = words.length * 4; }
+  for (; k < b.length; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
   return h >>> 0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  const n = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 ? a.length >>> 2 : 0;
+  if (n > 0) {
+    const wa = new Int32Array(a.buffer, a.byteOffset, n), wb = new Int32Array(b.buffer, b.byteOffset, n);
+    for (let k = 0; k < n; k++) if (wa[k] !== wb[k]) return false;
+  }
+  for (let k = n * 4; k < a.length; k++) if (a[k] !== b[k]) return false;
   return true;
 }
 

@@ -132,7 +132,10 @@ export class Bytes {
   }
   bytes(v: ArrayLike<number>, n = v.length): this {
     while (this.len + n > this.buf.length) this.grow();
-    for (let k = 0; k < n; k++) this.buf[this.len++] = v[k]!;
+    if (v instanceof Uint8Array) { // module assembly copies whole function bodies: one block copy
+      this.buf.set(n === v.length ? v : v.subarray(0, n), this.len);
+      this.len += n;
+    } else for (let k = 0; k < n; k++) this.buf[this.len++] = v[k]!;
     return this;
   }
   append(o: Bytes): this { return this.bytes(o.buf, o.len); }
