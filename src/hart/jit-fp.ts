@@ -18,8 +18,9 @@
 // rounded to odd in binary64 and then to nearest float (round-to-odd with two guard bits makes the double rounding
 // innocuous).
 //
-// fcsr and mstatus are in the state block (JIT_CSR): the fast path ORs NX into fflags and marks FS dirty whenever
-// the interpreter would. The shared arithmetic lives in helper functions inside each page's module, included only
+// fcsr and mstatus are in the state block (JIT_CSR): the fast path ORs NX into fflags as the interpreter would; an
+// instruction that writes f registers or fflags takes it only with FS already Dirty (fsOn), so it never marks FS.
+// With NX already set, + - * / and sqrt skip the exactness test (stickyNx). The shared arithmetic lives in helper functions inside each page's module, included only
 // when a page uses them (fpBeginModule / fpModuleParts), so translated code stays small.
 import { Op } from './ops.js';
 import { CODE_PAGE_BASE } from './memory.js';

@@ -1,4 +1,5 @@
-// A warm-up of the interpreter loop (interp.ts runSlice), run once per process before the first real hart runs.
+// A warm-up of the interpreter loop (interp.ts runSlice), run once per process before the first real hart runs
+// (or, with HartOptions.warmupAfter, once a hart has retired that many instructions).
 // runSlice is one large function that V8 optimizes early (it loops), and an optimized function that reaches code
 // it has never run before (no type feedback there: an op the guest had not used yet, the first trap, the first
 // MMIO load, the first store into a code page) is deoptimized and later optimized again: on the Debian boot that
@@ -70,7 +71,8 @@ let warmed = false;
 /** whether this process has run the warm-up */
 export const warmedUp = (): boolean => warmed;
 
-/** Runs the program once per process (about 2000 instructions and two small translations, a few ms). */
+/** Runs the program once per process (about 2000 instructions and two small translations, a few ms; but V8 then
+ *  optimizes runSlice on a background thread, which a short process waits for at exit: see HartOptions.warmupAfter). */
 export function warmInterpreter(HartClass: typeof Hart): void {
   if (warmed) return;
   warmed = true;
