@@ -12,6 +12,8 @@ import { parseStatsLine, parseUptimeAfter, spread, type BootEntry, type BootVm }
 import type { QemuRef } from './refs.js';
 
 export const KERNEL_APPEND = 'console=ttyS0 panic=-1 quiet';
+/** the boot's guest RAM on both VMs (--mem / -m) */
+export const BOOT_RAM_BYTES = 512 << 20;
 
 export interface GuestFiles { kernel: string; busybox: string }
 
@@ -54,39 +56,116 @@ export interface TimedRun {
   timedOut: boolean;
   stdout: string;
   stderr: string;
+  /** the process tree's (see TreePeak) */
   peakRssBytes: number | null;
+  /** guest RAM resident when the marker showed (see guestResidentBytes) */
+  guestRssBytes: number | null;
   spawnError?: string;
 }
 
-/** Peak resident set of a live process (Linux: VmHWM in /proc/PID/status), or null where unavailable. */
-function readPeakRss(pid: number): number | null {
+/** A /proc/PID file's text, or null once the process is gone (or off Linux). */
+function procText(pid: number, file: string): string | null {
   try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
   } catch {
     return null;
   }
 }
 
+/** The process and its descendants, from /proc/PID/task/TID/children (Linux). */
+function processTree(root: number): number[] {
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    let tasks: string[] = [];
+    try { tasks = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const t of tasks) {
+      const kids = procText(pid, `task/${t}/children`);
+      if (kids) for (const k of kids.trim().split(/\s+/)) if (k) todo.push(Number(k));
+    }
+  }
+  return out;
+}
+
+/**
+ * Peak resident memory of a process tree: `rvkvm run` is two processes (it starts itself again with one malloc
+ * arena, src/cli/malloc-arenas.ts), QEMU one. Each process's own peak (VmHWM) is kept while it lives, and the
+ * tree's peak is their sum: exact for one process, and for two it overstates by at most the smaller one's
+ * change over the run (the rvkvm parent, which only waits, barely changes).
+ */
+export class TreePeak {
+  private readonly peaks = new Map<number, number>();
+  constructor(private readonly root: number) {}
+  sample(): void {
+    for (const pid of processTree(this.root)) {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(procText(pid, 'status') ?? '');
+      if (m) this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, Number(m[1]) * 1024));
+    }
+  }
+  get bytes(): number | null {
+    if (this.peaks.size === 0) return null;
+    let sum = 0;
+    for (const v of this.peaks.values()) sum += v;
+    return sum;
+  }
+  /** the guest RAM the guest has touched, now: the largest in the tree (see guestResidentBytes) */
+  guestBytes(ramBytes: number): number | null {
+    let best: number | null = null;
+    for (const pid of processTree(this.root)) {
+      const g = guestResidentBytes(procText(pid, 'smaps') ?? '', ramBytes);
+      if (g !== null && (best === null || g > best)) best = g;
+    }
+    return best;
+  }
+}
+
+/**
+ * The resident part of the guest's RAM in a process's /proc/PID/smaps text: the Rss of its largest private
+ * anonymous read-write mapping at least as large as the guest RAM (QEMU's RAM block; rvkvm's
+ * WebAssembly.Memory, which holds the hart state too, a few KiB). Null when there is none. Resident pages are the
+ * ones the guest touched (the kernel's zeroing of free memory included), which a VM cannot avoid holding.
+ */
+export function guestResidentBytes(smaps: string, ramBytes: number): number | null {
+  let best: number | null = null;
+  let candidate = false;
+  for (const line of smaps.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(\S*)/.exec(line);
+    if (head) {
+      const size = parseInt(head[2]!, 16) - parseInt(head[1]!, 16);
+      candidate = head[3] === 'rw-p' && head[4] === '0' && head[5] === '' && size >= ramBytes;
+      continue;
+    }
+    const rss = candidate ? /^Rss:\s+(\d+) kB/.exec(line) : null;
+    if (rss) {
+      const bytes = Number(rss[1]) * 1024;
+      if (best === null || bytes > best) best = bytes;
+      candidate = false;
+    }
+  }
+  return best;
+}
+
 /** Spawns a command, times spawn -> first console line containing `marker`, waits for exit (or kills at timeout). */
-export function timeUntilMarker(command: string, args: readonly string[], marker: string, timeoutSeconds: number): Promise<TimedRun> {
+export function timeUntilMarker(command: string, args: readonly string[], marker: string, timeoutSeconds: number, ramBytes = BOOT_RAM_BYTES): Promise<TimedRun> {
   return new Promise((resolveRun) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', markerAt: number | null = null, peakRss: number | null = null, timedOut = false;
+    let stdout = '', stderr = '', markerAt: number | null = null, guestRss: number | null = null, timedOut = false;
     let spawnError: string | undefined;
-    const sample = (): void => {
-      if (child.pid === undefined) return;
-      const rss = readPeakRss(child.pid);
-      if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss);
-    };
+    const tree = child.pid === undefined ? null : new TreePeak(child.pid);
+    const sample = (): void => { tree?.sample(); };
     const poll = setInterval(sample, 50);
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString('latin1');
       if (markerAt === null) {
         const at = stdout.indexOf(marker);
-        if (at >= 0 && stdout.indexOf('\n', at) >= 0) markerAt = performance.now();
+        if (at >= 0 && stdout.indexOf('\n', at) >= 0) {
+          markerAt = performance.now();
+          guestRss = tree?.guestBytes(ramBytes) ?? null;
+        }
         sample();
       }
     });
@@ -98,7 +177,7 @@ export function timeUntilMarker(command: string, args: readonly string[], marker
       resolveRun({
         secondsToMarker: markerAt === null ? null : (markerAt - t0) / 1000,
         secondsTotal: (performance.now() - t0) / 1000,
-        exitCode: code, signal, timedOut, stdout, stderr, peakRssBytes: peakRss,
+        exitCode: code, signal, timedOut, stdout, stderr, peakRssBytes: tree?.bytes ?? null, guestRssBytes: guestRss,
         ...(spawnError ? { spawnError } : {}),
       });
     });
@@ -124,7 +203,7 @@ function failureNote(what: string, r: TimedRun, timeoutSeconds: number): string 
 
 export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds: number): Promise<BootEntry> {
   const args = [cliMain, 'run', '--kernel', img.kernel, '--initrd', img.initrd, '--append', KERNEL_APPEND,
-    '--mem', '512M', '--smp', '1', '--timeout', String(timeoutSeconds), '--stats'];
+    '--mem', `${BOOT_RAM_BYTES >> 20}M`, '--smp', '1', '--timeout', String(timeoutSeconds), '--stats'];
   const r = await timeUntilMarker(process.execPath, args, img.marker, timeoutSeconds + 10);
   const stats = parseStatsLine(r.stderr);
   const ok = r.secondsToMarker !== null;
@@ -136,13 +215,13 @@ export async function bootRvkvm(cliMain: string, img: BootImage, timeoutSeconds:
     secondsToMarker: r.secondsToMarker, markerSpread: r.secondsToMarker === null ? null : spread([r.secondsToMarker]), secondsTotal: r.secondsTotal,
     instructions: stats?.instructions ?? null,
     instructionsPerSecond: stats && stats.wallSeconds > 0 ? stats.instructions / stats.wallSeconds : null,
-    peakRssBytes: r.peakRssBytes,
+    peakRssBytes: r.peakRssBytes, guestRssBytes: r.guestRssBytes,
     ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }
 
 export async function bootQemu(q: QemuRef, img: BootImage, timeoutSeconds: number, icount: boolean): Promise<BootEntry> {
-  const args = ['-M', 'virt', '-cpu', 'rv64', '-smp', '1', '-m', '512M', '-nographic', '-bios', 'default',
+  const args = ['-M', 'virt', '-cpu', 'rv64', '-smp', '1', '-m', `${BOOT_RAM_BYTES >> 20}M`, '-nographic', '-bios', 'default',
     '-kernel', img.kernel, '-initrd', img.initrd, '-append', KERNEL_APPEND, '-no-reboot',
     ...(icount ? ['-icount', 'shift=0,sleep=off'] : [])];
   const r = await timeUntilMarker(q.binary, args, img.marker, timeoutSeconds);
@@ -160,7 +239,7 @@ export async function bootQemu(q: QemuRef, img: BootImage, timeoutSeconds: numbe
     secondsToMarker: r.secondsToMarker, markerSpread: r.secondsToMarker === null ? null : spread([r.secondsToMarker]), secondsTotal: r.secondsTotal,
     instructions,
     instructionsPerSecond: instructions !== null && r.secondsToMarker ? instructions / r.secondsToMarker : null,
-    peakRssBytes: r.peakRssBytes,
+    peakRssBytes: r.peakRssBytes, guestRssBytes: r.guestRssBytes,
     ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }
@@ -176,6 +255,7 @@ export function mergeBootRuns(runs: readonly BootEntry[]): BootEntry {
   const good = runs.filter((r) => r.ok);
   const marker = spread(good.map((r) => r.secondsToMarker!));
   const peaks = runs.map((r) => r.peakRssBytes).filter((v): v is number => v !== null);
+  const guests = runs.map((r) => r.guestRssBytes ?? null).filter((v): v is number => v !== null);
   const notes = [...new Set(runs.map((r) => r.note).filter((n): n is string => !!n))];
   return {
     vm: runs[0]!.vm, ...(runs[0]!.version !== undefined ? { version: runs[0]!.version } : {}),
@@ -185,6 +265,7 @@ export function mergeBootRuns(runs: readonly BootEntry[]): BootEntry {
     instructions: med(good.map((r) => r.instructions)),
     instructionsPerSecond: med(good.map((r) => r.instructionsPerSecond)),
     peakRssBytes: peaks.length ? Math.max(...peaks) : null,
+    guestRssBytes: guests.length ? Math.max(...guests) : null,
     ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }

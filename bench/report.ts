@@ -104,7 +104,10 @@ export interface BootEntry {
   /** guest instructions during the boot (rvkvm: its --stats line; qemu-*-icount: guest uptime at the marker x 1e9) */
   instructions: number | null;
   instructionsPerSecond: number | null;
+  /** of the VM's whole process tree (rvkvm run is two processes), the largest over the runs */
   peakRssBytes: number | null;
+  /** the part of that which is guest RAM the guest touched, read when the marker showed (bench/boot.ts) */
+  guestRssBytes?: number | null;
   note?: string;
 }
 
@@ -238,6 +241,7 @@ export function validateResult(doc: unknown): string[] {
     for (const f of ['secondsToMarker', 'secondsTotal', 'instructions', 'instructionsPerSecond', 'peakRssBytes']) {
       if (!numOrNull(e[f])) problems.push(`boot[${k}].${f} is neither null nor a number`);
     }
+    if (e.guestRssBytes !== undefined && !numOrNull(e.guestRssBytes)) problems.push(`boot[${k}].guestRssBytes is neither null nor a number`);
   });
   if (!isObj(doc.bootRatios) || !Object.values(doc.bootRatios).every(numOrNull)) problems.push('bootRatios is not a map of numbers or nulls');
   if (!Array.isArray(doc.notes) || !doc.notes.every((e) => typeof e === 'string')) problems.push('notes is not a list of strings');

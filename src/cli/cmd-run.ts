@@ -374,6 +374,28 @@ function readInput(path: string, what: string, limit: InputLimit): Uint8Array {
   return readBoundedInput(path, what, limit.bytes, limit.room);
 }
 
+/**
+ * The machine, with the kernel and initrd read here and loaded into guest RAM by Machine: this plain function's
+ * frame is gone when it returns, so the host keeps no copy of the images (tens of MB) while the guest runs, as it
+ * would if they were locals of the long-running async run. `release` frees what was opened before, on an error.
+ */
+function machineWithImages(opts: RunArgs, limit: InputLimit, cfg: Omit<MachineConfig, 'kernel' | 'initrd'>, release: () => void): Machine {
+  try {
+    const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel', limit);
+    let initrd: Uint8Array | undefined;
+    if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
+    else if (!opts.kernel) {
+      initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, {
+        virtioConsole: opts.cfg.consoleDevice === 'virtio', channels: opts.channels.length, setup: guestSetup(opts),
+      });
+    }
+    return new Machine({ ...cfg, kernel, ...(initrd ? { initrd } : {}) });
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
 /** The initramfs for the bundled guest: busybox, every module, the project's guest programs if built. */
 export function bundledInitramfs(
   commands?: string[], limit = ramLimit(DEFAULT_MEM_BYTES), opts: { virtioConsole?: boolean; channels?: number; setup?: GuestSetup } = {},
@@ -453,14 +475,6 @@ export const command: Command = {
       if (problem !== null) throw new UsageError(`--dtb ${opts.dtb}: not a device tree blob: ${problem}`);
       opts.cfg.dtb = dtb;
     }
-    const kernel = readInput(opts.kernel ?? join(guestDir(), GUEST_FILES.kernel), 'kernel', limit);
-    let initrd: Uint8Array | undefined;
-    if (opts.initrd) initrd = readInput(opts.initrd, 'initrd', limit);
-    else if (!opts.kernel) {
-      initrd = bundledInitramfs(opts.initCommands ? [opts.initCommands] : undefined, limit, {
-        virtioConsole: opts.cfg.consoleDevice === 'virtio', channels: opts.channels.length, setup: guestSetup(opts),
-      });
-    }
     const net = opts.net && new UserNetBackend({
       provider: new NodeSocketProvider(opts.net.dnsForward ?? hostResolver()),
       restrict: opts.net.restrict, hostForwards: opts.net.hostForwards,
@@ -474,19 +488,19 @@ export const command: Command = {
     const interactive = stdin.isTTY === true && process.stdout.isTTY === true;
     const trace = openTraceFile(opts.profileTrace);
     const hostChannels: (HostChannel | null)[] = opts.channels.map(() => null);
-    const machine = new Machine({
+    const machine = machineWithImages(opts, limit, {
       ...(opts.channels.length > 0
         ? { channels: opts.channels.map((c, i) => ({ name: c.name, ...(c.console ? { console: true } : {}), output: (b: Uint8Array) => hostChannels[i]?.fromGuest(b) })) }
         : {}),
       // runUntilDone yields to the event loop between slices: translations compile off the run loop
       jitAsync: true,
-      ...opts.cfg, kernel, ...(initrd ? { initrd } : {}), disks, ...(shares.length ? { shares } : {}),
+      ...opts.cfg, disks, ...(shares.length ? { shares } : {}),
       ...(net ? { netBackend: net, ...(opts.net!.mac ? { netMac: opts.net!.mac } : {}) } : {}),
       console: (bytes) => process.stdout.write(bytes),
       realTimeMs: () => Date.now(),
       ...(opts.profileTrace.profile !== undefined || opts.json !== undefined ? { profile: true } : {}),
       ...(trace ? { tracer: trace.tracer } : {}),
-    });
+    }, () => { for (const d of disks) d.backend.close?.(); net?.close(); for (const s of shares) s.backend.close(); trace?.close(); });
     if (restoring) {
       try {
         restoreSnapshot(machine, restoring.snap);

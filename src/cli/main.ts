@@ -93,5 +93,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1])) {
-  process.exitCode = await main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const arenas = argv[0] === 'run' ? await import('./malloc-arenas.js') : null;
+  if (arenas?.wantsOneArena()) {
+    process.exitCode = await arenas.runWithOneArena(process.argv[1], argv);
+  } else {
+    arenas?.stopWhenParentGoes();
+    process.exitCode = await main(argv);
+  }
 }

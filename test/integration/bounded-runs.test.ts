@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,37 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
     }
   });
 }
+
+/** The pids of a process's children (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+test('rvkvm run is two processes (the child in one malloc arena); a parent killed outright (SIGKILL) takes its VM with it', { skip: !haveImages || process.platform !== 'linux' }, async () => {
+  const child = spawn(process.execPath, [cli, 'run', '--kernel', built('image/trap-flood.Image')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    let out = '';
+    await new Promise<void>((ready) => child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('trap-flood:')) ready(); }));
+    const vms = childrenOf(child.pid!);
+    assert.equal(vms.length, 1, 'one child process runs the VM');
+    const vm = vms[0]!;
+    assert.match(readFileSync(`/proc/${vm}/environ`, 'latin1'), /(^|\0)MALLOC_ARENA_MAX=1\0/);
+    child.kill('SIGKILL');
+    const t0 = performance.now();
+    // ended: gone, or a zombie left for whoever adopted it to reap
+    const ended = (): boolean => { try { return / Z /.test(readFileSync(`/proc/${vm}/stat`, 'utf8').replace(/^.*\)/, '')); } catch { return true; } };
+    while (!ended() && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(ended(), 'the VM process ended after its parent was killed');
+    assert.ok(performance.now() - t0 < 3000, `it ended ${((performance.now() - t0) / 1000).toFixed(1)} s after the kill`);
+  } finally {
+    clearTimeout(guard);
+  }
+});
 
 const haveScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
 test('rvkvm run on a terminal: Ctrl-A x stops a trap storm within a second', { skip: !haveImages || !haveScript ? 'needs script(1) and the guests' : false }, async () => {
