@@ -42,6 +42,7 @@ import { csrRead, csrWrite } from './csrfile.js';
 import { effectiveMip, nextTimerDeadline, takeInterrupt } from './trap.js';
 import { debugTranslate, flushTlb, selectTlb, fetchHostPageOf, load, store } from './mmu.js';
 import { loadHartState, saveHartState, type StateObject } from './snapshot.js';
+import { setPageSlot } from './page-slots.js';
 
 export { Exit, HartError, DEST_X, DEST_F32, DEST_F64 } from './defs.js';
 
@@ -659,7 +660,7 @@ export class Hart implements CodeCacheOwner {
     }
     this.jitTable.set(tableIndex, fn);
     const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, optimized: false };
-    this.jitPages[hostPage] = made;
+    setPageSlot(this.jitPages, hostPage, made);
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
     if (fromCache) s.cacheHits++;

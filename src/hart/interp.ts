@@ -6,6 +6,7 @@
 // Hot path rules: no BigInt, no allocation; the loop keeps the pc as (page, slot) and re-checks the fetch TLB
 // only when it leaves a page.
 import type { Hart } from './hart.js';
+import { setPageSlot } from './page-slots.js';
 import { Op } from './ops.js';
 import { CAUSE } from './csr.js';
 import { umul32, r as i64 } from './int64.js';
@@ -427,7 +428,7 @@ export function decodedPage(h: Hart, hostPage: number): Int32Array {
   let d = h.decoded[hostPage];
   if (!d) {
     d = new Int32Array(2048 * 4);
-    h.decoded[hostPage] = d;
+    setPageSlot(h.decoded, hostPage, d);
     h.decodedPages.add(hostPage);
   }
   return d;
