@@ -953,7 +953,10 @@ export class Vcpu {
 
   private firstRun(): void {
     const isa = this.hartIsa();
-    const missing = [...isa].filter((n) => !this.vm.host.has(n) || !hostExecutes(n));
+    // on the host: as KVM tests it (7.3 gives the guest Smnpm when the host has Ssnpm), else by name
+    const kvmExts = new Map(kvmIsaTable(this.vm.abi).flatMap((e) => (e ? [[e.name, e] as const] : [])));
+    const onHost = (n: string): boolean => { const e = kvmExts.get(n); return e ? hostHasKvmExt(e, this.vm.host) : this.vm.host.has(n); };
+    const missing = [...isa].filter((n) => !onHost(n) || !hostExecutes(n));
     if (missing.length > 0) {
       throw new KvmError('EOPNOTSUPP', `vcpu ${this.id}: rvkvm's hart does not execute ${missing.join(', ')} (enabled on an ABI-only host); disable them before running`);
     }

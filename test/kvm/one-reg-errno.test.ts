@@ -253,3 +253,13 @@ test('an ABI-only host (allowUnimplemented) cannot run a vCPU that has an extens
   vcpu.setOneReg(ID.isa(14), 0n); // Ssaia: disable-allowed with host Smstateen
   runOnce(vm, vcpu);
 });
+
+test('7.3: a host with Ssnpm but not Smnpm runs a vCPU with Smnpm (KVM offers it on host Ssnpm, and the hart executes it)', () => {
+  const host = { extensions: [...IMPLEMENTED_EXTENSIONS].filter((n) => n !== 'smnpm') };
+  const { vm, vcpu } = makeVm({ abi: '7.3' }, host);
+  assert.equal(vcpu.getOneReg(ID.isa(62)), 1n, 'Smnpm on');
+  runOnce(vm, vcpu);
+  const { vm: vm2, vcpu: vcpu2 } = makeVm({ abi: '7.3' }, { extensions: host.extensions.filter((n) => n !== 'ssnpm' && n !== 'supm') });
+  assert.throws(() => vcpu2.getOneReg(ID.isa(62)), (e: unknown) => e instanceof KvmError && e.errnoName === 'ENOENT', 'no Smnpm register without host Ssnpm');
+  runOnce(vm2, vcpu2);
+});
