@@ -91,24 +91,29 @@ function processTree(root: number): number[] {
 
 /**
  * Peak resident memory of a process tree: `rvkvm run` is two processes (it starts itself again with one malloc
- * arena, src/cli/malloc-arenas.ts), QEMU one. Each process's own peak (VmHWM) is kept while it lives, and the
- * tree's peak is their sum: exact for one process, and for two it overstates by at most the smaller one's
- * change over the run (the rvkvm parent, which only waits, barely changes).
+ * arena, src/cli/malloc-arenas.ts), QEMU one. The tree's figure is the largest process's peak (VmHWM) plus the
+ * anonymous memory (RssAnon, its largest) of each other process: their file pages (the node binary, libraries)
+ * are the ones the largest maps too, and summing RSS would count them twice. For one process: its VmHWM.
  */
 export class TreePeak {
-  private readonly peaks = new Map<number, number>();
+  private readonly hwm = new Map<number, number>();
+  private readonly anon = new Map<number, number>();
   constructor(private readonly root: number) {}
   sample(): void {
     for (const pid of processTree(this.root)) {
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(procText(pid, 'status') ?? '');
-      if (m) this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, Number(m[1]) * 1024));
+      const status = procText(pid, 'status') ?? '';
+      const kb = (field: string): number | null => { const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status); return m ? Number(m[1]) * 1024 : null; };
+      const h = kb('VmHWM'), a = kb('RssAnon');
+      if (h !== null) this.hwm.set(pid, Math.max(this.hwm.get(pid) ?? 0, h));
+      if (a !== null) this.anon.set(pid, Math.max(this.anon.get(pid) ?? 0, a));
     }
   }
   get bytes(): number | null {
-    if (this.peaks.size === 0) return null;
-    let sum = 0;
-    for (const v of this.peaks.values()) sum += v;
-    return sum;
+    if (this.hwm.size === 0) return null;
+    let largest = -1, peak = 0;
+    for (const [pid, v] of this.hwm) if (v > peak) { peak = v; largest = pid; }
+    for (const [pid, v] of this.anon) if (pid !== largest) peak += v;
+    return peak;
   }
   /** the guest RAM the guest has touched, now: the largest in the tree (see guestResidentBytes) */
   guestBytes(ramBytes: number): number | null {

@@ -240,7 +240,7 @@ function printTables(r: BenchResult): void {
       r.boot.map((e) => [e.vm, e.version ?? null, e.ok ? 'yes' : 'NO', e.runs, spreadText(e.markerSpread), e.secondsTotal, e.instructions,
         e.instructionsPerSecond === null ? null : e.instructionsPerSecond / 1e6, MiB(e.peakRssBytes), MiB(e.guestRssBytes ?? null),
         e.peakRssBytes !== null && typeof e.guestRssBytes === 'number' ? MiB(e.peakRssBytes - e.guestRssBytes) : null])));
-    console.log('(peak RSS: of the whole process tree; guest RAM: resident guest memory when the marker showed; the RSS target is QEMU\'s peak plus the guest RAM rvkvm\'s guest touched)');
+    console.log('(peak RSS: of the process tree, the larger process\'s peak plus the other\'s anonymous memory; guest RAM: resident guest memory when the marker showed; the RSS target is QEMU\'s peak plus the guest RAM rvkvm\'s guest touched)');
     for (const e of r.boot) if (e.note) console.log(`  ${e.vm}: ${e.note}`);
     for (const [k, v] of Object.entries(r.bootRatios)) if (v !== null) console.log(`boot time rvkvm / ${k}: ${formatNumber(v)}x`);
     console.log('');
