@@ -56,6 +56,8 @@ export interface ExecOptions {
   /** translate hot code to WebAssembly (default true), and after how many instructions in a page */
   jit?: boolean;
   jitHot?: number;
+  /** HartOptions.jitOptHot (0: every translation optimizing, for tests) */
+  jitOptHot?: number;
   /** instructions per hart.run() call between HTIF polls (default EXEC_SLICE) */
   pollInstructions?: number;
   /** VLEN of the vector unit with V / Zve* (default 128) */
@@ -136,6 +138,7 @@ export function execElf(bytes: Uint8Array, opts: ExecOptions = {}): ExecResult {
   const hart = new Hart({
     memory: mem, isa: isa.extensions, hartId: 0, clock: opts.clock ?? 'icount', warmupAfter: EXEC_WARMUP_AFTER,
     ...(opts.jit !== undefined ? { jit: opts.jit } : {}), ...(opts.jitHot !== undefined ? { jitHot: opts.jitHot } : {}),
+    ...(opts.jitOptHot !== undefined ? { jitOptHot: opts.jitOptHot } : {}),
     ...(opts.vlen !== undefined ? { vlen: opts.vlen } : {}), ...(opts.misaligned ? { misaligned: opts.misaligned } : {}),
   });
   mem.addMmio(CLINT_BASE, CLINT_SIZE, new Clint([hart]));

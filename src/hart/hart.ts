@@ -72,7 +72,9 @@ export interface HartOptions {
    *  that let the event loop run between run() calls (the VMM's run loop), else nothing is ever installed */
   jitAsync?: boolean;
   /** instructions translated code entered at a page retires before the page is compiled again by the host's
-   *  optimizing compiler, if it registered one (default: JIT_OPT_PER_BYTE per byte of its translation) */
+   *  optimizing compiler, if it registered one (default: JIT_OPT_PER_BYTE per byte of its translation); 0: every
+   *  translation is the optimizing one from the start, with every page's x registers in locals (tests of that code,
+   *  which otherwise only pages with long loops get: jit.ts loopRegisters) */
   jitOptHot?: number;
   /** instructions this hart retires before the process-wide interpreter warm-up runs (warmup.ts; default 0: before
    *  its first run). The warm-up costs a short program most of its process time (it makes V8 optimize the
@@ -604,8 +606,16 @@ export class Hart implements CodeCacheOwner {
     const countBlock = this.jitCounting ? this.mem.allocCountBlock() : -1;
     if (this.jitCounting && countBlock < 0) return undefined; // no count block left: interpret (and count) it
     this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
-    const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock);
+    const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompile : null;
+    const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
+    if (compileNow !== null) {
+      let module: WebAssembly.Module;
+      try { module = compileNow(t.bytes); } catch (e) { this.noteJitFailure(hostPage, e); return undefined; }
+      const made = this.installTranslation(hostPage, module, t, -1, t0, false);
+      if (made !== undefined) { this.jitPages[hostPage] = { ...made, heat: Infinity, optimized: true }; this.jitStats.optimized++; }
+      return this.jitPages[hostPage];
+    }
     // profiled translations name their count block in the code: never the same bytes twice, not cached
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
     if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true);

@@ -27,7 +27,7 @@ import { CODE_PAGE_BASE } from './memory.js';
 import {
   Bytes, Code, W, VOID, F_FP_BASE, T_FP_BASE, ACC_LOAD, ACC_STORE,
   L_XB, L_A, L_B, L_H, L_F0, L_F1, L_S,
-  getX, countOne, tlbIndex, tlbHit, tlbHost, emitEx,
+  getX, xDest, xStore, countOne, tlbIndex, tlbHit, tlbHost, emitEx,
 } from './jit.js';
 
 /** byte offset in the hart's state block of mstatus, fflags, frm and the V bit as i32 (Hart keeps them there for
@@ -403,7 +403,6 @@ export function fpModuleParts(): { typeCount: number; types: Bytes; funcTypes: n
 // ---------------------------------------------------------------- translation of one FP instruction
 
 const fOff = (r2: number): number => F_REGS + r2 * 4;
-const xOff = (r2: number): number => r2 * 4;
 
 /**
  * i32 0/1: the fast path may run: V=0 (with V=1 vsstatus.FS gates and is dirtied as well: the slow path does that)
@@ -624,11 +623,11 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
     guarded(c, w, imm, raw, so, false, () => {
       c.get(L_F0).get(L_F0); o(c, V.f64_eq); c.get(L_F1).get(L_F1); o(c, V.f64_eq); c.op(W.i32_and);
     }, () => {
-      c.get(L_XB).get(L_F0).get(L_F1); o(c, cmp); c.op(W.i64_extend_i32_u).mem(W.i64_store, 3, xOff(rd));
+      xDest(c, rd); c.get(L_F0).get(L_F1); o(c, cmp); c.op(W.i64_extend_i32_u); xStore(c, rd);
     });
   } else if (op === Op.FCLASS) {
     guarded(c, w, imm, raw, so, false, one(c), () => {
-      c.get(L_XB);
+      xDest(c, rd);
       if (d) {
         c.get(L_XB).mem(W.i64_load, 3, fOff(rs1)).set(L_A);
         c.get(L_A).i64(0).op(W.i64_lt_s as W);
@@ -644,13 +643,13 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
         c.get(L_H).i32(22).op(W.i32_shr_u).i32(1).op(W.i32_and);
       }
       call(c, H.CLASS);
-      c.mem(W.i64_store, 3, xOff(rd));
+      xStore(c, rd);
     });
   } else if (op === Op.FMV_X) {
     guarded(c, w, imm, raw, so, false, one(c), () => {
-      c.get(L_XB).get(L_XB).mem(W.i64_load, 3, fOff(rs1));
+      xDest(c, rd); c.get(L_XB).mem(W.i64_load, 3, fOff(rs1));
       if (!d) c.op(W.i64_extend32_s);
-      c.mem(W.i64_store, 3, xOff(rd));
+      xStore(c, rd);
     });
   } else if (op === Op.FMV_F) {
     guarded(c, w, imm, raw, so, true, one(c), () => {
@@ -669,8 +668,8 @@ export function emitFp(c: Code, op: Op, w: number, imm: number, raw: number, so:
     guarded(c, w, imm, raw, so, true, () => {
       c.get(L_F1); f64c(c, lo); o(c, V.f64_ge); c.get(L_F1); f64c(c, hi); o(c, V.f64_le); c.op(W.i32_and);
     }, () => {
-      c.get(L_XB).get(L_F1); o(c, trunc); if (word) c.op(W.i64_extend32_s);
-      c.mem(W.i64_store, 3, xOff(rd));
+      xDest(c, rd); c.get(L_F1); o(c, trunc); if (word) c.op(W.i64_extend32_s);
+      xStore(c, rd);
       c.get(L_F1).get(L_F0); o(c, V.f64_ne); c.tee(L_S).u8(W.if_, VOID); orFlags(c); c.op(W.end);
     });
   } else if (fromInt !== undefined) {

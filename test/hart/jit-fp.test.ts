@@ -6,6 +6,7 @@
 // programs (special values, NaN-boxing, all rounding modes incl. reserved ones and frm changes, FS off / initial /
 // clean, loads and stores incl. compressed and misaligned, traps) both ways and compares the whole state.
 import { test } from 'node:test';
+import { modeTest, modeOptions, translated } from './jit-modes.js';
 import assert from 'node:assert/strict';
 import { GuestMemory, Hart } from '../../src/hart/index.js';
 import { encodings } from '../../src/hart/ext/fd.js';
@@ -242,7 +243,7 @@ function fpHart(prog: Insn[], jit: boolean, seedState: { f: bigint[]; x: bigint[
   ]);
   mem.ram(RAM + HANDLER, handler.length).set(handler);
   mem.ram(DATA, seedState.data.length).set(seedState.data);
-  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0, ...modeOptions() });
   hart.setPc(BigInt(RAM));
   hart.setCsr(CSR_MTVEC, BigInt(RAM + HANDLER));
   hart.setCsr(2, BigInt(seedState.frm)); // (writing frm makes FS dirty: mstatus after it)
@@ -253,7 +254,7 @@ function fpHart(prog: Insn[], jit: boolean, seedState: { f: bigint[]; x: bigint[
   return { hart, mem };
 }
 
-test('random F/D programs: translated code ends in the same state as the interpreter (registers, fcsr, mstatus, memory, traps)', () => {
+modeTest('random F/D programs: translated code ends in the same state as the interpreter (registers, fcsr, mstatus, memory, traps)', () => {
   for (let seed = 1; seed <= 24; seed++) {
     const rng = new Rng(seed * 7919);
     const prog = randomFpProgram(rng, 300);
@@ -272,11 +273,11 @@ test('random F/D programs: translated code ends in the same state as the interpr
     assert.equal(b.hart.getPc(), a.hart.getPc(), `${what}: pc`);
     assert.equal(b.hart.instret, a.hart.instret, `${what}: instret`);
     assert.deepEqual(b.mem.ram(DATA, 2064), a.mem.ram(DATA, 2064), `${what}: data memory`);
-    assert.ok(b.hart.jitStats.instructions >= 200, `${what}: translated ${JSON.stringify(b.hart.jitStats)}`);
+    translated(b.hart.jitStats, what, 200);
   }
 });
 
-test('single F/D instructions from FS = Clean: translated code marks FS dirty, raises flags and traps exactly as interpreted', () => {
+modeTest('single F/D instructions from FS = Clean: translated code marks FS dirty, raises flags and traps exactly as interpreted', () => {
   const rng = new Rng(99);
   let n = 0;
   for (const e of FD) {
@@ -302,7 +303,7 @@ test('single F/D instructions from FS = Clean: translated code marks FS dirty, r
         h.run(100); // (a short budget is interpreted)
       }
       const what = `${e.name} (${k})`;
-      assert.ok(b.hart.jitStats.instructions >= 1, `${what}: translated`);
+      translated(b.hart.jitStats, what);
       for (let r = 0; r < 32; r++) assert.equal(b.hart.getX(r), a.hart.getX(r), `${what}: x${r}`);
       for (let r = 0; r < 32; r++) assert.equal(b.hart.getF(r), a.hart.getF(r), `${what}: f${r}`);
       assert.equal(b.hart.getCsr(3), a.hart.getCsr(3), `${what}: fcsr`);
