@@ -612,9 +612,7 @@ export class Hart implements CodeCacheOwner {
     if (compileNow !== null) {
       let module: WebAssembly.Module;
       try { module = compileNow(t.bytes); } catch (e) { this.noteJitFailure(hostPage, e); return undefined; }
-      const made = this.installTranslation(hostPage, module, t, -1, t0, false);
-      if (made !== undefined) { this.jitPages[hostPage] = { ...made, heat: Infinity, optimized: true }; this.jitStats.optimized++; }
-      return this.jitPages[hostPage];
+      return this.installTranslation(hostPage, module, t, -1, t0, false, true);
     }
     // profiled translations name their count block in the code: never the same bytes twice, not cached
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
@@ -654,7 +652,7 @@ export class Hart implements CodeCacheOwner {
   }
 
   /** instantiate a page's compiled translation and enter it in the function table */
-  private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean): JitPage | undefined {
+  private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean, optimized = false): JitPage | undefined {
     let fn: JitFn;
     try {
       fn = new WebAssembly.Instance(module, this.jitImports).exports['f'] as JitFn;
@@ -669,11 +667,12 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, optimized: false };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: optimized ? Infinity : this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, optimized };
     setPageSlot(this.jitPages, hostPage, made);
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
     if (fromCache) s.cacheHits++;
+    if (optimized) s.optimized++;
     return made;
   }
 

@@ -31,7 +31,7 @@ export { JIT_CSR } from './jit-fp.js';
 /** at most this many instructions retire between two budget checks */
 export const RUN_BOUND = 32;
 /**
- * The optimizing translation's entries: every instruction of the baseline translation is one, so every instruction
+ * The entries of a translation with x registers in locals: every instruction of the baseline translation is one, so every instruction
  * is a merge point, and the host compiler could keep no register in a host register across one (measured: the
  * registers-in-locals code with every instruction an entry ran the bench's SHA-256/AES 3.4x slower than with
  * memory). So its entries are only where control arrives other than by falling through (the page's first
@@ -504,7 +504,8 @@ function slowArgs(c: Code, info: number, so: number): void {
 /**
  * Translate the decoded instructions of one page (hart.ts's decoded page: [so] = op word, [so + 1] = immediate).
  * Returns null when nothing there is translatable. `optimized`: the translation for the host's optimizing compiler
- * (Hart.jitOptimize): x registers in locals (xr above) and fewer entries (ENTRY_GAP).
+ * (Hart.jitOptimize); on a page with a long loop of its own (loopRegisters; with everyRegister on every page) it
+ * has x registers in locals (xr above) and fewer entries (ENTRY_GAP).
  */
 export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
   try {
