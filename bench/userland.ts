@@ -171,12 +171,12 @@ function initramfs(guestDir: string, init: string, files: { path: string; data: 
 type VmId = 'rvkvm' | 'qemu-10' | 'qemu-7.2';
 
 /** One VM's command line for the kernel, initramfs and disk; `cpu` is QEMU's -cpu (rvkvm takes the same). */
-function vmCommand(vm: VmId, qemu: QemuRef | undefined, o: { kernel: string; initrd: string; disk: string; readOnly: boolean; cpu: string; smp?: number; timeout: number }):
+function vmCommand(vm: VmId, qemu: QemuRef | undefined, o: { kernel: string; initrd: string; disk: string; readOnly: boolean; cpu: string; smp?: number; timeout: number; nodeArgs?: readonly string[] }):
   { command: string; args: string[] } {
   if (vm === 'rvkvm') {
     return {
       command: process.execPath,
-      args: [join(projectRoot, 'dist/src/cli/main.js'), 'run', '--kernel', o.kernel, '--initrd', o.initrd, '--append', KERNEL_APPEND,
+      args: [...o.nodeArgs ?? [], join(projectRoot, 'dist/src/cli/main.js'), 'run', '--kernel', o.kernel, '--initrd', o.initrd, '--append', KERNEL_APPEND,
         '--mem', MEM, '--smp', String(o.smp ?? 1), '-cpu', o.cpu, '--timeout', String(o.timeout), '--stats',
         '--disk', `${o.disk},format=raw${o.readOnly ? ',ro' : ''}`],
     };
@@ -295,12 +295,13 @@ async function ensureRootfs(guestDir: string, qemu: QemuRef | undefined, progres
   }
 }
 
-const USAGE = `usage: node dist/bench/userland.js [--runs N] [--vm rvkvm,qemu-10,qemu-7.2] [--only a,b] [--cpu MODEL] [--results-dir DIR]
+const USAGE = `usage: node dist/bench/userland.js [--runs N] [--vm rvkvm,qemu-10,qemu-7.2] [--only a,b] [--cpu MODEL] [--cpu-prof DIR] [--results-dir DIR]
   --runs N     boots per VM (default 1); each workload's median is taken
   --vm         the VMs (default rvkvm,qemu-10, and qemu-7.2 with --cpu rv64)
   --only       these workloads only (${USER_WORKLOADS.map((w) => w.name).join(', ')})
   --cpu MODEL  the vCPU on every VM, QEMU's -cpu spelling, which rvkvm takes too (default rva23s64: the same
                ISA on rvkvm and QEMU 10, vector included; rv64 is each VM's own default set, not the same)
+  --cpu-prof DIR  run rvkvm under node --cpu-prof, the profile written to DIR (open it in Chrome's DevTools)
 Builds build/userland/rootfs.img on first use: needs root, Debian's archive, QEMU 10 (bench/qemu10.sh) or rvkvm.`;
 
 interface Summary { name: string; measure: UserWorkload['measure']; perVm: Record<string, { cost: Spread; guestSeconds: Spread }>; ratios: Record<string, number | null> }
@@ -308,6 +309,7 @@ interface Summary { name: string; measure: UserWorkload['measure']; perVm: Recor
 async function main(argv: readonly string[]): Promise<number> {
   let runs = 1, cpu = 'rva23s64', vmsArg: string | null = null, only: string[] | null = null;
   let resultsDir = join(projectRoot, 'bench/results');
+  let nodeArgs: string[] = [];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!, v = argv[k + 1];
     if (a === '--help' || a === '-h') { console.log(USAGE); return 0; }
@@ -316,6 +318,7 @@ async function main(argv: readonly string[]): Promise<number> {
     else if (a === '--only' && v) { only = v.split(','); k++; }
     else if (a === '--cpu' && v) { cpu = v; k++; }
     else if (a === '--results-dir' && v) { resultsDir = resolve(v); k++; }
+    else if (a === '--cpu-prof' && v) { nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${resolve(v)}`]; k++; }
     else { process.stderr.write(`bench: unknown option '${a}'\n${USAGE}\n`); return 2; }
   }
   const workloads = only ? USER_WORKLOADS.filter((w) => only!.includes(w.name)) : USER_WORKLOADS;
@@ -350,7 +353,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (let k = 0; k < runs; k++) {
       for (const vm of vms) {
         progress(`userland: ${vm}, run ${k + 1} of ${runs}`);
-        const { command, args } = vmCommand(vm, refs.find((r) => r.id === vm), { kernel: guestFiles(guestDir).kernel, initrd, disk: image, readOnly: true, cpu, timeout: 3600 });
+        const { command, args } = vmCommand(vm, refs.find((r) => r.id === vm), { kernel: guestFiles(guestDir).kernel, initrd, disk: image, readOnly: true, cpu, timeout: 3600, nodeArgs });
         const r = await runVm(command, args, 3700, (l) => progress(`  ${vm}: ${l}`));
         try {
           const parsed = parseRun(vm, r.lines, workloads);

@@ -30,7 +30,7 @@ import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_
 import { ExecutionProfile, extensionOfRow, profileLabels, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
 import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
-import { translatePage, dispatcherModule, optimizingCompile, JIT_PC, JIT_CSR, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+import { translatePage, dispatcherModule, optimizingCompile, JIT_PC, JIT_CSR, HEAT_ASKED, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
   DEST_X, DEST_F32, DEST_F16, pairToBig,
@@ -654,8 +654,11 @@ export class Hart implements CodeCacheOwner {
   /** instantiate a page's compiled translation and enter it in the function table */
   private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean, optimized = false): JitPage | undefined {
     let fn: JitFn;
+    // a baseline translation counts down its heat, then asks for its optimizing compile (jit.ts `cool`)
+    const heat = t.countsHeat ? new WebAssembly.Global({ value: 'i32', mutable: true }, Math.min(this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, HEAT_ASKED)) : null;
     try {
-      fn = new WebAssembly.Instance(module, this.jitImports).exports['f'] as JitFn;
+      const imports = heat === null ? this.jitImports : { e: { ...this.jitImports['e'], heat, id: new WebAssembly.Global({ value: 'i32' }, hostPage + 1) } };
+      fn = new WebAssembly.Instance(module, imports).exports['f'] as JitFn;
     } catch (e) {
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
       this.noteJitFailure(hostPage, e);
@@ -667,7 +670,7 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat: optimized ? Infinity : this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, optimized };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat, optimized };
     setPageSlot(this.jitPages, hostPage, made);
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
@@ -678,7 +681,7 @@ export class Hart implements CodeCacheOwner {
 
   /**
    * Compile a hot translated page again with the host's optimizing compiler (the run loop calls this between two
-   * entries into translated code, when JitPage.heat has counted down to 0). The new function takes the old one's
+   * entries into translated code, when a page's heat has counted down to 0: JIT_WANT_OPT). The new function takes the old one's
    * table index, so fetch TLB entries and tail calls from other pages reach it at once. Returns the new page.
    */
   jitOptimize(hostPage: number): JitPage | undefined {
@@ -694,12 +697,12 @@ export class Hart implements CodeCacheOwner {
       // never expected: the baseline translation stays
       this.jitStats.failed++;
       this.jitStats.firstFailure ??= `optimizing page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
-      jp.heat = Infinity; // never again
+      // (the page asks again after HEAT_ASKED more instructions: jit.ts `cool`)
       return undefined;
     }
     this.jitTable.set(jp.tableIndex, fn);
     jp.entry.fill(0); // a run loop still holding the old entries takes the new ones when it enters the page again
-    const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: 0, optimized: true };
+    const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: null, optimized: true };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.optimized++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;

@@ -10,7 +10,7 @@ import { setPageSlot } from './page-slots.js';
 import { Op } from './ops.js';
 import { CAUSE } from './csr.js';
 import { umul32, r as i64 } from './int64.js';
-import { RUN_BOUND, optimizingCompile, type JitPage } from './jit.js';
+import { RUN_BOUND } from './jit.js';
 import {
   ACC_LOAD, ACC_STORE, DEBUG_EXIT, DEST_X, Exit, F_BREAK, F_REDIRECT, F_WFI, INSTR_TRACE, JIT_RETRANSLATE,
   MMIO_EXIT, PAGE_MASK, RAW_BASE, TLB_MASK, TRAP, pairToBig,
@@ -46,7 +46,6 @@ export function runSlice(h: Hart, limit: number): number {
   const jitOn = h.jitEnabled && (instrument & INSTR_TRACE) === 0; // translated code counts for the profile too
   const jitState = h.jitState, xb = h.stateOff;
   let jitIndex = 0, jitEntry = NO_ENTRY; // the page's translation (table index; 0 = none)
-  let jitPage: JitPage | undefined;
   let jitSkip = false; // the interpreter executes the next translated-code entry it reaches itself
   let inJit = false;
   let heatPage = -1, heatFrom = 0; // an untranslated page being interpreted, and n when it was entered
@@ -63,7 +62,6 @@ export function runSlice(h: Hart, limit: number): number {
       if (jitOn) {
         if (heatPage >= 0) h.jitHeat[heatPage] += n - heatFrom;
         const jp = h.jitPageFor(pageHost >>> 12, page);
-        jitPage = jp;
         if (jp !== undefined) {
           jitIndex = jp.tableIndex; jitEntry = jp.entry; heatPage = -1;
           h.tlbFetchFn[(pcLo >>> 12) & TLB_MASK] = jp.tableIndex; // translated code may now jump here directly
@@ -81,9 +79,11 @@ export function runSlice(h: Hart, limit: number): number {
             const ran = jitState[2]!;
             n += ran;
             h.jitStats.retiredTranslated += ran;
-            if (jitPage !== undefined && (jitPage.heat -= ran) <= 0 && !jitPage.optimized && optimizingCompile !== null) {
-              jitPage = h.jitOptimize(pageHost >>> 12);
-              if (jitPage !== undefined) jitEntry = jitPage.entry;
+            const hot = jitState[3]!; // a page whose heat ran out (jit.ts JIT_WANT_OPT): host page + 1
+            if (hot !== 0) {
+              jitState[3] = 0;
+              const made = h.jitOptimize(hot - 1);
+              if (made !== undefined && hot - 1 === pageHost >>> 12) jitEntry = made.entry;
             }
             pcLo = jitState[0]!; pcHi = jitState[1]!;
             if (h.flags & (F_BREAK | F_WFI)) { // an instruction run through jitExec ended the slice

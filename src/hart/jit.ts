@@ -27,6 +27,8 @@ import { emitFp, fpBeginModule, fpModuleParts } from './jit-fp.js';
 /** byte offsets in the hart's state block (see Hart.stateOff) */
 export const JIT_PC = 1024;
 export const JIT_RETIRED = 1032;
+/** host page + 1 of a baseline translation whose heat ran out (see `cool`), for the run loop to optimize; 0: none */
+export const JIT_WANT_OPT = 1036;
 export { JIT_CSR } from './jit-fp.js';
 /** at most this many instructions retire between two budget checks */
 export const RUN_BOUND = 32;
@@ -58,8 +60,9 @@ export interface JitPage {
   fresh: number;
   /** byte offset of its count block (profiling), or -1 */
   readonly countBlock: number;
-  /** instructions translated code entered at this page may still retire before its optimizing compile */
-  heat: number;
+  /** instructions that may still retire in this page before its optimizing compile (a baseline translation that
+   *  counts them: jit.ts `cool`), else null */
+  readonly heat: WebAssembly.Global | null;
   /** compiled by the optimizing compiler (see setOptimizingCompiler) */
   readonly optimized: boolean;
 }
@@ -79,7 +82,7 @@ export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 export const enum W {
   unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d,
   br_table = 0x0e, return_ = 0x0f, call = 0x10, select = 0x1b,
-  local_get = 0x20, local_set = 0x21, local_tee = 0x22,
+  local_get = 0x20, local_set = 0x21, local_tee = 0x22, global_get = 0x23, global_set = 0x24,
   return_call = 0x12, return_call_indirect = 0x13,
   i32_load = 0x28, i64_load = 0x29, i32_load8_u = 0x2d,
   i64_load8_s = 0x30, i64_load8_u = 0x31, i64_load16_s = 0x32, i64_load16_u = 0x33, i64_load32_s = 0x34, i64_load32_u = 0x35,
@@ -105,9 +108,13 @@ export const L_PB = 9, L_A = 10, L_B = 11, L_C = 12, L_D = 13, L_E = 14; // i64 
 export const L_F0 = 15, L_F1 = 16, L_F2 = 17, L_F3 = 18; // f64 locals (jit-fp.ts)
 export const L_S = 19; // i32 local (jit-fp.ts)
 const I32_LOCALS = 2, I64_LOCALS = 6, F64_LOCALS = 4;
-const F_LD = 0, F_ST = 1, F_EX = 2, F_MAIN = 3, F_LEAVE = 4, F_FLUSH = 5; // function indices (the three imports come first)
+const F_LD = 0, F_ST = 1, F_EX = 2, F_MAIN = 3, F_LEAVE = 4, F_FLUSH = 5, F_COOL = 6; // function indices (the three imports come first)
 /** index of the first of the module's shared FP helpers (jit-fp.ts), after them; type index of their first type */
-export const F_FP_BASE = 6, T_FP_BASE = 5;
+export const F_FP_BASE = 7, T_FP_BASE = 6;
+/** global indices (imports) of a baseline translation that counts its heat */
+const G_HEAT = 0, G_ID = 1;
+/** heat after the run loop was asked to optimize (it asks again only after this many more instructions) */
+export const HEAT_ASKED = 0x3fffffff;
 const ACC_FETCH = 0;
 
 export const ACC_LOAD = 1, ACC_STORE = 2;
@@ -277,6 +284,7 @@ export function countBefore(c: Code): void {
 /** back to the interpreter, which executes the instruction at page offset `so` (a constant) */
 export function exitAt(c: Code, so: number): void {
   flushX(c);
+  cool(c);
   c.get(L_XB); pcPlus(c, so, 0); c.mem(W.i64_store, 3, JIT_PC);
   c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(1).op(W.return_);
 }
@@ -295,6 +303,7 @@ function exitPcFromStack(c: Code): void {
 function leaveBody(): Code {
   const c = new Code();
   const XB = 0, TLB = 1, LIM = 2, N = 3, PC = 4, IDX = 5, FN = 6;
+  if (heat.on) c.get(XB).get(N).u8(W.call).uleb(F_COOL);
   c.get(N).get(LIM).op(W.i32_le_s).u8(W.if_, VOID);
   c.get(PC).op(W.i32_wrap_i64).i32(12).op(W.i32_shr_u).i32(TLB_ENTRIES - 1).op(W.i32_and).set(IDX);
   c.get(TLB).get(IDX).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.i64_load, 3, ACC_FETCH * TLB_ACCESS_BYTES);
@@ -309,6 +318,40 @@ function leaveBody(): Code {
   c.op(W.end).op(W.end).op(W.end);
   c.get(XB).get(PC).mem(W.i64_store, 3, JIT_PC).get(XB).get(N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.end);
   return c;
+}
+
+// ---------------------------------------------------------------- heat
+//
+// Which pages get the optimizing compile: a baseline translation (made while the host has an optimizing compiler,
+// and not profiling) counts the instructions retired in it, in its module's `heat` global (imported, one per
+// instance): its function adds n when it is entered, `cool` subtracts n at every way out (leave, exitAt,
+// exitDynamic, an ex that ends the run), so heat falls by what ran in this page, whichever page or run loop entry
+// control came from. When it reaches 0, `cool` stores the instance's `id` global (host page + 1) at JIT_WANT_OPT,
+// where the run loop finds it after translated code returns (Hart.jitOptimize). Counting only at the run loop's
+// entries credited a page with all the pages it tail-called and never the pages reached from translated code:
+// in a Debian xz -9 run 6 pages were optimized. A trap unwinding through translated code skips the subtraction
+// (that page looks a little colder: code that traps is not a hot loop).
+
+const heat = { on: false };
+
+/** function entry: heat += n */
+function heatEnter(c: Code): void {
+  if (heat.on) c.u8(W.global_get).uleb(G_HEAT).get(L_N).op(W.i32_add).u8(W.global_set).uleb(G_HEAT);
+}
+/** a way out of the function: heat -= n (cool(xb, n)) */
+function cool(c: Code): void {
+  if (heat.on) c.get(L_XB).get(L_N).u8(W.call).uleb(F_COOL);
+}
+/** cool(xb, n): heat -= n; at 0 or below, ask the run loop to optimize this page (and wait HEAT_ASKED again) */
+function coolBody(): Code {
+  const c = new Code();
+  if (!heat.on) return c.op(W.end);
+  const XB = 0, N = 1, H = 2;
+  c.u8(W.global_get).uleb(G_HEAT).get(N).op(W.i32_sub).tee(H).u8(W.global_set).uleb(G_HEAT);
+  c.get(H).i32(0).op(W.i32_le_s).u8(W.if_, VOID);
+  c.get(XB).u8(W.global_get).uleb(G_ID).mem(W.i32_store, 2, JIT_WANT_OPT);
+  c.i32(HEAT_ASKED).u8(W.global_set).uleb(G_HEAT);
+  return c.op(W.end).op(W.end);
 }
 
 // ---------------------------------------------------------------- translation of one instruction
@@ -505,10 +548,12 @@ function slowArgs(c: Code, info: number, so: number): void {
  * Translate the decoded instructions of one page (hart.ts's decoded page: [so] = op word, [so + 1] = immediate).
  * Returns null when nothing there is translatable. `optimized`: the translation for the host's optimizing compiler
  * (Hart.jitOptimize); on a page with a long loop of its own (loopRegisters; with everyRegister on every page) it
- * has x registers in locals (xr above) and fewer entries (ENTRY_GAP).
+ * has x registers in locals (xr above) and fewer entries (ENTRY_GAP). A baseline translation made while the host
+ * has an optimizing compiler, not profiling, counts its heat (imports `heat` and `id`, see `cool`).
  */
-export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number } | null {
+export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number; countsHeat: boolean } | null {
   try {
+    heat.on = !optimized && countBlock < 0 && optimizingCompile !== null;
     // the optimizing translation of a page with a loop of its own has that loop's x registers in locals (with
     // everyRegister: every page, all its registers); a first pass finds which of them the page writes
     const loops = !optimized ? null : everyRegister ? new Uint8Array(33).fill(1) : loopRegisters(page, misalignMask);
@@ -519,9 +564,10 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
     } else xrBegin('off');
     const t = emitPage(page, rawBase, misalignMask, countBlock, loops !== null);
     if (t === null) return null;
-    return { bytes: assemble(t.c, optimized, xr.list.length), entry: t.entry, count: t.count };
+    return { bytes: assemble(t.c, optimized, xr.list.length), entry: t.entry, count: t.count, countsHeat: heat.on };
   } finally {
     xrBegin('off');
+    heat.on = false;
   }
 }
 
@@ -590,6 +636,7 @@ function emitPage(page: Int32Array, rawBase: number, misalignMask: number, count
   const c = new Code();
   // pb = the page's virtual address
   c.get(L_PLO).op(W.i64_extend_i32_u).get(L_PHI).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(L_PB);
+  heatEnter(c);
   reloadX(c);
   c.u8(W.loop, VOID);
   // budget check, then dispatch on the page offset
@@ -638,6 +685,7 @@ function emitPage(page: Int32Array, rawBase: number, misalignMask: number, count
 /** back to the interpreter at page offset L_SO */
 function exitDynamic(c: Code): void {
   flushX(c);
+  cool(c);
   c.get(L_XB).get(L_PB).get(L_SO).op(W.i64_extend_i32_u).op(W.i64_add).mem(W.i64_store, 3, JIT_PC);
   c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(1).op(W.return_);
 }
@@ -761,7 +809,7 @@ export function emitEx(c: Code, w: number, imm: number, raw: number, so: number)
   flushX(c);
   c.i32(w).i32(imm).i32(raw).get(L_PLO).i32(so).op(W.i32_or).get(L_PHI).get(L_N).u8(W.call).uleb(F_EX);
   c.u8(W.if_, VOID);
-  countOne(c, false); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
+  countOne(c, false); cool(c); c.get(L_XB).get(L_N).mem(W.i32_store, 2, JIT_RETIRED).i32(0).op(W.return_);
   c.op(W.end);
   reloadX(c);
   countOne(c, false);
@@ -796,23 +844,25 @@ function assemble(body: Code, optimized: boolean, xLocals: number): Uint8Array<A
   const section = (id: number, content: Bytes): void => { m.u8(id).uleb(content.len).append(content); };
   const i32s = (k: number): number[] => new Array<number>(k).fill(I32);
   const fp = fpModuleParts();
-  const types = new Bytes().uleb(5 + fp.typeCount);
+  const types = new Bytes().uleb(6 + fp.typeCount);
   types.u8(0x60).uleb(7).bytes(i32s(7)).uleb(1).u8(I32); // 0: f
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(0); // 1: ld
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(1).u8(I32); // 2: st, ex
   types.u8(0x60).uleb(5).bytes([I32, I32, I32, I32, I64]).uleb(1).u8(I32); // 3: leave
   const flushed = xLocals > 0 ? xr.writtenList.length : 0;
   types.u8(0x60).uleb(1 + flushed).u8(I32).bytes(new Array<number>(flushed).fill(I64)).uleb(0); // 4: flush
+  types.u8(0x60).uleb(2).bytes(i32s(2)).uleb(0); // 5: cool
   types.append(fp.types);
   section(1, types);
-  const imports = new Bytes().uleb(5);
+  const imports = new Bytes().uleb(heat.on ? 7 : 5);
   imports.name('e').name('m').u8(0x02, 0x00).uleb(0);
   imports.name('e').name('t').u8(0x01, 0x70).u8(0x00).uleb(0);
   imports.name('e').name('ld').u8(0x00).uleb(1);
   imports.name('e').name('st').u8(0x00).uleb(2);
   imports.name('e').name('ex').u8(0x00).uleb(2);
+  if (heat.on) imports.name('e').name('heat').u8(0x03, I32).u8(0x01).name('e').name('id').u8(0x03, I32).u8(0x00);
   section(2, imports);
-  const funcs = new Bytes().uleb(3 + fp.funcTypes.length).uleb(0).uleb(3).uleb(4);
+  const funcs = new Bytes().uleb(4 + fp.funcTypes.length).uleb(0).uleb(3).uleb(4).uleb(5);
   for (const t of fp.funcTypes) funcs.uleb(t);
   section(3, funcs);
   section(7, new Bytes().uleb(1).name('f').u8(0x00).uleb(F_MAIN));
@@ -820,11 +870,14 @@ function assemble(body: Code, optimized: boolean, xLocals: number): Uint8Array<A
   if (xLocals > 0) fLocals.uleb(xLocals).u8(I64);
   const leave = leaveBody();
   const leaveLocals = new Bytes().uleb(1).uleb(2).u8(I32);
-  const code = new Bytes().uleb(3 + fp.funcTypes.length);
+  const code = new Bytes().uleb(4 + fp.funcTypes.length);
   code.uleb(fLocals.len + body.len).append(fLocals).append(body);
   code.uleb(leaveLocals.len + leave.len).append(leaveLocals).append(leave);
   const flush = flushBody();
   code.uleb(1 + flush.len).uleb(0).append(flush);
+  const cooling = coolBody(), coolLocals = new Bytes().uleb(heat.on ? 1 : 0);
+  if (heat.on) coolLocals.uleb(1).u8(I32);
+  code.uleb(coolLocals.len + cooling.len).append(coolLocals).append(cooling);
   code.append(fp.code);
   section(10, code);
   // engines cache compiled modules by their bytes: the optimizing compile of a page must not find the baseline one

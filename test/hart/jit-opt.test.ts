@@ -84,3 +84,54 @@ test('compileOptimized compiles with TurboFan, and the baseline compiler is back
   assert.deepEqual(tier(base), [true, false]);
 });
 
+
+// page A calls a function in page B (the next page) in a loop; B runs a 50-iteration loop of 4 instructions
+function callerAndCallee(): Insn[] {
+  const a: Insn[] = [
+    J(0x1000, 1), // loop: jal ra, B
+    addi(13, 13, 1),
+    J(-8, 0), // j loop
+  ];
+  while (a.length < 1024) a.push(addi(0, 0, 0));
+  return a.concat([
+    addi(5, 0, 50), // B:
+    addi(6, 6, 3), R(0, 6, 7, 0, 7, 0x33) /* add x7, x7, x6 */, addi(5, 5, -1), B(-12, 0, 5, 1) /* bne x5, x0, -12 */,
+    I(0, 1, 0, 0, 0x67), // ret
+  ]);
+}
+
+test('a page counts the instructions that retire in it, also when translated code reached it from another page', () => {
+  setOptimizingCompiler(compileOptimized);
+  try {
+    const budget = 1e9;
+    const h = makeHart(callerAndCallee(), true, budget);
+    for (let k = 0; k < 20; k++) h.run(10_007);
+    const heatOf = (gpa: number): number => {
+      const jp = h.jitPages[h.mem.hostOffset(gpa, 4) >>> 12];
+      assert.ok(jp?.heat, `page at 0x${gpa.toString(16)} counts its heat`);
+      return budget - (jp.heat.value as number);
+    };
+    const inA = heatOf(RAM), inB = heatOf(RAM + 0x1000);
+    // per call: A retires 3, B 2 + 4 * 50; translated code ran nearly all of the 200 k
+    assert.ok(inB > 0.9 * 20 * 10_007 * (202 / 205), `B counted ${inB}`);
+    assert.ok(inA > 0.5 * inB * (3 / 202) && inA < 2 * inB * (3 / 202), `A counted ${inA}, B ${inB}`);
+  } finally {
+    setOptimizingCompiler(null);
+  }
+});
+
+test('a page reached only from translated code is optimized once its own heat runs out', () => {
+  setOptimizingCompiler(compileOptimized);
+  try {
+    const interp = makeHart(callerAndCallee(), false, 0), jit = makeHart(callerAndCallee(), true, 50_000);
+    for (const h of [interp, jit]) for (let k = 0; k < 20; k++) h.run(10_007);
+    for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
+    assert.equal(jit.instret, interp.instret, 'instret');
+    // B ran some 195 k instructions, A some 3 k: only B was compiled again
+    assert.equal(jit.jitPages[jit.mem.hostOffset(RAM + 0x1000, 4) >>> 12]?.optimized, true);
+    assert.equal(jit.jitPages[jit.mem.hostOffset(RAM, 4) >>> 12]?.optimized, false);
+    assert.equal(jit.jitStats.optimized, 1, JSON.stringify(jit.jitStats));
+  } finally {
+    setOptimizingCompiler(null);
+  }
+});
