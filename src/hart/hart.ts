@@ -71,7 +71,7 @@ export interface HartOptions {
   /** compile translations off the run loop (WebAssembly.compile) and install them when ready: only for callers
    *  that let the event loop run between run() calls (the VMM's run loop), else nothing is ever installed */
   jitAsync?: boolean;
-  /** instructions translated code entered at a page retires before the page is compiled again by the host's
+  /** instructions that retire in a page's translated code before the page is compiled again by the host's
    *  optimizing compiler, if it registered one (default: JIT_OPT_PER_BYTE per byte of its translation); 0: every
    *  translation is the optimizing one from the start, with every page's x registers in locals (tests of that code,
    *  which otherwise only pages with long loops get: jit.ts loopRegisters) */
@@ -123,8 +123,8 @@ export interface JitStats {
 // thresholds of 10k..40k translated 550..950 pages and were slower than 100k..1M (240..110 pages).
 const JIT_HOT = 200_000;
 // A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
-// setOptimizingCompiler), once translated code entered there has retired this many instructions per byte of its
-// WebAssembly. That compile runs on the run loop and takes time in proportion to the module: TurboFan took 340 ms
+// setOptimizingCompiler), once translated code has retired this many instructions per byte of its WebAssembly in it
+// (the page counts them: jit.ts `cool`). That compile runs on the run loop and takes time in proportion to the module: TurboFan took 340 ms
 // for the bench's 19 KiB int page on this 2-core host under a load of ~20 (Liftoff ~6x less), some 2 us a byte
 // unloaded; the optimized code runs 1.3-1.9x faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int
 // workload: 1.2-1.9x), about 0.5 ns an instruction saved. So it pays for a page that goes on running ~4000
