@@ -353,6 +353,8 @@ export class Hart implements CodeCacheOwner {
   readonly jitAsync: boolean;
   /** per host page: a translation V8 is compiling off the thread (module null until it is ready) */
   readonly jitPending = new Map<number, PendingTranslation>();
+  /** translations V8 is compiling in the background (jitAsync): their modules arrive through the event loop */
+  jitCompiling = 0;
   /** per host page: instructions the interpreter executed there since it was last translated */
   jitHeat = new Int32Array(0);
   readonly jitImports: WebAssembly.Imports;
@@ -623,10 +625,13 @@ export class Hart implements CodeCacheOwner {
       const pending: PendingTranslation = { t, module: null };
       this.jitPending.set(hostPage, pending);
       this.jitStats.compileMs += performance.now() - t0; // the translation; V8's compile is not on this thread
+      this.jitCompiling++;
       WebAssembly.compile(t.bytes).then((module) => {
+        this.jitCompiling--;
         translationCache.insert(t.bytes, module);
         if (this.jitPending.get(hostPage) === pending) pending.module = module;
       }, (e: unknown) => {
+        this.jitCompiling--;
         if (this.jitPending.get(hostPage) === pending) this.jitPending.delete(hostPage);
         this.noteJitFailure(hostPage, e);
       });

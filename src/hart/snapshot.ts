@@ -56,7 +56,7 @@ export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   jitImports: 'cache', jitState: 'scratch (exit words of translated code)', jitPcLo: 'scratch', jitPcHi: 'scratch',
   jitN: 'scratch', jitPreCounted: 'scratch', jitBase: 'scratch', jitTable: 'cache', jitFreeIndices: 'cache',
   jitEnter: 'cache', jitNextIndex: 'cache', jitStats: 'statistics', jitGeneration: 'cache',
-  jitAsync: 'config', jitOptHot: 'config', jitPending: 'cache', tlbSetIndex: 'cache', fillPa: 'scratch within one instruction', emptiedPages: 'cache',
+  jitAsync: 'config', jitOptHot: 'config', jitPending: 'cache', jitCompiling: 'cache', tlbSetIndex: 'cache', fillPa: 'scratch within one instruction', emptiedPages: 'cache',
 };
 
 const VEC_FIELDS = ['vstart', 'vl', 'vill', 'vsew', 'vlmul', 'vta', 'vma', 'vxrm', 'vxsat'] as const;

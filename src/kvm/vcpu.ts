@@ -28,6 +28,7 @@ export { InstructionTracer, type TraceFilter } from '../hart/trace.js';
 /** Instrumentation src/hart's Hart offers beyond the HartPort contract (profile.ts, trace.ts). */
 interface InstrumentedHart {
   readonly jitStats: JitStats;
+  readonly jitCompiling: number;
   setProfiling(on: boolean): void;
   profileReport(): ProfileReport | null;
   setTracer(tracer: InstructionTracer | null): void;
@@ -140,6 +141,12 @@ export class Vcpu {
   translationStats(): JitStats | null {
     const h = this.hart as HartPort & Partial<InstrumentedHart>;
     return h.jitStats ?? null;
+  }
+
+  /** Translations of this vCPU's code being compiled in the background (rvkvm's own): they are installed only
+   *  once the host's event loop has run, so a caller that waits for them runs shorter slices meanwhile. */
+  get translationsCompiling(): number {
+    return (this.hart as HartPort & Partial<InstrumentedHart>).jitCompiling ?? 0;
   }
 
   /** Count retired instructions per extension / privilege mode and illegal-instruction traps from now on (or stop). */

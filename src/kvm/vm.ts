@@ -186,9 +186,9 @@ export class Vm {
    * VMM must handle (MMIO, SBI forward, system event, internal error), or every vCPU is idle or stopped
    * (then the result is an INTR exit whose idle.sleepNs is the shortest sleep of the waiting vCPUs), or
    * `maxInstructions` in total have been offered (instructions and traps both count), or the host clock
-   * (performance.now()) passed `deadline` (checked after each vCPU's slice).
+   * (performance.now()) passed `deadline`, or `until` returns true (both checked after each vCPU's slice).
    */
-  runAll(opts: { sliceInstructions?: number; maxInstructions?: number; deadline?: number } = {}): { vcpu: Vcpu | null; exit: VcpuExit } {
+  runAll(opts: { sliceInstructions?: number; maxInstructions?: number; deadline?: number; until?: () => boolean } = {}): { vcpu: Vcpu | null; exit: VcpuExit } {
     const slice = opts.sliceInstructions ?? 100_000;
     let left = opts.maxInstructions ?? 10_000_000;
     const deadline = opts.deadline ?? Infinity;
@@ -207,7 +207,7 @@ export class Vm {
         if (exit.reason !== 'intr') return { vcpu, exit };
         if (!exit.idle) {
           anyRunnable = true;
-          if (deadline !== Infinity && globalThis.performance.now() >= deadline) left = 0;
+          if ((deadline !== Infinity && globalThis.performance.now() >= deadline) || opts.until?.() === true) left = 0;
           continue;
         }
         if (exit.idle.reason === 'wfi') {
