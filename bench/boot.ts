@@ -95,6 +95,9 @@ function processTree(root: number): number[] {
  * anonymous memory (RssAnon, its largest) of each other process: their file pages (the node binary, libraries)
  * are the ones the largest maps too, and summing RSS would count them twice. For one process: its VmHWM.
  */
+const VM_HWM = /^VmHWM:\s+(\d+) kB/m, RSS_ANON = /^RssAnon:\s+(\d+) kB/m;
+const kbField = (status: string, field: RegExp): number | null => { const m = field.exec(status); return m ? Number(m[1]) * 1024 : null; };
+
 export class TreePeak {
   private readonly hwm = new Map<number, number>();
   private readonly anon = new Map<number, number>();
@@ -102,8 +105,7 @@ export class TreePeak {
   sample(): void {
     for (const pid of processTree(this.root)) {
       const status = procText(pid, 'status') ?? '';
-      const kb = (field: string): number | null => { const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status); return m ? Number(m[1]) * 1024 : null; };
-      const h = kb('VmHWM'), a = kb('RssAnon');
+      const h = kbField(status, VM_HWM), a = kbField(status, RSS_ANON);
       if (h !== null) this.hwm.set(pid, Math.max(this.hwm.get(pid) ?? 0, h));
       if (a !== null) this.anon.set(pid, Math.max(this.anon.get(pid) ?? 0, a));
     }
@@ -152,41 +154,58 @@ export function guestResidentBytes(smaps: string, ramBytes: number): number | nu
   return best;
 }
 
-/** Spawns a command, times spawn -> first console line containing `marker`, waits for exit (or kills at timeout). */
-export function timeUntilMarker(command: string, args: readonly string[], marker: string, timeoutSeconds: number, ramBytes = BOOT_RAM_BYTES): Promise<TimedRun> {
-  return new Promise((resolveRun) => {
+/** How a watched process ended (runWatched). */
+export interface WatchedExit {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stderr: string;
+  /** the process tree's (see TreePeak) */
+  peakRssBytes: number | null;
+  /** from spawn to exit */
+  seconds: number;
+  spawnError?: string;
+}
+
+/**
+ * Spawns a VM (stdin an open pipe nobody writes), polls its process tree's RSS every `pollMs`, kills it at the
+ * timeout and resolves at its exit. `onStdout` gets each chunk of its output (latin1) with the seconds since spawn.
+ */
+export function runWatched(command: string, args: readonly string[], timeoutSeconds: number, pollMs: number,
+  onStdout: (chunk: string, at: number, tree: TreePeak | null) => void): Promise<WatchedExit> {
+  return new Promise((done) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '', markerAt: number | null = null, guestRss: number | null = null, timedOut = false;
-    let spawnError: string | undefined;
+    let stderr = '', timedOut = false, spawnError: string | undefined;
     const tree = child.pid === undefined ? null : new TreePeak(child.pid);
-    const sample = (): void => { tree?.sample(); };
-    const poll = setInterval(sample, 50);
+    const poll = setInterval(() => tree?.sample(), pollMs);
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString('latin1');
-      if (markerAt === null) {
-        const at = stdout.indexOf(marker);
-        if (at >= 0 && stdout.indexOf('\n', at) >= 0) {
-          markerAt = performance.now();
-          guestRss = tree?.guestBytes(ramBytes) ?? null;
-        }
-        sample();
-      }
-    });
+    child.stdout.on('data', (d: Buffer) => onStdout(d.toString('latin1'), (performance.now() - t0) / 1000, tree));
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.stdin.on('error', () => {});
     child.on('error', (e: NodeJS.ErrnoException) => { spawnError = e.code ?? e.message; });
     child.on('close', (code, signal) => {
       clearInterval(poll); clearTimeout(timer);
-      resolveRun({
-        secondsToMarker: markerAt === null ? null : (markerAt - t0) / 1000,
-        secondsTotal: (performance.now() - t0) / 1000,
-        exitCode: code, signal, timedOut, stdout, stderr, peakRssBytes: tree?.bytes ?? null, guestRssBytes: guestRss,
-        ...(spawnError ? { spawnError } : {}),
-      });
+      done({ exitCode: code, signal, timedOut, stderr, peakRssBytes: tree?.bytes ?? null, seconds: (performance.now() - t0) / 1000, ...(spawnError ? { spawnError } : {}) });
     });
   });
+}
+
+/** Spawns a command, times spawn -> first console line containing `marker`, waits for exit (or kills at timeout). */
+export async function timeUntilMarker(command: string, args: readonly string[], marker: string, timeoutSeconds: number, ramBytes = BOOT_RAM_BYTES): Promise<TimedRun> {
+  let stdout = '', markerAt: number | null = null, guestRss: number | null = null;
+  const r = await runWatched(command, args, timeoutSeconds, 50, (chunk, at, tree) => {
+    stdout += chunk;
+    if (markerAt !== null) return;
+    const k = stdout.indexOf(marker);
+    if (k >= 0 && stdout.indexOf('\n', k) >= 0) {
+      markerAt = at;
+      guestRss = tree?.guestBytes(ramBytes) ?? null;
+    }
+    tree?.sample();
+  });
+  const { seconds, ...rest } = r;
+  return { ...rest, secondsToMarker: markerAt, secondsTotal: seconds, stdout, guestRssBytes: guestRss };
 }
 
 function tail(text: string, lines: number): string {

@@ -6,12 +6,12 @@
 // the guest with date(1) and, as a cross-check of the guest's clock, by the host from the console lines.
 // Every workload's output must be the same on every VM; the compiled C programs' also what bench/reference.ts
 // computes. Ratios are rvkvm / QEMU per workload (openssl: from its rates), with their geometric mean.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildInitramfs } from '../src/vmm/initramfs.js';
-import { guestFiles, TreePeak } from './boot.js';
+import { guestFiles, runWatched } from './boot.js';
 import { findQemuRefs, type QemuRef } from './refs.js';
 import { fpNbodyMatmulResults, intHashSortChecksum } from './reference.js';
 import { spread, type Spread } from './report.js';
@@ -192,33 +192,20 @@ function vmCommand(vm: VmId, qemu: QemuRef | undefined, o: { kernel: string; ini
 export interface ConsoleRun { lines: { at: number; text: string }[]; stderr: string; status: number | null; timedOut: boolean; peakRssBytes: number | null; seconds: number }
 
 /** Runs a VM to its exit, each console line with the host time it arrived (seconds from spawn). */
-function runVm(command: string, args: readonly string[], timeoutSeconds: number, echo: (line: string) => void): Promise<ConsoleRun> {
-  return new Promise((done) => {
-    const t0 = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tree = child.pid === undefined ? null : new TreePeak(child.pid);
-    const poll = setInterval(() => tree?.sample(), 100);
-    const lines: ConsoleRun['lines'] = [];
-    let partial = '', stderr = '', timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
-    child.stdout.on('data', (d: Buffer) => {
-      const at = (performance.now() - t0) / 1000;
-      const parts = (partial + d.toString('latin1')).split('\n');
-      partial = parts.pop()!;
-      for (const p of parts) {
-        const text = p.replace(/\r$/, '');
-        lines.push({ at, text });
-        if (/^UL-(BEGIN|END|FAIL|ISA|STAGE2|DONE)/.test(text)) echo(text);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-    child.on('error', (e) => { stderr += `${e.message}\n`; });
-    child.on('close', (code) => {
-      clearInterval(poll); clearTimeout(timer);
-      if (partial) lines.push({ at: (performance.now() - t0) / 1000, text: partial });
-      done({ lines, stderr, status: code, timedOut, peakRssBytes: tree?.bytes ?? null, seconds: (performance.now() - t0) / 1000 });
-    });
+async function runVm(command: string, args: readonly string[], timeoutSeconds: number, echo: (line: string) => void): Promise<ConsoleRun> {
+  const lines: ConsoleRun['lines'] = [];
+  let partial = '';
+  const r = await runWatched(command, args, timeoutSeconds, 100, (chunk, at) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const p of parts) {
+      const text = p.replace(/\r$/, '');
+      lines.push({ at, text });
+      if (/^UL-(BEGIN|END|FAIL|ISA|STAGE2|DONE)/.test(text)) echo(text);
+    }
   });
+  if (partial) lines.push({ at: r.seconds, text: partial });
+  return { lines, stderr: r.stderr + (r.spawnError ? `${r.spawnError}\n` : ''), status: r.exitCode, timedOut: r.timedOut, peakRssBytes: r.peakRssBytes, seconds: r.seconds };
 }
 
 export interface WorkloadRun { name: string; status: number; guestSeconds: number; hostSeconds: number | null; output: string }
@@ -376,11 +363,13 @@ async function main(argv: readonly string[]): Promise<number> {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  // the same output on every VM (what `keep` keeps of it)
+  // the same output on every VM and in every run (what `keep` keeps of it)
   for (const w of workloads) {
     const seen = new Map<string, string>();
-    for (const [vm, rs] of byVm) for (const r of rs) { const x = r.find((y) => y.name === w.name); if (x) seen.set(`${vm}`, (w.keep ?? ((o: string) => o))(x.output)); }
-    if (new Set(seen.values()).size > 1) errors.push(`${w.name}: the output differs between VMs: ${[...seen].map(([vm, o]) => `${vm}: ${o.trim().split('\n')[0]}`).join('; ')}`);
+    for (const [vm, rs] of byVm) {
+      rs.forEach((r, k) => { const x = r.find((y) => y.name === w.name); if (x) seen.set(rs.length > 1 ? `${vm} run ${k + 1}` : vm, (w.keep ?? ((o: string) => o))(x.output)); });
+    }
+    if (new Set(seen.values()).size > 1) errors.push(`${w.name}: the output differs between VMs or runs: ${[...seen].map(([vm, o]) => `${vm}: ${o.trim().split('\n')[0]}`).join('; ')}`);
   }
   const summaries: Summary[] = workloads.map((w) => {
     const perVm: Summary['perVm'] = {};
