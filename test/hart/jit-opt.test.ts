@@ -135,3 +135,26 @@ test('a page reached only from translated code is optimized once its own heat ru
     setOptimizingCompiler(null);
   }
 });
+
+// pages A and B (the next one) jump to each other, each after the same 50-iteration loop: their heat runs out
+// in the same run of translated code
+function pingPong(): Insn[] {
+  const half = (back: number): Insn[] => [
+    addi(5, 0, 50), addi(6, 6, 3), addi(5, 5, -1), B(-8, 0, 5, 1) /* bne x5, x0, -8 */, J(back, 0),
+  ];
+  const a = half(0x1000 - 16);
+  while (a.length < 1024) a.push(addi(0, 0, 0));
+  return a.concat(half(-0x1000 - 16));
+}
+
+test('two pages whose heat runs out in one run of translated code are both optimized', () => {
+  setOptimizingCompiler(compileOptimized);
+  try {
+    const interp = makeHart(pingPong(), false, 0), jit = makeHart(pingPong(), true, 3000);
+    for (const h of [interp, jit]) for (let k = 0; k < 20; k++) h.run(10_007);
+    assert.equal(jit.getX(6), interp.getX(6));
+    assert.equal(jit.jitStats.optimized, 2, JSON.stringify(jit.jitStats));
+  } finally {
+    setOptimizingCompiler(null);
+  }
+});
