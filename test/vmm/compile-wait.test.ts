@@ -4,21 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../../src/vmm/machine.js';
+import { spinImage } from './helpers.js';
 
-const enc = (s: string) => new TextEncoder().encode(s);
-// A RISC-V Linux Image header around "j ."
-function spinImage(): Uint8Array {
-  const img = new Uint8Array(72);
-  const dv = new DataView(img.buffer);
-  dv.setUint32(0, 0x0400006f, true);
-  dv.setBigUint64(8, 0x200000n, true);
-  dv.setBigUint64(16, BigInt(img.length), true);
-  dv.setUint32(32, 2, true);
-  img.set(enc('RISCV\0\0\0'), 48);
-  img.set(enc('RSC\x05'), 56);
-  dv.setUint32(64, 0x0000006f, true);
-  return img;
-}
 const machine = (clock: 'wall' | 'icount') =>
   new Machine({ kernel: spinImage(), memBytes: 16 << 20, rng: false, clock, console: () => {}, jit: true, jitHot: 1000, jitAsync: true });
 const nextTask = () => new Promise<void>((r) => setImmediate(r));

@@ -1,4 +1,4 @@
-// Shared helpers for the VMM tests: host tools and temporary files.
+// Shared helpers for the VMM tests: host tools, temporary files, a tiny kernel image.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,4 +45,19 @@ export function dtcCompile(dts: string): Uint8Array {
     run('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', join(dir, 'x.dtb'), f]);
     return new Uint8Array(readFileSync(join(dir, 'x.dtb')));
   });
+}
+
+/** A RISC-V Linux Image (header v0.2) around "j .", for machines that only need something to run. */
+export function spinImage(): Uint8Array {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const img = new Uint8Array(72);
+  const dv = new DataView(img.buffer);
+  dv.setUint32(0, 0x0400006f, true);
+  dv.setBigUint64(8, 0x200000n, true);
+  dv.setBigUint64(16, BigInt(img.length), true);
+  dv.setUint32(32, 2, true);
+  img.set(enc('RISCV\0\0\0'), 48);
+  img.set(enc('RSC\x05'), 56);
+  dv.setUint32(64, 0x0000006f, true);
+  return img;
 }
