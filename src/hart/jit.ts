@@ -586,17 +586,19 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
  * xz -9 and perl stayed within this host's noise, and the bench's SHA-256/AES ran 1.3-1.5x faster.
  */
 const LOOP_BODY_MIN = 48;
+/** a decoded jal x0 (rd x0 is the scratch pair 32: pre-doubled 64): a jump that is no call */
+const isPlainJump = (w: number): boolean => (w & 0x3ff) === Op.JAL && ((w >>> 10) & 127) === 64;
 export function loopRegisters(page: Int32Array, misalignMask: number): Uint8Array | null {
   let regs: Uint8Array | null = null;
   for (let b = 0; b < 4096; b += 2) {
     const w = page[b]!, op = (w & 0x3ff) as Op;
-    if (w === 0 || (op !== Op.JAL && BRANCH[op] === undefined) || (op === Op.JAL && ((w >>> 10) & 127) !== 64)) continue;
+    if (w === 0 || (BRANCH[op] === undefined && !isPlainJump(w))) continue;
     const t = b + page[b + 1]!;
     if (t < 0 || t >= b || (t & misalignMask) !== 0) continue;
     let so = t, ok = true, body = 0;
     while (ok && so < b) {
       const v = page[so]!, o = (v & 0x3ff) as Op;
-      ok = v !== 0 && (INLINE.has(o) || (o === Op.JAL && ((v >>> 10) & 127) === 64));
+      ok = v !== 0 && (INLINE.has(o) || isPlainJump(v));
       so += v < 0 ? 2 : 4;
       body++;
     }
