@@ -611,15 +611,11 @@ export class Hart implements CodeCacheOwner {
     const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompile : null;
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
-    if (compileNow !== null) {
-      let module: WebAssembly.Module;
-      try { module = compileNow(t.bytes); } catch (e) { this.noteJitFailure(hostPage, e); return undefined; }
-      return this.installTranslation(hostPage, module, t, -1, t0, false, true);
-    }
+    const optimized = compileNow !== null;
     // profiled translations name their count block in the code: never the same bytes twice, not cached
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
-    if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true);
-    if (this.jitAsync && countBlock < 0) {
+    if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true, optimized);
+    if (this.jitAsync && countBlock < 0 && !optimized) {
       // V8 compiles off this thread while the page is interpreted; the module is installed at the first entry
       // after it is ready, unless the page's code was dropped meanwhile (dropJit forgets the pending compile)
       const pending: PendingTranslation = { t, module: null };
@@ -639,14 +635,14 @@ export class Hart implements CodeCacheOwner {
     }
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(t.bytes);
+      module = compileNow !== null ? compileNow(t.bytes) : new WebAssembly.Module(t.bytes);
     } catch (e) {
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
       this.noteJitFailure(hostPage, e);
       return undefined;
     }
     if (countBlock < 0) translationCache.insert(t.bytes, module);
-    return this.installTranslation(hostPage, module, t, countBlock, t0, false);
+    return this.installTranslation(hostPage, module, t, countBlock, t0, false, optimized);
   }
 
   /** V8 refused a translation (never expected): the page stays interpreted, and the stats say so */

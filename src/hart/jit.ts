@@ -567,7 +567,7 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
     } else xrBegin('off');
     const t = emitPage(page, rawBase, misalignMask, countBlock, loops !== null);
     if (t === null) return null;
-    return { bytes: assemble(t.c, optimized, xr.list.length), entry: t.entry, count: t.count, countsHeat: heat.on };
+    return { bytes: assemble(t.c, optimized), entry: t.entry, count: t.count, countsHeat: heat.on };
   } finally {
     xrBegin('off');
     heat.on = false;
@@ -843,7 +843,8 @@ export function dispatcherModule(): Uint8Array<ArrayBuffer> {
   return m.buf.slice(0, m.len);
 }
 
-function assemble(body: Code, optimized: boolean, xLocals: number): Uint8Array<ArrayBuffer> {
+function assemble(body: Code, optimized: boolean): Uint8Array<ArrayBuffer> {
+  const xLocals = xr.list.length, flushed = xr.writtenList.length; // the x registers in locals (xr), if any
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, content: Bytes): void => { m.u8(id).uleb(content.len).append(content); };
@@ -854,7 +855,6 @@ function assemble(body: Code, optimized: boolean, xLocals: number): Uint8Array<A
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(0); // 1: ld
   types.u8(0x60).uleb(6).bytes(i32s(6)).uleb(1).u8(I32); // 2: st, ex
   types.u8(0x60).uleb(5).bytes([I32, I32, I32, I32, I64]).uleb(1).u8(I32); // 3: leave
-  const flushed = xLocals > 0 ? xr.writtenList.length : 0;
   types.u8(0x60).uleb(1 + flushed).u8(I32).bytes(new Array<number>(flushed).fill(I64)).uleb(0); // 4: flush
   types.u8(0x60).uleb(2).bytes(i32s(2)).uleb(0); // 5: cool
   types.append(fp.types);
