@@ -85,15 +85,20 @@ test('compileOptimized compiles with TurboFan, and the baseline compiler is back
 });
 
 
+/** page A's instructions (padded to the page), then page B's */
+function twoPages(a: Insn[], b: Insn[]): Insn[] {
+  return [...a, ...new Array<Insn>(1024 - a.length).fill(addi(0, 0, 0)), ...b];
+}
+/** the translation of the page holding guest address gpa */
+const pageOf = (h: Hart, gpa: number) => h.jitPages[h.mem.hostOffset(gpa, 4) >>> 12];
+
 // page A calls a function in page B (the next page) in a loop; B runs a 50-iteration loop of 4 instructions
 function callerAndCallee(): Insn[] {
-  const a: Insn[] = [
+  return twoPages([
     J(0x1000, 1), // loop: jal ra, B
     addi(13, 13, 1),
     J(-8, 0), // j loop
-  ];
-  while (a.length < 1024) a.push(addi(0, 0, 0));
-  return a.concat([
+  ], [
     addi(5, 0, 50), // B:
     addi(6, 6, 3), R(0, 6, 7, 0, 7, 0x33) /* add x7, x7, x6 */, addi(5, 5, -1), B(-12, 0, 5, 1) /* bne x5, x0, -12 */,
     I(0, 1, 0, 0, 0x67), // ret
@@ -107,7 +112,7 @@ test('a page counts the instructions that retire in it, also when translated cod
     const h = makeHart(callerAndCallee(), true, budget);
     for (let k = 0; k < 20; k++) h.run(10_007);
     const heatOf = (gpa: number): number => {
-      const jp = h.jitPages[h.mem.hostOffset(gpa, 4) >>> 12];
+      const jp = pageOf(h, gpa);
       assert.ok(jp?.heat, `page at 0x${gpa.toString(16)} counts its heat`);
       return budget - (jp.heat.value as number);
     };
@@ -128,8 +133,8 @@ test('a page reached only from translated code is optimized once its own heat ru
     for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
     assert.equal(jit.instret, interp.instret, 'instret');
     // B ran some 195 k instructions, A some 3 k: only B was compiled again
-    assert.equal(jit.jitPages[jit.mem.hostOffset(RAM + 0x1000, 4) >>> 12]?.optimized, true);
-    assert.equal(jit.jitPages[jit.mem.hostOffset(RAM, 4) >>> 12]?.optimized, false);
+    assert.equal(pageOf(jit, RAM + 0x1000)?.optimized, true);
+    assert.equal(pageOf(jit, RAM)?.optimized, false);
     assert.equal(jit.jitStats.optimized, 1, JSON.stringify(jit.jitStats));
   } finally {
     setOptimizingCompiler(null);
@@ -142,9 +147,7 @@ function pingPong(): Insn[] {
   const half = (back: number): Insn[] => [
     addi(5, 0, 50), addi(6, 6, 3), addi(5, 5, -1), B(-8, 0, 5, 1) /* bne x5, x0, -8 */, J(back, 0),
   ];
-  const a = half(0x1000 - 16);
-  while (a.length < 1024) a.push(addi(0, 0, 0));
-  return a.concat(half(-0x1000 - 16));
+  return twoPages(half(0x1000 - 16), half(-0x1000 - 16));
 }
 
 test('two pages whose heat runs out in one run of translated code are both optimized', () => {
