@@ -460,7 +460,9 @@ export function decodeSlot(h: Hart, page: Int32Array, slot: number, pageHost: nu
   }
   storeDecoded(h, page, slot, insn);
   h.mem.codePage[pageHost >>> 12] |= CODE_PAGE_CODE;
-  const jp = h.jitPages[pageHost >>> 12];
+  // New code in a translated page counts towards translating it again; an instruction crossing the page end is
+  // decoded afresh each time it runs and no translation holds it, so it is not new code.
+  const jp = crossPage ? undefined : h.jitPages[pageHost >>> 12];
   if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << h.jitGeneration[pageHost >>> 12]!) {
     h.dropJit(pageHost >>> 12, true);
   }

@@ -199,6 +199,19 @@ test('forward branches go straight to their target and still stop exactly at the
   }
 });
 
+test('an instruction crossing the page end, run again and again, is not new code: its page is not translated again', () => {
+  // a loop from 0xff0 of one page into the next: its addi at 0xffe crosses the page end, so the interpreter
+  // decodes it afresh every pass (it depends on two pages), and no translation holds it
+  const at = RAM + 0xff0;
+  const prog: Insn[] = [addi(5, 5, 1), addi(6, 6, 1), addi(7, 7, 1), { c: 0x0001 } /* c.nop */, addi(8, 8, 1), J(-0x12, 0)];
+  const interp = makeHart(prog, false, at).hart, jit = makeHart(prog, true, at).hart;
+  for (const h of [interp, jit]) for (let k = 0; k < 200; k++) h.run(613);
+  sameState(interp, jit, 'crossing loop');
+  assert.equal(jit.getX(8), interp.getX(8));
+  translated(jit.jitStats, 'crossing loop');
+  assert.equal(jit.jitStats.retranslated, 0, JSON.stringify(jit.jitStats));
+});
+
 test('sd/sw into a page of translated code from another page drops the translation (dropped stat)', () => {
   const prog: Insn[] = [addi(5, 5, 1), J(-4, 0)];
   const { hart, mem } = makeHart(prog, true);
