@@ -42,7 +42,8 @@ export const INSTR_COUNT = 1, INSTR_TRACE = 2;
 export const DEST_X = 0, DEST_F32 = 1, DEST_F64 = 2, DEST_F16 = 3;
 
 // A translated page is translated again once the interpreter has decoded this many new instructions in it
-// (doubling each time) and has run a quarter of JIT_HOT instructions there since.
+// (doubling each time); its old translation runs until the new one is installed (Hart.retranslateJit). A profiled
+// translation is dropped instead, and made again after a quarter of JIT_HOT instructions.
 export const JIT_RETRANSLATE = 16;
 
 export function pairToBig(lo: number, hi: number): bigint {

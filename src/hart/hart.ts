@@ -604,20 +604,44 @@ export class Hart implements CodeCacheOwner {
     }
     if (this.jitHeat[hostPage]! < this.jitHot) return undefined;
     this.jitHeat[hostPage] = 0;
-    const t0 = performance.now();
     const countBlock = this.jitCounting ? this.mem.allocCountBlock() : -1;
     if (this.jitCounting && countBlock < 0) return undefined; // no count block left: interpret (and count) it
+    return this.translateJit(hostPage, page, countBlock, undefined);
+  }
+
+  /**
+   * The interpreter decoded enough new code in a translated page (interp.ts decodeSlot): translate it again. The
+   * old translation keeps running until the new one takes its table slot. A profiled translation (it counts into
+   * its count block) is dropped instead, and made again once the page is hot.
+   */
+  retranslateJit(hostPage: number): void {
+    const jp = this.jitPages[hostPage], d = this.decoded[hostPage];
+    if (jp === undefined || this.jitPending.has(hostPage)) return; // its new translation is being compiled
+    if (jp.countBlock >= 0 || d === undefined) { this.dropJit(hostPage, true); return; }
+    jp.fresh = 0;
+    this.jitStats.retranslated++;
+    if (this.jitGeneration[hostPage]! < 8) this.jitGeneration[hostPage]!++;
+    this.translateJit(hostPage, d, -1, jp);
+  }
+
+  /**
+   * Translate a page and compile it, or start its background compile (jitAsync). `replacing` is the page's current
+   * translation, which runs until the new one takes its table slot; it is what this returns while there is no new one.
+   */
+  private translateJit(hostPage: number, page: Int32Array, countBlock: number, replacing: JitPage | undefined): JitPage | undefined {
+    const t0 = performance.now();
     this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
     const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompile : null;
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null);
-    if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return undefined; }
+    if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return replacing; }
     const optimized = compileNow !== null;
     // profiled translations name their count block in the code: never the same bytes twice, not cached
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
-    if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true, optimized);
+    if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true, optimized, replacing);
     if (this.jitAsync && countBlock < 0 && !optimized) {
-      // V8 compiles off this thread while the page is interpreted; the module is installed at the first entry
-      // after it is ready, unless the page's code was dropped meanwhile (dropJit forgets the pending compile)
+      // V8 compiles off this thread while the page is interpreted (or runs its old translation), unless the page's
+      // code is dropped meanwhile (dropJit forgets the pending compile). A first translation is installed at the
+      // first entry into the page after that; a replacement at once (the event loop runs between run slices).
       const pending: PendingTranslation = { t, module: null };
       this.jitPending.set(hostPage, pending);
       this.jitStats.compileMs += performance.now() - t0; // the translation; V8's compile is not on this thread
@@ -625,13 +649,16 @@ export class Hart implements CodeCacheOwner {
       WebAssembly.compile(t.bytes).then((module) => {
         this.jitCompiling--;
         translationCache.insert(t.bytes, module);
-        if (this.jitPending.get(hostPage) === pending) pending.module = module;
+        if (this.jitPending.get(hostPage) !== pending) return;
+        if (replacing === undefined) { pending.module = module; return; }
+        this.jitPending.delete(hostPage);
+        this.installTranslation(hostPage, module, t, -1, performance.now(), false, false, replacing);
       }, (e: unknown) => {
         this.jitCompiling--;
         if (this.jitPending.get(hostPage) === pending) this.jitPending.delete(hostPage);
         this.noteJitFailure(hostPage, e);
       });
-      return undefined;
+      return replacing;
     }
     let module: WebAssembly.Module;
     try {
@@ -639,10 +666,10 @@ export class Hart implements CodeCacheOwner {
     } catch (e) {
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
       this.noteJitFailure(hostPage, e);
-      return undefined;
+      return replacing;
     }
     if (countBlock < 0) translationCache.insert(t.bytes, module);
-    return this.installTranslation(hostPage, module, t, countBlock, t0, false, optimized);
+    return this.installTranslation(hostPage, module, t, countBlock, t0, false, optimized, replacing);
   }
 
   /** V8 refused a translation (never expected): the page stays interpreted, and the stats say so */
@@ -652,8 +679,9 @@ export class Hart implements CodeCacheOwner {
     this.jitHeat[hostPage] = -0x40000000; // do not try this page again soon
   }
 
-  /** instantiate a page's compiled translation and enter it in the function table */
-  private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean, optimized = false): JitPage | undefined {
+  /** instantiate a page's compiled translation and enter it in the function table (in the slot of `replacing`, the
+   *  page's current translation, if given; that one stays if this fails) */
+  private installTranslation(hostPage: number, module: WebAssembly.Module, t: Translation, countBlock: number, t0: number, fromCache: boolean, optimized = false, replacing?: JitPage): JitPage | undefined {
     let fn: JitFn;
     // a baseline translation counts down its heat, then asks for its optimizing compile (jit.ts `cool`)
     const heat = t.countsHeat ? new WebAssembly.Global({ value: 'i32', mutable: true }, Math.min(this.jitOptHot ?? t.bytes.length * JIT_OPT_PER_BYTE, HEAT_ASKED)) : null;
@@ -663,9 +691,11 @@ export class Hart implements CodeCacheOwner {
     } catch (e) {
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
       this.noteJitFailure(hostPage, e);
-      return undefined;
+      return replacing;
     }
-    let tableIndex = this.jitFreeIndices.pop();
+    let tableIndex = replacing !== undefined ? replacing.tableIndex : this.jitFreeIndices.pop();
+    // a run loop still holding the old entries takes the new ones when it enters the page again
+    if (replacing !== undefined) replacing.entry.fill(0);
     if (tableIndex === undefined) {
       tableIndex = this.jitNextIndex++;
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
@@ -688,6 +718,8 @@ export class Hart implements CodeCacheOwner {
   jitOptimize(hostPage: number): JitPage | undefined {
     const jp = this.jitPages[hostPage], d = this.decoded[hostPage], compile = optimizingCompile;
     if (jp === undefined || d === undefined || compile === null || jp.optimized || jp.countBlock >= 0) return undefined;
+    // a translation of the page compiling in the background is of the same code (or less): it is not needed
+    if (this.jitPending.size !== 0) this.jitPending.delete(hostPage);
     const t0 = performance.now();
     const t = translatePage(d, RAW_BASE, this.misalignMask, -1, true);
     let fn: JitFn;

@@ -464,7 +464,7 @@ export function decodeSlot(h: Hart, page: Int32Array, slot: number, pageHost: nu
   // decoded afresh each time it runs and no translation holds it, so it is not new code.
   const jp = crossPage ? undefined : h.jitPages[pageHost >>> 12];
   if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << h.jitGeneration[pageHost >>> 12]!) {
-    h.dropJit(pageHost >>> 12, true);
+    h.retranslateJit(pageHost >>> 12);
   }
   const w = page[slot]!;
   if (crossPage || atBreakpointOffset) page[slot] = 0; // depends on two pages / may be a breakpoint: decode again next time

@@ -114,3 +114,46 @@ test('jitAsync: a compile of code that a store changed meanwhile is never instal
   const interp = run(other, false, 5000);
   assert.equal(hart.getX(2), interp.hart.getX(2), 'the new code ran');
 });
+
+test('jitAsync: a page with new code is translated again while its old translation keeps running', async () => {
+  // a loop that calls a block at +0x200 once x6 is set: the block is reached only through jalr, so the page's
+  // first translation does not hold it and the interpreter decodes it (20 new instructions: enough to translate
+  // the page again, interp.ts decodeSlot)
+  const seed = 8000 + Math.floor(Math.random() * 1000);
+  const loop = encode([
+    addi(5, 5, 1), // 0
+    B(8, 0, 6, 0), // 4: beq x6, x0, +8
+    0x000380e7, // 8: jalr x1, 0(x7)
+    J(-12, 0), // 12
+  ]);
+  const block = encode([addi(2, 0, seed), ...Array.from({ length: 20 }, () => addi(8, 8, 1)), 0x00008067 /* ret */]);
+  const bytes = new Uint8Array(0x200 + block.length);
+  bytes.set(loop); bytes.set(block, 0x200);
+  const start = (jit: boolean): Hart => {
+    const { hart } = load(bytes, jit, true);
+    hart.setX(7, BigInt(RAM + 0x200));
+    return hart;
+  };
+  const hart = start(true), interp = start(false);
+  const both = (f: (h: Hart) => void): void => { f(hart); f(interp); };
+  both((h) => { h.run(500); h.run(500); });
+  await compiled(hart);
+  both((h) => { for (let k = 0; k < 4; k++) h.run(500); });
+  assert.equal(hart.jitStats.pages, 1, 'first translation installed');
+  both((h) => { h.setX(6, 1n); for (let k = 0; k < 4; k++) h.run(500); }); // the block runs: new code
+  assert.equal(hart.jitStats.retranslated, 1, JSON.stringify(hart.jitStats));
+  assert.equal(hart.jitPending.size, 1, 'the new translation compiles');
+  const ranBefore = hart.jitStats.retiredTranslated;
+  both((h) => { for (let k = 0; k < 4; k++) h.run(500); });
+  assert.ok(hart.jitStats.retiredTranslated > ranBefore, 'the old translation runs meanwhile');
+  await compiled(hart);
+  assert.equal(hart.jitStats.pages, 2, 'the new translation replaced it');
+  const x8 = hart.getX(8);
+  both((h) => { for (let k = 0; k < 8; k++) h.run(500); });
+  assert.ok(hart.getX(8) > x8);
+  assert.equal(hart.jitStats.retranslated, 1, 'the block is in the new translation');
+  assert.equal(hart.jitStats.dropped, 0);
+  for (let r = 0; r < 32; r++) assert.equal(hart.getX(r), interp.getX(r), `x${r}`);
+  assert.equal(hart.instret, interp.instret);
+  assert.equal(hart.getPc(), interp.getPc());
+});
