@@ -574,11 +574,8 @@ export class Hart implements CodeCacheOwner {
     }
     this.jitTable.set(jp.tableIndex, null);
     this.jitFreeIndices.push(jp.tableIndex);
-    if (forNewCode) {
-      this.jitStats.retranslated++;
-      if (this.jitGeneration[hostPage]! < 8) this.jitGeneration[hostPage]!++;
-      this.jitHeat[hostPage] = this.jitHot - (this.jitHot >> 2);
-    } else {
+    if (forNewCode) this.jitHeat[hostPage] = this.jitHot - (this.jitHot >> 2); // counted by retranslateJit
+    else {
       this.jitStats.dropped++;
       this.jitHeat[hostPage] = 0;
     }
@@ -617,10 +614,10 @@ export class Hart implements CodeCacheOwner {
   retranslateJit(hostPage: number): void {
     const jp = this.jitPages[hostPage], d = this.decoded[hostPage];
     if (jp === undefined || this.jitPending.has(hostPage)) return; // its new translation is being compiled
-    if (jp.countBlock >= 0 || d === undefined) { this.dropJit(hostPage, true); return; }
-    jp.fresh = 0;
     this.jitStats.retranslated++;
     if (this.jitGeneration[hostPage]! < 8) this.jitGeneration[hostPage]!++;
+    if (jp.countBlock >= 0 || d === undefined) { this.dropJit(hostPage, true); return; }
+    jp.fresh = 0;
     this.translateJit(hostPage, d, -1, jp);
   }
 

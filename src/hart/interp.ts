@@ -460,13 +460,14 @@ export function decodeSlot(h: Hart, page: Int32Array, slot: number, pageHost: nu
   }
   storeDecoded(h, page, slot, insn);
   h.mem.codePage[pageHost >>> 12] |= CODE_PAGE_CODE;
-  // New code in a translated page counts towards translating it again; an instruction crossing the page end is
-  // decoded afresh each time it runs and no translation holds it, so it is not new code.
-  const jp = crossPage ? undefined : h.jitPages[pageHost >>> 12];
-  if (jp !== undefined && !atBreakpointOffset && ++jp.fresh >= JIT_RETRANSLATE << h.jitGeneration[pageHost >>> 12]!) {
+  // depends on two pages / may be a breakpoint: decoded again each time it runs, and held by no translation
+  const afresh = crossPage || atBreakpointOffset;
+  // new code in a translated page counts towards translating it again; an instruction decoded afresh is not new
+  const jp = h.jitPages[pageHost >>> 12];
+  if (jp !== undefined && !afresh && ++jp.fresh >= JIT_RETRANSLATE << h.jitGeneration[pageHost >>> 12]!) {
     h.retranslateJit(pageHost >>> 12);
   }
   const w = page[slot]!;
-  if (crossPage || atBreakpointOffset) page[slot] = 0; // depends on two pages / may be a breakpoint: decode again next time
+  if (afresh) page[slot] = 0;
   return w;
 }
