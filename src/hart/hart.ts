@@ -30,7 +30,7 @@ import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_
 import { ExecutionProfile, extensionOfRow, profileLabels, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
 import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
-import { translatePage, dispatcherModule, optimizingCompile, JIT_PC, JIT_CSR, HEAT_ASKED, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+import { translatePage, dispatcherModule, optimizingCompiler, JIT_PC, JIT_CSR, HEAT_ASKED, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
   DEST_X, DEST_F32, DEST_F16, pairToBig,
@@ -87,7 +87,8 @@ export interface HartOptions {
 }
 
 type Translation = NonNullable<ReturnType<typeof translatePage>>;
-interface PendingTranslation { readonly t: Translation; module: WebAssembly.Module | null }
+/** a translation compiling in the background: `optimizing` for a page's optimizing one (Hart.jitOptimize) */
+interface PendingTranslation { readonly t: Translation; readonly optimizing: boolean; module: WebAssembly.Module | null }
 
 /** What the translator did (Hart.jitStats). */
 export interface JitStats {
@@ -124,7 +125,8 @@ export interface JitStats {
 const JIT_HOT = 200_000;
 // A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
 // setOptimizingCompiler), once translated code has retired this many instructions per byte of its WebAssembly in it
-// (the page counts them: jit.ts `cool`). That compile runs on the run loop and takes time in proportion to the module: TurboFan took 340 ms
+// (the page counts them: jit.ts `cool`). That compile (in the background with jitAsync, else on the run loop) takes time in
+// proportion to the module: TurboFan took 340 ms
 // for the bench's 19 KiB int page on this 2-core host under a load of ~20 (Liftoff ~6x less), some 2 us a byte
 // unloaded; the optimized code runs 1.3-1.9x faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int
 // workload: 1.2-1.9x), about 0.5 ns an instruction saved. So it pays for a page that goes on running ~4000
@@ -628,7 +630,7 @@ export class Hart implements CodeCacheOwner {
   private translateJit(hostPage: number, page: Int32Array, countBlock: number, replacing: JitPage | undefined): JitPage | undefined {
     const t0 = performance.now();
     this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
-    const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompile : null;
+    const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompiler : null;
     const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return replacing; }
     const optimized = compileNow !== null;
@@ -636,30 +638,19 @@ export class Hart implements CodeCacheOwner {
     const cached = countBlock < 0 ? translationCache.lookup(t.bytes) : undefined;
     if (cached !== undefined) return this.installTranslation(hostPage, cached, t, countBlock, t0, true, optimized, replacing);
     if (this.jitAsync && countBlock < 0 && !optimized) {
-      // V8 compiles off this thread while the page is interpreted (or runs its old translation), unless the page's
-      // code is dropped meanwhile (dropJit forgets the pending compile). A first translation is installed at the
-      // first entry into the page after that; a replacement at once (the event loop runs between run slices).
-      const pending: PendingTranslation = { t, module: null };
-      this.jitPending.set(hostPage, pending);
-      this.jitStats.compileMs += performance.now() - t0; // the translation; V8's compile is not on this thread
-      this.jitCompiling++;
-      WebAssembly.compile(t.bytes).then((module) => {
-        this.jitCompiling--;
-        translationCache.insert(t.bytes, module);
-        if (this.jitPending.get(hostPage) !== pending) return;
+      // V8 compiles off this thread while the page is interpreted (or runs its old translation). A first
+      // translation is installed at the first entry into the page after that (jitPageFor); a replacement at once
+      // (the event loop runs between run slices).
+      this.compileInBackground(hostPage, t, false, t0, WebAssembly.compile(t.bytes), (pending, module) => {
         if (replacing === undefined) { pending.module = module; return; }
         this.jitPending.delete(hostPage);
         this.installTranslation(hostPage, module, t, -1, performance.now(), false, false, replacing);
-      }, (e: unknown) => {
-        this.jitCompiling--;
-        if (this.jitPending.get(hostPage) === pending) this.jitPending.delete(hostPage);
-        this.noteJitFailure(hostPage, e);
-      });
+      }, (e) => this.noteJitFailure(hostPage, e));
       return replacing;
     }
     let module: WebAssembly.Module;
     try {
-      module = compileNow !== null ? compileNow(t.bytes) : new WebAssembly.Module(t.bytes);
+      module = compileNow !== null ? compileNow.compile(t.bytes) : new WebAssembly.Module(t.bytes);
     } catch (e) {
       if (countBlock >= 0) this.mem.freeCountBlock(countBlock);
       this.noteJitFailure(hostPage, e);
@@ -667,6 +658,27 @@ export class Hart implements CodeCacheOwner {
     }
     if (countBlock < 0) translationCache.insert(t.bytes, module);
     return this.installTranslation(hostPage, module, t, countBlock, t0, false, optimized, replacing);
+  }
+
+  /**
+   * A page's translation compiling in the background (jitAsync), pending for the page until it arrives: then
+   * `arrived` takes it, unless the page's code was dropped meanwhile or another translation took its place
+   * (dropJit, jitOptimize forget the pending compile). Compiled modules are cached either way.
+   */
+  private compileInBackground(hostPage: number, t: Translation, optimizing: boolean, t0: number, compiling: Promise<WebAssembly.Module>, arrived: (pending: PendingTranslation, module: WebAssembly.Module) => void, failed: (e: unknown) => void): void {
+    const pending: PendingTranslation = { t, optimizing, module: null };
+    this.jitPending.set(hostPage, pending);
+    this.jitStats.compileMs += performance.now() - t0; // the translation; V8's compile is not on this thread
+    this.jitCompiling++;
+    compiling.then((module) => {
+      this.jitCompiling--;
+      translationCache.insert(t.bytes, module);
+      if (this.jitPending.get(hostPage) === pending) arrived(pending, module);
+    }, (e: unknown) => {
+      this.jitCompiling--;
+      if (this.jitPending.get(hostPage) === pending) this.jitPending.delete(hostPage);
+      failed(e);
+    });
   }
 
   /** V8 refused a translation (never expected): the page stays interpreted, and the stats say so */
@@ -709,25 +721,51 @@ export class Hart implements CodeCacheOwner {
 
   /**
    * Compile a hot translated page again with the host's optimizing compiler (the run loop calls this between two
-   * entries into translated code, when a page's heat has counted down to 0: JIT_WANT_OPT). The new function takes the old one's
-   * table index, so fetch TLB entries and tail calls from other pages reach it at once. Returns the new page.
+   * entries into translated code, when a page's heat has counted down to 0: JIT_WANT_OPT). Returns the new page,
+   * or undefined while it compiles in the background (jitAsync) or if it failed.
    */
   jitOptimize(hostPage: number): JitPage | undefined {
-    const jp = this.jitPages[hostPage], d = this.decoded[hostPage], compile = optimizingCompile;
-    if (jp === undefined || d === undefined || compile === null || jp.optimized || jp.countBlock >= 0) return undefined;
-    // a translation of the page compiling in the background is of the same code (or less): it is not needed
-    if (this.jitPending.size !== 0) this.jitPending.delete(hostPage);
+    const jp = this.jitPages[hostPage], d = this.decoded[hostPage], compiler = optimizingCompiler;
+    if (jp === undefined || d === undefined || compiler === null || jp.optimized || jp.countBlock >= 0) return undefined;
+    if (this.jitPending.size !== 0) {
+      if (this.jitPending.get(hostPage)?.optimizing === true) return undefined; // asked again while it compiles
+      // a baseline translation of the page compiling in the background is of the same code (or less): not needed
+      this.jitPending.delete(hostPage);
+    }
     const t0 = performance.now();
     const t = translatePage(d, RAW_BASE, this.misalignMask, -1, true);
+    if (t === null) { this.noteOptFailure(hostPage, new Error('nothing translatable')); return undefined; }
+    const cached = translationCache.lookup(t.bytes);
+    if (cached === undefined && this.jitAsync) {
+      // TurboFan compiles off this thread while the baseline translation keeps running; the optimized one takes
+      // its place when it arrives, if the baseline one is still the page's (its code was not dropped meanwhile)
+      this.compileInBackground(hostPage, t, true, t0, compiler.compileAsync(t.bytes), (_pending, module) => {
+        this.jitPending.delete(hostPage);
+        if (this.jitPages[hostPage] === jp) this.installOptimized(hostPage, jp, module, t, performance.now(), false);
+      }, (e) => this.noteOptFailure(hostPage, e));
+      return undefined;
+    }
+    let module = cached;
+    if (module === undefined) {
+      try {
+        module = compiler.compile(t.bytes);
+      } catch (e) {
+        this.noteOptFailure(hostPage, e);
+        return undefined;
+      }
+      translationCache.insert(t.bytes, module);
+    }
+    return this.installOptimized(hostPage, jp, module, t, t0, cached !== undefined);
+  }
+
+  /** the optimizing translation of a page takes the table index of its baseline one `jp`, so fetch TLB entries
+   *  and tail calls from other pages reach it at once; the baseline one stays if it fails */
+  private installOptimized(hostPage: number, jp: JitPage, module: WebAssembly.Module, t: Translation, t0: number, fromCache: boolean): JitPage | undefined {
     let fn: JitFn;
     try {
-      if (t === null) throw new Error('nothing translatable');
-      fn = new WebAssembly.Instance(compile(t.bytes), this.jitImports).exports['f'] as JitFn;
+      fn = new WebAssembly.Instance(module, this.jitImports).exports['f'] as JitFn;
     } catch (e) {
-      // never expected: the baseline translation stays
-      this.jitStats.failed++;
-      this.jitStats.firstFailure ??= `optimizing page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
-      // (the page asks again after HEAT_ASKED more instructions: jit.ts `cool`)
+      this.noteOptFailure(hostPage, e);
       return undefined;
     }
     this.jitTable.set(jp.tableIndex, fn);
@@ -736,7 +774,15 @@ export class Hart implements CodeCacheOwner {
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.optimized++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
+    if (fromCache) s.cacheHits++;
     return made;
+  }
+
+  /** the optimizing compile of a page failed (never expected): its baseline translation stays, and the page asks
+   *  again after HEAT_ASKED more instructions (jit.ts `cool`) */
+  private noteOptFailure(hostPage: number, e: unknown): void {
+    this.jitStats.failed++;
+    this.jitStats.firstFailure ??= `optimizing page at host 0x${(hostPage * 4096).toString(16)}: ${(e as Error).message}`;
   }
 
   /**

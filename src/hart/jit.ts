@@ -67,14 +67,26 @@ export interface JitPage {
   readonly optimized: boolean;
 }
 
+/** A host's compile of the optimizing translations (see setOptimizingCompiler): synchronous and in the background. */
+export interface OptimizingCompiler {
+  compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module;
+  compileAsync(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module>;
+}
+
+/** The engine's own compile: each translation names its tier in a compilationHints section (see `assemble`). */
+export const ENGINE_COMPILE: OptimizingCompiler = {
+  compile: (bytes) => new WebAssembly.Module(bytes),
+  compileAsync: (bytes) => WebAssembly.compile(bytes),
+};
+
 /**
- * The host's optimizing WebAssembly compile, or null. A host that keeps the engine on its baseline compiler (the
- * CLI: src/cli/wasm-tiering.ts) registers one, and the hart then compiles again with it the translated pages in
- * which translated code keeps running (hart.ts, JIT_OPT_PER_BYTE); the rest never pay for optimization. A browser leaves the
- * choice to the engine's own tiering.
+ * The host's optimizing compile, or null. A host that keeps the engine on its baseline compiler and honours the
+ * compilation hints (the CLI: src/cli/wasm-tiering.ts) registers one, and the hart then compiles again with it
+ * the translated pages in which translated code keeps running (hart.ts, JIT_OPT_PER_BYTE); the rest never pay
+ * for optimization. A browser leaves the choice to the engine's own tiering.
  */
-export let optimizingCompile: ((bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module) | null = null;
-export function setOptimizingCompiler(f: ((bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module) | null): void { optimizingCompile = f; }
+export let optimizingCompiler: OptimizingCompiler | null = null;
+export function setOptimizingCompiler(c: OptimizingCompiler | null): void { optimizingCompiler = c; }
 
 // ---------------------------------------------------------------- WebAssembly encoding
 
@@ -556,7 +568,7 @@ function slowArgs(c: Code, info: number, so: number): void {
  */
 export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number; countsHeat: boolean } | null {
   try {
-    heat.on = !optimized && countBlock < 0 && optimizingCompile !== null;
+    heat.on = !optimized && countBlock < 0 && optimizingCompiler !== null;
     // the optimizing translation of a page with a loop of its own has that loop's x registers in locals (with
     // everyRegister: every page, all its registers); a first pass finds which of them the page writes
     const loops = !optimized ? null : everyRegister ? new Uint8Array(33).fill(1) : loopRegisters(page, misalignMask);
@@ -843,6 +855,10 @@ export function dispatcherModule(): Uint8Array<ArrayBuffer> {
   return m.buf.slice(0, m.len);
 }
 
+/** compilation hint bytes: strategy (2: eager) | baseline tier << 2 | top tier << 4 (1: baseline, 2: optimized) */
+const HINT_EAGER_BASELINE = 2 | 1 << 2 | 1 << 4;
+const HINT_EAGER_OPTIMIZED = 2 | 2 << 2 | 2 << 4;
+
 function assemble(body: Code, optimized: boolean): Uint8Array<ArrayBuffer> {
   const xLocals = xr.list.length, flushed = xr.writtenList.length; // the x registers in locals (xr), if any
   const m = new Bytes();
@@ -884,8 +900,14 @@ function assemble(body: Code, optimized: boolean): Uint8Array<ArrayBuffer> {
   if (heat.on) coolLocals.uleb(1).u8(I32);
   code.uleb(coolLocals.len + cooling.len).append(coolLocals).append(cooling);
   code.append(fp.code);
+  // Each function's tier, for an engine that reads compilation hints (V8 with
+  // --experimental-wasm-compilation-hints, which it honours even under --liftoff-only): the optimizing
+  // translation is compiled by the optimizing compiler, the baseline one by the baseline compiler, both eagerly
+  // (a background compile then leaves nothing to compile at the first call). Engines without it skip the section.
+  // It also makes the two translations of a page different bytes for engines that cache modules by their bytes.
+  const hints = new Bytes().name('compilationHints').uleb(4 + fp.funcTypes.length);
+  for (let k = 0; k < 4 + fp.funcTypes.length; k++) hints.u8(optimized ? HINT_EAGER_OPTIMIZED : HINT_EAGER_BASELINE);
+  section(0, hints); // before the code section, where V8 reads it
   section(10, code);
-  // engines cache compiled modules by their bytes: the optimizing compile of a page must not find the baseline one
-  if (optimized) section(0, new Bytes().name('rvkvm-optimized'));
   return m.buf.slice(0, m.len);
 }

@@ -3,7 +3,7 @@
 // arrive). `modeTest` runs a test once in each; the optimized run must really have made optimized translations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setOptimizingCompiler } from '../../src/hart/jit.js';
+import { ENGINE_COMPILE, setOptimizingCompiler } from '../../src/hart/jit.js';
 import type { JitStats } from '../../src/hart/index.js';
 
 /** the translation of the test that is running */
@@ -20,7 +20,7 @@ export function modeTest(name: string, body: () => void): void {
     test(`${optimized ? '[optimized] ' : ''}${name}`, () => {
       mode.optimized = optimized;
       // any compile gives the code's shape; that TurboFan compiles it is jit-opt.test.ts's
-      if (optimized) setOptimizingCompiler((bytes) => new WebAssembly.Module(bytes));
+      if (optimized) setOptimizingCompiler(ENGINE_COMPILE);
       try { body(); } finally { setOptimizingCompiler(null); mode.optimized = false; }
     });
   }

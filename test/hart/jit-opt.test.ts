@@ -3,25 +3,30 @@
 // takes over the first translation's table slot. The optimized code must end in the same state as the
 // interpreter, and the test fails if no page was optimized or one was not really compiled by TurboFan.
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
 import assert from 'node:assert/strict';
 import { GuestMemory, Hart } from '../../src/hart/index.js';
-import { setOptimizingCompiler } from '../../src/hart/jit.js';
-import { compileOptimized, keepBaselineWasmCode } from '../../src/cli/wasm-tiering.js';
+import { ENGINE_COMPILE, setOptimizingCompiler } from '../../src/hart/jit.js';
+import { keepBaselineWasmCode } from '../../src/cli/wasm-tiering.js';
 import { RAM, I, R, S, B, J, addi, add, ld, sd, encode, isaSet, type Insn } from './asm.js';
 
 const ISA = 'i m a f d c zca zcd zicsr zifencei zicntr zba zbb zbs';
 const DATA = RAM + 0x10000;
 
 keepBaselineWasmCode();
+setFlagsFromString('--allow-natives-syntax');
+/** [compiled by Liftoff, compiled by TurboFan] for an exported WebAssembly function */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const tierOf = new Function('f', 'return [%IsLiftoffFunction(f), %IsTurboFanFunction(f)]') as (f: unknown) => [boolean, boolean];
 
-function makeHart(prog: Insn[], jit: boolean, jitOptHot: number): Hart {
+function makeHart(prog: Insn[], jit: boolean, jitOptHot: number, jitAsync = false): Hart {
   const mem = new GuestMemory({ maxRamBytes: 4 << 20 });
   mem.addRam(RAM, 4 << 20);
   const bytes = encode(prog);
   mem.ram(RAM, bytes.length).set(bytes);
   const words = new DataView(mem.ram(DATA, 8 * 64).buffer, mem.ram(DATA, 8).byteOffset, 8 * 64);
   for (let k = 0; k < 64; k++) words.setBigUint64(8 * k, BigInt(k) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn, true);
-  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0, jitOptHot });
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0, jitOptHot, jitAsync });
   hart.setPc(BigInt(RAM));
   hart.setX(10, BigInt(DATA));
   hart.setCsr(0x300, 1n << 13n); // mstatus.FS = Initial
@@ -46,7 +51,7 @@ const LOOP: Insn[] = [
 ];
 
 test('a hot translated page is optimized and matches the interpreter', () => {
-  setOptimizingCompiler(compileOptimized);
+  setOptimizingCompiler(ENGINE_COMPILE);
   try {
     const interp = makeHart(LOOP, false, 0), jit = makeHart(LOOP, true, 5000);
     for (const h of [interp, jit]) for (let k = 0; k < 40; k++) h.run(10_007);
@@ -68,22 +73,67 @@ test('without an optimizing compiler nothing is compiled again', () => {
   assert.equal(jit.jitStats.pages, 1);
 });
 
-test('compileOptimized compiles with TurboFan, and the baseline compiler is back afterwards', async () => {
-  const { setFlagsFromString } = await import('node:v8');
-  setFlagsFromString('--allow-natives-syntax');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const tier = new Function('f', 'return [%IsLiftoffFunction(f), %IsTurboFanFunction(f)]') as (f: unknown) => [boolean, boolean];
-  // (func (param i32) (result i32) local.get 0 i32.const 1 i32.add), two copies differing in a custom section
-  const mod = (tag: number): Uint8Array<ArrayBuffer> => new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0,
-    10, 9, 1, 7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b, 0, 2, 1, tag]);
-  const opt = new WebAssembly.Instance(compileOptimized(mod(0x61))).exports['f'] as (x: number) => number;
-  const base = new WebAssembly.Instance(new WebAssembly.Module(mod(0x62))).exports['f'] as (x: number) => number;
-  assert.equal(opt(41), 42); assert.equal(base(41), 42);
-  assert.deepEqual(tier(opt), [false, true]);
-  assert.deepEqual(tier(base), [true, false]);
+test('the optimizing translation is compiled by TurboFan and the baseline one by Liftoff, with --liftoff-only', () => {
+  setOptimizingCompiler(ENGINE_COMPILE);
+  try {
+    const interp = makeHart(LOOP, false, 0), jit = makeHart(LOOP, true, 1e9);
+    for (let k = 0; k < 2; k++) { jit.run(10_007); interp.run(10_007); } // translated at the second slice's start
+    const jp = pageOf(jit, RAM);
+    assert.equal(jp?.optimized, false);
+    assert.deepEqual(tierOf(jit.jitTable.get(jp.tableIndex)), [true, false], 'baseline');
+    const made = jit.jitOptimize(jit.mem.hostOffset(RAM, 4) >>> 12);
+    assert.equal(made?.optimized, true);
+    assert.equal(made.tableIndex, jp.tableIndex);
+    // eagerly: before its first call
+    assert.deepEqual(tierOf(jit.jitTable.get(made.tableIndex)), [false, true], 'optimized');
+    jit.run(10_007); interp.run(10_007);
+    for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
+    assert.equal(jit.instret, interp.instret, 'instret');
+  } finally {
+    setOptimizingCompiler(null);
+  }
 });
 
+test('jitAsync: both compiles run in the background while the page runs on, and the optimized one matches the interpreter', async () => {
+  setOptimizingCompiler(ENGINE_COMPILE);
+  try {
+    const prog = [addi(14, 0, 7), ...LOOP]; // bytes no other test translates: not found in the translation cache
+    const interp = makeHart(prog, false, 0), jit = makeHart(prog, true, 5000, true);
+    const hostPage = jit.mem.hostOffset(RAM, 4) >>> 12;
+    const settled = async (): Promise<void> => { while (jit.jitCompiling > 0) await new Promise((r) => setTimeout(r, 1)); };
+    let slices = 0;
+    const slice = (): void => { jit.run(10_007); slices++; };
+    slice(); slice(); // hot at once (jitHot 0): its compile starts at the second slice's start, which is interpreted
+    const baseline = jit.jitPending.get(hostPage);
+    assert.equal(baseline?.optimizing, false);
+    assert.equal(jit.jitStats.retiredTranslated, 0);
+    await settled();
+    assert.ok(baseline.module !== null);
+    // compiled eagerly, by Liftoff, before its first call
+    const heat = new WebAssembly.Global({ value: 'i32', mutable: true }, 1e9), id = new WebAssembly.Global({ value: 'i32' }, 1);
+    const f = new WebAssembly.Instance(baseline.module, { e: { ...jit.jitImports['e'], heat, id } }).exports['f'];
+    assert.deepEqual(tierOf(f), [true, false], 'baseline');
+    // its heat (5000) runs out in the next slice: the optimizing compile starts, and the baseline code runs on
+    while (jit.jitPending.get(hostPage)?.optimizing !== true && slices < 4) slice();
+    assert.equal(jit.jitPending.get(hostPage)?.optimizing, true, `the optimizing compile is pending after ${slices} slices`);
+    const before = jit.jitStats.retiredTranslated;
+    slice();
+    assert.ok(jit.jitStats.retiredTranslated - before > 9000, `translated ${jit.jitStats.retiredTranslated - before} of 10007`);
+    await settled();
+    const jp = pageOf(jit, RAM);
+    assert.equal(jp?.optimized, true);
+    assert.deepEqual(tierOf(jit.jitTable.get(jp.tableIndex)), [false, true], 'optimized');
+    while (slices < 40) slice();
+    for (let k = 0; k < 40; k++) interp.run(10_007);
+    for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
+    for (let r = 0; r < 4; r++) assert.equal(jit.getF(r), interp.getF(r), `f${r}`);
+    assert.equal(jit.instret, interp.instret, 'instret');
+    assert.equal(jit.jitStats.optimized, 1, JSON.stringify(jit.jitStats));
+    assert.equal(jit.jitStats.failed, 0, jit.jitStats.firstFailure);
+  } finally {
+    setOptimizingCompiler(null);
+  }
+});
 
 /** page A's instructions (padded to the page), then page B's */
 function twoPages(a: Insn[], b: Insn[]): Insn[] {
@@ -106,7 +156,7 @@ function callerAndCallee(): Insn[] {
 }
 
 test('a page counts the instructions that retire in it, also when translated code reached it from another page', () => {
-  setOptimizingCompiler(compileOptimized);
+  setOptimizingCompiler(ENGINE_COMPILE);
   try {
     const budget = 1e9;
     const h = makeHart(callerAndCallee(), true, budget);
@@ -126,7 +176,7 @@ test('a page counts the instructions that retire in it, also when translated cod
 });
 
 test('a page reached only from translated code is optimized once its own heat runs out', () => {
-  setOptimizingCompiler(compileOptimized);
+  setOptimizingCompiler(ENGINE_COMPILE);
   try {
     const interp = makeHart(callerAndCallee(), false, 0), jit = makeHart(callerAndCallee(), true, 50_000);
     for (const h of [interp, jit]) for (let k = 0; k < 20; k++) h.run(10_007);
@@ -151,7 +201,7 @@ function pingPong(): Insn[] {
 }
 
 test('two pages whose heat runs out in one run of translated code are both optimized', () => {
-  setOptimizingCompiler(compileOptimized);
+  setOptimizingCompiler(ENGINE_COMPILE);
   try {
     const interp = makeHart(pingPong(), false, 0), jit = makeHart(pingPong(), true, 3000);
     for (const h of [interp, jit]) for (let k = 0; k < 20; k++) h.run(10_007);
