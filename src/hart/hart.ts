@@ -30,7 +30,7 @@ import { MSTATUS, S_IRQ_MASK, CAUSE, ENVCFG_HI_STCE, ENVCFG_HI_PBMTE, ENVCFG_HI_
 import { ExecutionProfile, extensionOfRow, profileLabels, type ProfileReport } from './profile.js';
 import type { InstructionTracer } from './trace.js';
 import { VectorUnit, VLEN_DEFAULT } from './vector/unit.js';
-import { translatePage, dispatcherModule, optimizingCompiler, JIT_PC, JIT_CSR, HEAT_ASKED, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
+import { translatePage, translatable, dispatcherModule, optimizingCompiler, ARRIVED, JIT_PC, JIT_CSR, HEAT_ASKED, infoSize, infoSigned, infoIlen, infoReg, type JitPage, type JitFn } from './jit.js';
 import {
   Exit, HartError, TRAP, TLB_SIZE, RAW_BASE, PWC_SIZE, F_REDIRECT, F_WFI, ACC_FETCH, INSTR_COUNT, INSTR_TRACE,
   DEST_X, DEST_F32, DEST_F16, pairToBig,
@@ -133,6 +133,9 @@ const JIT_HOT = 200_000;
 // instructions a byte (~80-200 M for a page): the past is the guess. The bench's short workloads (35-95 M) and the
 // boot's pages stay on Liftoff; long userland runs get it.
 const JIT_OPT_PER_BYTE = 4000;
+// A translated page is translated again once the interpreter arrived this many times at slots that will be entries
+// (Hart.jitArrival), doubling with each retranslation.
+const JIT_ARRIVALS = 64;
 const SLICE = 65536;
 /** nested (H) under the hypervisor: the guest is HS-mode; its own guests' ecalls, guest-page faults and virtual
  *  instructions are its to handle */
@@ -377,6 +380,8 @@ export class Hart implements CodeCacheOwner {
   readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0, cacheHits: 0, retiredTranslated: 0, optimized: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
+  /** per host page: per half-word slot, how often the interpreter arrived there in its translation while it was no entry (jitArrival) */
+  jitArrivals: (Uint8Array<ArrayBuffer> | undefined)[] = [];
 
   /** a traced load waiting for completeMmio() */
   tracePending: { pc: bigint; mode: number } | null = null;
@@ -580,6 +585,7 @@ export class Hart implements CodeCacheOwner {
     else {
       this.jitStats.dropped++;
       this.jitHeat[hostPage] = 0;
+      this.jitArrivals[hostPage] = undefined;
     }
   }
 
@@ -609,6 +615,25 @@ export class Hart implements CodeCacheOwner {
   }
 
   /**
+   * The interpreter arrived at `slot` of a translated page that is no entry there (from another page, translated
+   * code that left, a trap's return; interp.ts): it interprets up to the next entry. A translatable slot arrived
+   * at twice (ARRIVED) is an entry of the page's next translation, which is made once JIT_ARRIVALS such arrivals
+   * were seen (doubling with each retranslation, like new code: JIT_RETRANSLATE).
+   */
+  jitArrival(hostPage: number, slot: number): void {
+    const d = this.decoded[hostPage], jp = this.jitPages[hostPage];
+    // (a run loop holding a replaced translation's emptied entries arrives anywhere: the current one may have one)
+    if (d === undefined || jp === undefined || jp.entry[slot >>> 1] !== 0 || d[slot] === 0) return;
+    if (!translatable(d[slot]!, d[slot + 1]!, slot, this.misalignMask)) return;
+    let a = this.jitArrivals[hostPage];
+    if (a === undefined) { a = new Uint8Array(2048); setPageSlot(this.jitArrivals, hostPage, a); }
+    const k = slot >>> 1;
+    if (a[k]! < ARRIVED) a[k]!++;
+    if (a[k]! < ARRIVED) return;
+    if (++jp.missed >= JIT_ARRIVALS << this.jitGeneration[hostPage]!) { jp.missed = 0; this.retranslateJit(hostPage); }
+  }
+
+  /**
    * The interpreter decoded enough new code in a translated page (interp.ts decodeSlot): translate it again. The
    * old translation keeps running until the new one takes its table slot. A profiled translation (it counts into
    * its count block) is dropped instead, and made again once the page is hot.
@@ -631,7 +656,7 @@ export class Hart implements CodeCacheOwner {
     const t0 = performance.now();
     this.discoverCode(page, hostPage * 4096); // not << 12: host offsets reach past 2^31
     const compileNow = this.jitOptHot === 0 && countBlock < 0 ? optimizingCompiler : null;
-    const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null);
+    const t = translatePage(page, RAW_BASE, this.misalignMask, countBlock, compileNow !== null, compileNow !== null, this.jitArrivals[hostPage] ?? null);
     if (t === null) { if (countBlock >= 0) this.mem.freeCountBlock(countBlock); return replacing; }
     const optimized = compileNow !== null;
     // profiled translations name their count block in the code: never the same bytes twice, not cached
@@ -710,7 +735,7 @@ export class Hart implements CodeCacheOwner {
       if (tableIndex >= this.jitTable.length) this.jitTable.grow(this.jitTable.length);
     }
     this.jitTable.set(tableIndex, fn);
-    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat, optimized };
+    const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat, optimized, missed: 0 };
     setPageSlot(this.jitPages, hostPage, made);
     const s = this.jitStats;
     s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
@@ -733,7 +758,7 @@ export class Hart implements CodeCacheOwner {
       this.jitPending.delete(hostPage);
     }
     const t0 = performance.now();
-    const t = translatePage(d, RAW_BASE, this.misalignMask, -1, true);
+    const t = translatePage(d, RAW_BASE, this.misalignMask, -1, true, false, this.jitArrivals[hostPage] ?? null);
     if (t === null) { this.noteOptFailure(hostPage, new Error('nothing translatable')); return undefined; }
     const cached = translationCache.lookup(t.bytes);
     if (cached === undefined && this.jitAsync) {
@@ -770,7 +795,7 @@ export class Hart implements CodeCacheOwner {
     }
     this.jitTable.set(jp.tableIndex, fn);
     jp.entry.fill(0); // a run loop still holding the old entries takes the new ones when it enters the page again
-    const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: null, optimized: true };
+    const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: null, optimized: true, missed: 0 };
     this.jitPages[hostPage] = made;
     const s = this.jitStats;
     s.pages++; s.optimized++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;

@@ -47,6 +47,7 @@ export function runSlice(h: Hart, limit: number): number {
   const jitState = h.jitState, xb = h.stateOff;
   let jitIndex = 0, jitEntry = NO_ENTRY; // the page's translation (table index; 0 = none)
   let jitSkip = false; // the interpreter executes the next translated-code entry it reaches itself
+  let arrived = false; // control just arrived in this translated page (not by an instruction interpreted in it)
   let inJit = false;
   let heatPage = -1, heatFrom = 0; // an untranslated page being interpreted, and n when it was entered
   h.flags &= ~F_BREAK;
@@ -64,18 +65,28 @@ export function runSlice(h: Hart, limit: number): number {
         const jp = h.jitPageFor(pageHost >>> 12, page);
         if (jp !== undefined) {
           jitIndex = jp.tableIndex; jitEntry = jp.entry; heatPage = -1;
+          arrived = n !== 0; // (not where a slice resumes)
           h.tlbFetchFn[(pcLo >>> 12) & TLB_MASK] = jp.tableIndex; // translated code may now jump here directly
         } else { jitIndex = 0; jitEntry = NO_ENTRY; heatPage = pageHost >>> 12; heatFrom = n; }
       }
       while (n < limit) {
         const slot = so;
-        if (jitIndex !== 0 && jitEntry[slot >>> 1] !== 0 && limit - n > RUN_BOUND) {
-          if (jitSkip) jitSkip = false;
+        if (jitIndex !== 0) {
+          if (jitEntry[slot >>> 1] === 0) {
+            // interpreted up to the next entry; where control arrived may become one (Hart.jitArrival), unless
+            // it is the end of the slice (translated code stops short of it), which is interpreted anyway
+            if (arrived) {
+              arrived = false; jitSkip = false;
+              if (limit - n > RUN_BOUND) h.jitArrival(pageHost >>> 12, slot);
+            }
+          } else if (limit - n <= RUN_BOUND) arrived = false;
+          else if (jitSkip) jitSkip = false;
           else {
             inJit = true;
             h.jitBase = n;
             jitSkip = h.jitEnter(jitIndex, xb, h.tlbSetBase, pageLo, pageHi, slot, limit - n - RUN_BOUND, 0) !== 0;
             inJit = false;
+            arrived = true;
             const ran = jitState[2]!;
             n += ran;
             h.jitStats.retiredTranslated += ran;

@@ -33,15 +33,18 @@ export { JIT_CSR } from './jit-fp.js';
 /** at most this many instructions retire between two budget checks */
 export const RUN_BOUND = 32;
 /**
- * The entries of a translation with x registers in locals: every instruction of the baseline translation is one, so every instruction
- * is a merge point, and the host compiler could keep no register in a host register across one (measured: the
- * registers-in-locals code with every instruction an entry ran the bench's SHA-256/AES 3.4x slower than with
- * memory). So its entries are only where control arrives other than by falling through (the page's first
- * instruction, branch and jump targets, after a jump, a call or an instruction with no inline translation), and
- * at least one in every ENTRY_GAP instructions: code resumed elsewhere (after an interrupt, a run slice's end) is
- * interpreted up to the next one. 32 cost nothing measurable on that workload; 12 made it 1.9x slower.
+ * The entries of a translation: where the run loop (and translated code of other pages) may enter it. Every entry
+ * is a merge point, across which the host compiler keeps no value in a host register: with every instruction an
+ * entry, the registers-in-locals code ran the bench's SHA-256/AES 3.4x slower than with memory, and Liftoff's
+ * code is slower too (MEASURED). So the entries are only where control arrives other than by falling through
+ * (the page's first instruction, branch and jump targets in the page, after a jump, a call or an instruction with
+ * no inline translation), where the interpreter was seen to arrive (ARRIVED, Hart.jitArrival: entries from
+ * other pages, returns from traps) and at least one in every ENTRY_GAP instructions: code resumed elsewhere is
+ * interpreted up to the next one. 32 cost nothing measurable on SHA-256/AES; 12 made it 1.9x slower.
  */
 const ENTRY_GAP = 32;
+/** Hart.jitArrival's count for a slot that is to be an entry: the interpreter arrived there twice */
+export const ARRIVED = 2;
 
 /** info word of the slow-path imports: size | signed << 4 | compressed << 5 | register index (pre-doubled) << 8 */
 export const infoSize = (info: number): number => info & 15;
@@ -65,6 +68,8 @@ export interface JitPage {
   readonly heat: WebAssembly.Global | null;
   /** compiled by the optimizing compiler (see setOptimizingCompiler) */
   readonly optimized: boolean;
+  /** arrivals of the interpreter at slots that are no entry yet but will be (Hart.jitArrival) */
+  missed: number;
 }
 
 /** A host's compile of the optimizing translations (see setOptimizingCompiler): synchronous and in the background. */
@@ -532,7 +537,7 @@ const INLINE = new Set<Op>([...Object.keys(BINARY), ...Object.keys(WITH_IMM), ..
   ...Object.keys(STORE)].map((k) => Number(k) as Op).concat([Op.LUI, Op.AUIPC, ...WRITES_ZERO, ...NOTHING]));
 
 /** whether this file translates the decoded instruction (w, imm) at page offset so */
-function translatable(w: number, imm: number, so: number, misalignMask: number): boolean {
+export function translatable(w: number, imm: number, so: number, misalignMask: number): boolean {
   const op = (w & 0x3ff) as Op;
   if (op === Op.JAL || BRANCH[op] !== undefined) return ((so + imm) & misalignMask) === 0; // else: the interpreter traps
   return !NEVER.has(op); // what has no WebAssembly form here calls the hart's semantics (import `ex`)
@@ -563,10 +568,11 @@ function slowArgs(c: Code, info: number, so: number): void {
  * Translate the decoded instructions of one page (hart.ts's decoded page: [so] = op word, [so + 1] = immediate).
  * Returns null when nothing there is translatable. `optimized`: the translation for the host's optimizing compiler
  * (Hart.jitOptimize); on a page with a long loop of its own (loopRegisters; with everyRegister on every page) it
- * has x registers in locals (xr above) and fewer entries (ENTRY_GAP). A baseline translation made while the host
- * has an optimizing compiler, not profiling, counts its heat (imports `heat` and `id`, see `cool`).
+ * has x registers in locals (xr above). `arrivals`: the page's Hart.jitArrival counts, or null (see ENTRY_GAP).
+ * A baseline translation made while the host has an optimizing compiler, not profiling, counts its heat (imports
+ * `heat` and `id`, see `cool`).
  */
-export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number; countsHeat: boolean } | null {
+export function translatePage(page: Int32Array, rawBase: number, misalignMask: number, countBlock = -1, optimized = false, everyRegister = false, arrivals: Uint8Array | null = null): { bytes: Uint8Array<ArrayBuffer>; entry: Uint8Array<ArrayBuffer>; count: number; countsHeat: boolean } | null {
   try {
     heat.on = !optimized && countBlock < 0 && optimizingCompiler !== null;
     // the optimizing translation of a page with a loop of its own has that loop's x registers in locals (with
@@ -574,10 +580,10 @@ export function translatePage(page: Int32Array, rawBase: number, misalignMask: n
     const loops = !optimized ? null : everyRegister ? new Uint8Array(33).fill(1) : loopRegisters(page, misalignMask);
     if (loops !== null) {
       xrBegin('note');
-      if (emitPage(page, rawBase, misalignMask, countBlock, true) === null) return null;
+      if (emitPage(page, rawBase, misalignMask, countBlock, arrivals) === null) return null;
       xrBegin('cache', loops);
     } else xrBegin('off');
-    const t = emitPage(page, rawBase, misalignMask, countBlock, loops !== null);
+    const t = emitPage(page, rawBase, misalignMask, countBlock, arrivals);
     if (t === null) return null;
     return { bytes: assemble(t.c, optimized), entry: t.entry, count: t.count, countsHeat: heat.on };
   } finally {
@@ -624,7 +630,7 @@ export function loopRegisters(page: Int32Array, misalignMask: number): Uint8Arra
   return regs;
 }
 
-function emitPage(page: Int32Array, rawBase: number, misalignMask: number, countBlock: number, fewEntries: boolean): { c: Code; entry: Uint8Array<ArrayBuffer>; count: number } | null {
+function emitPage(page: Int32Array, rawBase: number, misalignMask: number, countBlock: number, arrivals: Uint8Array | null): { c: Code; entry: Uint8Array<ArrayBuffer>; count: number } | null {
   const slots: number[] = [];
   for (let so = 0; so < 4096; so += 2) {
     const w = page[so]!;
@@ -635,17 +641,15 @@ function emitPage(page: Int32Array, rawBase: number, misalignMask: number, count
   const isLeader = new Uint8Array(2048);
   for (let k = 0; k < slots.length; k++) {
     const so = slots[k]!, w = page[so]!, op = (w & 0x3ff) as Op;
-    if (!fewEntries || k === 0 || !fallsThrough(page, slots[k - 1]!, so) || !INLINE.has((page[slots[k - 1]!]! & 0x3ff) as Op)) isLeader[so >>> 1] = 1;
+    if (k === 0 || !fallsThrough(page, slots[k - 1]!, so) || !INLINE.has((page[slots[k - 1]!]! & 0x3ff) as Op) || (arrivals !== null && arrivals[so >>> 1]! >= ARRIVED)) isLeader[so >>> 1] = 1;
     if (op === Op.JAL || BRANCH[op] !== undefined) {
       const t = so + page[so + 1]!;
       if (t >= 0 && t < 4096) isLeader[t >>> 1] = 1;
     }
   }
-  if (fewEntries) {
-    for (let k = 0, since = 0; k < slots.length; k++) {
-      const at = slots[k]! >>> 1;
-      if (isLeader[at] === 1 || ++since >= ENTRY_GAP) { isLeader[at] = 1; since = 0; }
-    }
+  for (let k = 0, since = 0; k < slots.length; k++) {
+    const at = slots[k]! >>> 1;
+    if (isLeader[at] === 1 || ++since >= ENTRY_GAP) { isLeader[at] = 1; since = 0; }
   }
   const leaders = slots.filter((so) => isLeader[so >>> 1] === 1);
   const K = leaders.length;

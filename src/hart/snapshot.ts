@@ -52,7 +52,7 @@ export const HART_NOT_STATE: Readonly<Record<string, string>> = {
   breakpointOffsets: 'debugger', instrument: 'instrumentation', profile: 'instrumentation',
   tracer: 'instrumentation', traceW: 'instrumentation', traceRaw: 'instrumentation', tracePending: 'instrumentation',
   harvestScratch: 'scratch', decodeScratch: 'scratch', csrHi: 'scratch within one instruction',
-  ldHi: 'scratch within one instruction', slowLo: 'scratch within one instruction', jitCounting: 'cache', jitPages: 'cache', jitHeat: 'cache',
+  ldHi: 'scratch within one instruction', slowLo: 'scratch within one instruction', jitCounting: 'cache', jitPages: 'cache', jitHeat: 'cache', jitArrivals: 'cache',
   jitImports: 'cache', jitState: 'scratch (exit words of translated code)', jitPcLo: 'scratch', jitPcHi: 'scratch',
   jitN: 'scratch', jitPreCounted: 'scratch', jitBase: 'scratch', jitTable: 'cache', jitFreeIndices: 'cache',
   jitEnter: 'cache', jitNextIndex: 'cache', jitStats: 'statistics', jitGeneration: 'cache',
