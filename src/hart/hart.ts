@@ -625,12 +625,23 @@ export class Hart implements CodeCacheOwner {
     // (a run loop holding a replaced translation's emptied entries arrives anywhere: the current one may have one)
     if (d === undefined || jp === undefined || jp.entry[slot >>> 1] !== 0 || d[slot] === 0) return;
     if (!translatable(d[slot]!, d[slot + 1]!, slot, this.misalignMask)) return;
+    if (!this.countArrival(hostPage, slot)) return;
+    if (++jp.missed >= JIT_ARRIVALS << this.jitGeneration[hostPage]!) { jp.missed = 0; this.retranslateJit(hostPage); }
+  }
+
+  /** the interpreter entered a page that has no translation (yet) at `slot` from another (interp.ts): its first
+   *  translation gets an entry there if it was entered there twice */
+  jitPageEntry(hostPage: number, slot: number): void {
+    this.countArrival(hostPage, slot);
+  }
+
+  /** one more arrival at `slot` of a page: whether it is (now) one at an entry-to-be (ARRIVED) */
+  private countArrival(hostPage: number, slot: number): boolean {
     let a = this.jitArrivals[hostPage];
     if (a === undefined) { a = new Uint8Array(2048); setPageSlot(this.jitArrivals, hostPage, a); }
     const k = slot >>> 1;
     if (a[k]! < ARRIVED) a[k]!++;
-    if (a[k]! < ARRIVED) return;
-    if (++jp.missed >= JIT_ARRIVALS << this.jitGeneration[hostPage]!) { jp.missed = 0; this.retranslateJit(hostPage); }
+    return a[k]! >= ARRIVED;
   }
 
   /**

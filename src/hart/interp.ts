@@ -67,7 +67,10 @@ export function runSlice(h: Hart, limit: number): number {
           jitIndex = jp.tableIndex; jitEntry = jp.entry; heatPage = -1;
           arrived = n !== 0; // (not where a slice resumes)
           h.tlbFetchFn[(pcLo >>> 12) & TLB_MASK] = jp.tableIndex; // translated code may now jump here directly
-        } else { jitIndex = 0; jitEntry = NO_ENTRY; heatPage = pageHost >>> 12; heatFrom = n; }
+        } else {
+          jitIndex = 0; jitEntry = NO_ENTRY; heatPage = pageHost >>> 12; heatFrom = n;
+          if (n !== 0) h.jitPageEntry(heatPage, so); // where its translation will need an entry
+        }
       }
       while (n < limit) {
         const slot = so;

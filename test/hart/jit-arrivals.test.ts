@@ -8,12 +8,12 @@ import { RAM, I, R, B, J, addi, encode, isaSet, type Insn } from './asm.js';
 
 const ISA = 'i m a c zca zicsr zifencei zicntr';
 
-function makeHart(prog: Insn[], jit: boolean): Hart {
+function makeHart(prog: Insn[], jit: boolean, jitHot = 0): Hart {
   const mem = new GuestMemory({ maxRamBytes: 1 << 20 });
   mem.addRam(RAM, 1 << 20);
   const bytes = encode(prog);
   mem.ram(RAM, bytes.length).set(bytes);
-  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot: 0 });
+  const hart = new Hart({ memory: mem, isa: isaSet(ISA), hartId: 0, clock: 'icount', jit, jitHot });
   hart.setPc(BigInt(RAM));
   return hart;
 }
@@ -35,12 +35,15 @@ const CALLEE = [
 ];
 const PROG = [...CALLER, ...new Array<Insn>(1024 - CALLER.length).fill(addi(0, 0, 0)), ...CALLEE];
 
+/** whether the translation of the page holding gpa has an entry there (undefined: no translation) */
+const entryOf = (h: Hart) => (gpa: number): number | undefined => {
+  const host = h.mem.hostOffset(gpa, 4);
+  return h.jitPages[host >>> 12]?.entry[(host & 0xfff) >>> 1];
+};
+
 test('an instruction arrived at from another page becomes an entry of its page, and the state matches the interpreter', () => {
   const interp = makeHart(PROG, false), jit = makeHart(PROG, true);
-  const entryAt = (gpa: number): number | undefined => {
-    const host = jit.mem.hostOffset(gpa, 4);
-    return jit.jitPages[host >>> 12]?.entry[(host & 0xfff) >>> 1];
-  };
+  const entryAt = entryOf(jit);
   jit.run(10_007); interp.run(10_007); // some 48 calls: fewer than JIT_ARRIVALS
   assert.equal(entryAt(RAM + 0x1004), 1, 'the loop head is an entry');
   assert.equal(entryAt(RAM + 0x1008), 0, 'B + 8 is no entry yet');
@@ -56,4 +59,14 @@ test('an instruction arrived at from another page becomes an entry of its page, 
   assert.equal(jit.getPc(), interp.getPc(), 'pc');
   assert.equal(jit.instret, interp.instret, 'instret');
   assert.equal(jit.jitStats.failed, 0, jit.jitStats.firstFailure);
+});
+
+test('where the interpreter entered a page before it was translated is an entry of its first translation', () => {
+  const interp = makeHart(PROG, false), jit = makeHart(PROG, true, 5000);
+  const entryAt = entryOf(jit);
+  for (let k = 0; k < 4; k++) { jit.run(10_007); interp.run(10_007); }
+  assert.equal(entryAt(RAM + 0x1008), 1, 'B + 8 is an entry');
+  assert.equal(jit.jitStats.retranslated, 0, JSON.stringify(jit.jitStats));
+  for (let r = 0; r < 32; r++) assert.equal(jit.getX(r), interp.getX(r), `x${r}`);
+  assert.equal(jit.instret, interp.instret, 'instret');
 });
