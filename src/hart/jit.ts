@@ -35,10 +35,10 @@ export const RUN_BOUND = 32;
 /**
  * The entries of a translation: where the run loop (and translated code of other pages) may enter it. Every entry
  * is a merge point, across which the host compiler keeps no value in a host register: with every instruction an
- * entry, the registers-in-locals code ran the bench's SHA-256/AES 3.4x slower than with memory, and Liftoff's
- * code is slower too (MEASURED). So the entries are only where control arrives other than by falling through
- * (the page's first instruction, branch and jump targets in the page, after a jump, a call or an instruction with
- * no inline translation), where the interpreter was seen to arrive (ARRIVED, Hart.jitArrival: entries from
+ * entry, the registers-in-locals code ran the bench's SHA-256/AES 3.4x slower than with memory, and the Debian
+ * userland bench took 197-215 s against 186-189 s with the entries below. So the entries are only where control
+ * arrives other than by falling through (the page's first instruction, branch and jump targets in the page,
+ * after a jump, a call or an instruction with no inline translation), where the interpreter was seen to arrive (ARRIVED, Hart.jitArrival: entries from
  * other pages, returns from traps) and at least one in every ENTRY_GAP instructions: code resumed elsewhere is
  * interpreted up to the next one. 32 cost nothing measurable on SHA-256/AES; 12 made it 1.9x slower.
  */
