@@ -125,11 +125,11 @@ export interface JitStats {
 const JIT_HOT = 200_000;
 // A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
 // setOptimizingCompiler), once translated code has retired this many instructions per byte of its WebAssembly in it
-// (the page counts them: jit.ts `cool`). That compile (in the background with jitAsync, else on the run loop) takes time in
-// proportion to the module: TurboFan took 340 ms
-// for the bench's 19 KiB int page on this 2-core host under a load of ~20 (Liftoff ~6x less), some 2 us a byte
-// unloaded; the optimized code runs 1.3-1.9x faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int
-// workload: 1.2-1.9x), about 0.5 ns an instruction saved. So it pays for a page that goes on running ~4000
+// (the page counts them: jit.ts `cool`). That compile (in the background with jitAsync, else on the run loop)
+// takes time in proportion to the module: TurboFan took 340 ms for the bench's 19 KiB int page on this 2-core
+// host under a load of ~20 (Liftoff ~6x less), some 2 us a byte unloaded; the optimized code runs 1.3-1.9x
+// faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int workload: 1.2-1.9x), about 0.5 ns an
+// instruction saved. So it pays for a page that goes on running ~4000
 // instructions a byte (~80-200 M for a page): the past is the guess. The bench's short workloads (35-95 M) and the
 // boot's pages stay on Liftoff; long userland runs get it.
 const JIT_OPT_PER_BYTE = 4000;
@@ -380,7 +380,8 @@ export class Hart implements CodeCacheOwner {
   readonly jitStats: JitStats = { pages: 0, instructions: 0, bytes: 0, compileMs: 0, dropped: 0, retranslated: 0, failed: 0, pageWalks: 0, tlbFlushes: 0, decodedPages: 0, cacheHits: 0, retiredTranslated: 0, optimized: 0 };
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
-  /** per host page: per half-word slot, how often the interpreter arrived there in its translation while it was no entry (jitArrival) */
+  /** per host page: per half-word slot, how often the interpreter arrived there while it was no entry of the
+   *  page's translation (jitArrival, jitPageEntry) */
   jitArrivals: (Uint8Array<ArrayBuffer> | undefined)[] = [];
 
   /** a traced load waiting for completeMmio() */

@@ -38,9 +38,10 @@ export const RUN_BOUND = 32;
  * entry, the registers-in-locals code ran the bench's SHA-256/AES 3.4x slower than with memory, and the Debian
  * userland bench took 197-215 s against 186-189 s with the entries below. So the entries are only where control
  * arrives other than by falling through (the page's first instruction, branch and jump targets in the page,
- * after a jump, a call or an instruction with no inline translation), where the interpreter was seen to arrive (ARRIVED, Hart.jitArrival: entries from
- * other pages, returns from traps) and at least one in every ENTRY_GAP instructions: code resumed elsewhere is
- * interpreted up to the next one. 32 cost nothing measurable on SHA-256/AES; 12 made it 1.9x slower.
+ * after a jump, a call or an instruction with no inline translation), where the interpreter was seen to arrive
+ * (ARRIVED, Hart.jitArrival: entries from other pages, returns from traps), and at least one in every ENTRY_GAP
+ * instructions: code resumed elsewhere is interpreted up to the next one. 32 cost nothing measurable on
+ * SHA-256/AES; 12 made it 1.9x slower.
  */
 const ENTRY_GAP = 32;
 /** Hart.jitArrival's count for a slot that is to be an entry: the interpreter arrived there twice */
