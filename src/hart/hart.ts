@@ -126,13 +126,13 @@ const JIT_HOT = 200_000;
 // A translated page is compiled again by the optimizing compiler, when the host has registered one (jit.ts,
 // setOptimizingCompiler), once translated code has retired this many instructions per byte of its WebAssembly in it
 // (the page counts them: jit.ts `cool`). That compile (in the background with jitAsync, else on the run loop)
-// takes time in proportion to the module: TurboFan took 340 ms for the bench's 19 KiB int page on this 2-core
-// host under a load of ~20 (Liftoff ~6x less), some 2 us a byte unloaded; the optimized code runs 1.3-1.9x
-// faster (940 M instructions of SHA-256/AES: 1.3x; 357 M of the int workload: 1.2-1.9x), about 0.5 ns an
-// instruction saved. So it pays for a page that goes on running ~4000
-// instructions a byte (~80-200 M for a page): the past is the guess. The bench's short workloads (35-95 M) and the
-// boot's pages stay on Liftoff; long userland runs get it.
-const JIT_OPT_PER_BYTE = 4000;
+// takes time in proportion to the module: TurboFan some 2 us a byte unloaded, Liftoff ~6x less. Measured on the
+// Debian userland bench (one boot each, paired on this 2-core host): 4000 optimized 36 pages and took 161.5 s,
+// 1000 123 pages and 153.8 s, 300 292 pages and 147.8-149.6 s (cpython-tests 64.5 s against 76.7 s); the boot
+// was within its noise with each (medians 4.1-5.3 s against 4.8 s). When the optimizing compile was synchronous and
+// every instruction of a page was an entry (so TurboFan gained ~20 % on pages without a long loop), 500 was slower
+// than 4000.
+const JIT_OPT_PER_BYTE = 300;
 // A translated page is translated again once the interpreter arrived this many times at slots that will be entries
 // (Hart.jitArrival), doubling with each retranslation.
 const JIT_ARRIVALS = 64;
