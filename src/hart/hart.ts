@@ -539,6 +539,7 @@ export class Hart implements CodeCacheOwner {
       if (this.profile !== null) this.harvestPage(d, hostPage);
       d.fill(0); // a run slice inside this page still holds the array: it decodes afresh into it
       this.dropJit(hostPage);
+      this.jitArrivals[hostPage] = undefined; // they were arrivals in the code that went
       this.emptiedPages.push(hostPage);
     }
   }
@@ -586,7 +587,6 @@ export class Hart implements CodeCacheOwner {
     else {
       this.jitStats.dropped++;
       this.jitHeat[hostPage] = 0;
-      this.jitArrivals[hostPage] = undefined;
     }
   }
 

@@ -164,6 +164,7 @@ export function loadHartState(h: Hart, s: StateObject): void {
   // caches: decoded and translated code, TLBs and the page-walk cache
   const flags = h.flags;
   for (const p of h.decodedPages) { h.decoded[p]!.fill(0); h.dropJit(p); }
+  h.jitArrivals = []; // arrivals in the code the memory held before
   flushTlb(h);
   selectTlb(h);
   h.flags = flags; // the flushes ask the running slice to look again (F_BREAK): no slice runs, a new one will
