@@ -381,7 +381,7 @@ export class Hart implements CodeCacheOwner {
   /** per host page: how often it was translated again for new code (the next retranslation waits longer) */
   jitGeneration = new Uint8Array(0);
   /** per host page: per half-word slot, how often the interpreter arrived there while it was no entry of the
-   *  page's translation (jitArrival, jitPageEntry) */
+   *  page's translation (jitArrival, jitPageEntry); forgotten with the page's code (dropCodePage) */
   jitArrivals: (Uint8Array<ArrayBuffer> | undefined)[] = [];
 
   /** a traced load waiting for completeMmio() */
@@ -626,18 +626,13 @@ export class Hart implements CodeCacheOwner {
     // (a run loop holding a replaced translation's emptied entries arrives anywhere: the current one may have one)
     if (d === undefined || jp === undefined || jp.entry[slot >>> 1] !== 0 || d[slot] === 0) return;
     if (!translatable(d[slot]!, d[slot + 1]!, slot, this.misalignMask)) return;
-    if (!this.countArrival(hostPage, slot)) return;
+    if (!this.jitPageEntry(hostPage, slot)) return;
     if (++jp.missed >= JIT_ARRIVALS << this.jitGeneration[hostPage]!) { jp.missed = 0; this.retranslateJit(hostPage); }
   }
 
-  /** the interpreter entered a page that has no translation (yet) at `slot` from another (interp.ts): its first
-   *  translation gets an entry there if it was entered there twice */
-  jitPageEntry(hostPage: number, slot: number): void {
-    this.countArrival(hostPage, slot);
-  }
-
-  /** one more arrival at `slot` of a page: whether it is (now) one at an entry-to-be (ARRIVED) */
-  private countArrival(hostPage: number, slot: number): boolean {
+  /** One more arrival at `slot` of a page (jitArrival; interp.ts when it enters a page with no translation yet
+   *  from another, so that its first translation has an entry there): whether it is now at an entry-to-be (ARRIVED). */
+  jitPageEntry(hostPage: number, slot: number): boolean {
     let a = this.jitArrivals[hostPage];
     if (a === undefined) { a = new Uint8Array(2048); setPageSlot(this.jitArrivals, hostPage, a); }
     const k = slot >>> 1;
@@ -749,10 +744,7 @@ export class Hart implements CodeCacheOwner {
     this.jitTable.set(tableIndex, fn);
     const made: JitPage = { tableIndex, entry: t.entry, fresh: 0, countBlock, heat, optimized, missed: 0 };
     setPageSlot(this.jitPages, hostPage, made);
-    const s = this.jitStats;
-    s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
-    if (fromCache) s.cacheHits++;
-    if (optimized) s.optimized++;
+    this.countInstalled(t, t0, fromCache, optimized);
     return made;
   }
 
@@ -809,10 +801,16 @@ export class Hart implements CodeCacheOwner {
     jp.entry.fill(0); // a run loop still holding the old entries takes the new ones when it enters the page again
     const made: JitPage = { tableIndex: jp.tableIndex, entry: t.entry, fresh: jp.fresh, countBlock: -1, heat: null, optimized: true, missed: 0 };
     this.jitPages[hostPage] = made;
-    const s = this.jitStats;
-    s.pages++; s.optimized++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
-    if (fromCache) s.cacheHits++;
+    this.countInstalled(t, t0, fromCache, true);
     return made;
+  }
+
+  /** the stats of a translation taking its table slot (its compile started at t0) */
+  private countInstalled(t: Translation, t0: number, fromCache: boolean, optimized: boolean): void {
+    const s = this.jitStats;
+    s.pages++; s.instructions += t.count; s.bytes += t.bytes.length; s.compileMs += performance.now() - t0;
+    if (fromCache) s.cacheHits++;
+    if (optimized) s.optimized++;
   }
 
   /** the optimizing compile of a page failed (never expected): its baseline translation stays, and the page asks

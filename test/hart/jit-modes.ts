@@ -1,6 +1,6 @@
 // The two translations a translator test runs under (src/hart/jit.ts): the baseline one, and the optimizing one from
-// the start (HartOptions.jitOptHot 0: the page's x registers in WebAssembly locals, entries only where control can
-// arrive). `modeTest` runs a test once in each; the optimized run must really have made optimized translations.
+// the start (HartOptions.jitOptHot 0: the page's x registers in WebAssembly locals). `modeTest` runs a test once
+// in each; the optimized run must really have made optimized translations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE_COMPILE, setOptimizingCompiler } from '../../src/hart/jit.js';
